@@ -1,0 +1,50 @@
+// Builds the extension, the standalone debug adapter, the webview client and the trainer CLI.
+// Usage: node scripts/build.mjs [--watch] [--production]
+import * as esbuild from 'esbuild';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// Native or self-spawning packages stay outside the bundles.
+const nodeExternal = ['vscode', 'onnxruntime-node', 'esbuild', '@huggingface/transformers'];
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const targets = [
+  { entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { debugAdapter: 'src/debug/adapterMain.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { webview: 'media/main.ts' }, outdir: 'dist', platform: 'browser', format: 'iife', target: 'es2022' },
+  { entryPoints: { cli: 'trainer/src/cli.ts', index: 'trainer/src/index.ts', worker: 'trainer/src/user/worker.ts' }, outdir: 'trainer/dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+]
+  .map((t) => ({ ...t, entryPoints: Object.fromEntries(Object.entries(t.entryPoints).filter(([, p]) => existsSync(join(root, p)))) }))
+  .filter((t) => Object.keys(t.entryPoints).length > 0);
+
+async function writeSchema() {
+  // The config schema lives in TypeScript; editors and Red Hat YAML read this JSON copy.
+  const out = await esbuild.build({
+    entryPoints: [join(root, 'trainer/src/config/schema.ts')], bundle: true, write: false,
+    platform: 'node', format: 'cjs', logLevel: 'silent',
+  });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, () => ({}));
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  writeFileSync(join(root, 'dist/tune.schema.json'), JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n');
+}
+
+await writeSchema();
+if (watch) {
+  for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
+  console.log('watching for changes');
+} else {
+  await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
+}

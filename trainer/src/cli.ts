@@ -1,0 +1,30 @@
+// `agent-tune`: the trainer's command line.
+import { Command, CommanderError } from 'commander';
+import { createOutput, type Output } from './cli/output';
+import { registerValidate, EXIT } from './commands/validate';
+import { registerPending } from './commands/pending';
+import { VERSION } from './version';
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('agent-tune')
+    .description('Roll out, judge and RL-tune LLM agents that solve math with tools.')
+    .version(VERSION)
+    .option('--json', 'machine-readable output: one JSON object a line')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const out = (): Output => createOutput(Boolean(program.opts().json));
+  const setExit = (c: number) => {
+    exitCode = c;
+  };
+  registerValidate(program, out, setExit);
+  registerPending(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    out().error(e instanceof Error ? e.message : String(e));
+    return EXIT.failed;
+  }
+  return exitCode;
+}

@@ -1,0 +1,67 @@
+// Human output by default, JSON lines with --json; progress bars only on a terminal.
+
+export interface Output {
+  json: boolean;
+  /** A result record: printed as JSON with --json, through `human` otherwise. */
+  result(value: unknown, human: () => string): void;
+  info(message: string): void;
+  error(message: string): void;
+  progress(total: number, label: string): Progress;
+}
+
+export interface Progress {
+  update(done: number, fields?: Record<string, string | number>): void;
+  done(): void;
+}
+
+export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
+  return {
+    json,
+    result(value, human) {
+      stdout.write(json ? JSON.stringify(value) + '\n' : human() + '\n');
+    },
+    info(message) {
+      if (!json) stderr.write(message + '\n');
+    },
+    error(message) {
+      stderr.write(json ? JSON.stringify({ error: message }) + '\n' : `agent-tune: ${message}\n`);
+    },
+    progress(total, label) {
+      return stderr.isTTY && !json ? new Bar(stderr, total, label) : silent;
+    },
+  };
+}
+
+const silent: Progress = { update() {}, done() {} };
+
+class Bar implements Progress {
+  private started = Date.now();
+  private last = 0;
+  constructor(private out: NodeJS.WriteStream, private total: number, private label: string) {}
+  update(done: number, fields: Record<string, string | number> = {}): void {
+    const now = Date.now();
+    if (now - this.last < 100 && done < this.total) return;
+    this.last = now;
+    const width = 24;
+    const frac = this.total ? Math.min(1, done / this.total) : 0;
+    const fill = Math.round(frac * width);
+    const elapsed = (now - this.started) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
+    const extra = Object.entries(fields).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`).join('  ');
+    const line = `${this.label} [${'█'.repeat(fill)}${'░'.repeat(width - fill)}] ${done}/${this.total}  ${extra}  eta ${isFinite(eta) ? duration(eta) : '--'}`;
+    this.out.write(`\r\x1b[2K${line.slice(0, (this.out.columns ?? 120) - 1)}`);
+  }
+  done(): void {
+    this.out.write('\r\x1b[2K');
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
+}
+
+export function duration(s: number): string {
+  if (s < 60) return `${s.toFixed(0)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

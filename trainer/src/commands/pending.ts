@@ -1,0 +1,69 @@
+// Commands whose engines are still being built: their interface is fixed here so that
+// scripts and the editor can rely on it, and running one says plainly that it is missing.
+import type { Command } from 'commander';
+
+function unavailable(name: string): never {
+  throw new Error(`\`${name}\` is not available in this build of agent-tune yet`);
+}
+
+export function registerPending(program: Command): void {
+  program
+    .command('run')
+    .description('train: roll out, judge, update the LoRA adapter, evaluate and checkpoint')
+    .argument('<config>', 'a *.tune.yaml file')
+    .option('--resume <run-dir>', 'continue a run from its last checkpoint')
+    .option('--steps <n>', 'override train.steps', Number)
+    .action(() => unavailable('run'));
+  program
+    .command('debug')
+    .description('roll out a few tasks and judge them, without training; what F5 runs')
+    .argument('<config>', 'a *.tune.yaml file')
+    .option('--tasks <n>', 'number of tasks', Number, 4)
+    .action(() => unavailable('debug'));
+  program
+    .command('eval')
+    .description('evaluate on the test tasks: pass@k, mean@n, maj@k')
+    .argument('<config>', 'a *.tune.yaml file')
+    .option('--adapter <checkpoint>', 'a checkpoint folder with adapter_model.safetensors')
+    .action(() => unavailable('eval'));
+  program
+    .command('rejudge')
+    .description('re-score the rollouts of a run with an edited judge')
+    .argument('<run-dir>', 'a run directory')
+    .option('--judge <ref>', 'judge reference, for example ./judge.ts#judge')
+    .action(() => unavailable('rejudge'));
+  program
+    .command('verify')
+    .description('read {gold, pred} JSON lines on stdin and print verdicts')
+    .option('--judge <ref>', 'judge reference', 'builtin:math')
+    .action(() => unavailable('verify'));
+  program
+    .command('serve')
+    .description('serve a local model at an OpenAI-compatible /v1/chat/completions')
+    .argument('<model>', 'a model folder or builtin:tiny-math')
+    .option('--adapter <checkpoint>', 'a LoRA-head checkpoint to apply')
+    .option('--port <n>', 'port on 127.0.0.1', Number, 8000)
+    .action(() => unavailable('serve'));
+  const model = program.command('model').description('inspect and prepare ONNX models');
+  model
+    .command('info')
+    .description('print architecture, parameter count, vocabulary, inputs and outputs')
+    .argument('<model>', 'a model folder or builtin:tiny-math')
+    .action(() => unavailable('model info'));
+  model
+    .command('prepare')
+    .description('expose last_hidden_state in an ONNX export that lacks it')
+    .argument('<dir>', 'a model folder in Hugging Face layout')
+    .action(() => unavailable('model prepare'));
+  program
+    .command('export')
+    .description('write a model folder with a checkpoint\'s adapter merged into the LM head')
+    .argument('<checkpoint>', 'a checkpoint folder')
+    .requiredOption('--merged <out>', 'output model folder')
+    .action(() => unavailable('export'));
+  program
+    .command('sft')
+    .description('supervised fine-tuning of the LoRA head on chat data')
+    .argument('<config>', 'a *.tune.yaml file')
+    .action(() => unavailable('sft'));
+}

@@ -1,0 +1,360 @@
+// Validates config text against the schema and places every problem on the exact YAML
+// node at fault. Pure: no file system, so the editor's language service can call it on
+// every keystroke.
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { tuneSchema } from './schema';
+import type { TuneConfig } from './types';
+
+export type Severity = 'error' | 'warning';
+export type KeyPath = (string | number)[];
+
+export interface ConfigIssue {
+  file: string;
+  /** 1-based line and column of the start, as printed by the CLI. */
+  line: number;
+  column: number;
+  /** 0-based offsets [start, end) into the text, for editors. */
+  start: number;
+  end: number;
+  path: KeyPath;
+  message: string;
+  severity: Severity;
+}
+
+export interface ValidationResult {
+  /** The config with defaults applied, when there are no errors. */
+  config?: TuneConfig;
+  issues: ConfigIssue[];
+  /** The parsed document, for callers that need node positions (the language service). */
+  document?: Document.Parsed;
+  lineCounter: LineCounter;
+}
+
+/** Larger configs are refused rather than parsed: no real config comes near it. */
+export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
+    ajv.addVocabulary(['enumDescriptions', 'markdownDescription']);
+    compiled = ajv.compile(tuneSchema);
+  }
+  return compiled;
+}
+
+export function keyPathString(path: KeyPath): string {
+  if (path.length === 0) return '(root)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** Validates bytes read from a file: size, encoding, then the text. */
+export function validateConfigBytes(bytes: Uint8Array, file: string): ValidationResult {
+  const lineCounter = new LineCounter();
+  const whole = (message: string): ValidationResult => ({
+    issues: [{ file, line: 1, column: 1, start: 0, end: 0, path: [], message, severity: 'error' }],
+    lineCounter,
+  });
+  if (bytes.length > MAX_CONFIG_BYTES) {
+    return whole(`the file is ${(bytes.length / 1048576).toFixed(1)} MB; a config must be under ${MAX_CONFIG_BYTES / 1048576} MB`);
+  }
+  if (bytes.includes(0)) return whole('this is a binary file, not YAML text');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return whole('the file is not valid UTF-8 text; save it as UTF-8');
+  }
+  return validateConfigText(text, file);
+}
+
+export function validateConfigText(text: string, file: string): ValidationResult {
+  const lineCounter = new LineCounter();
+  const issues: ConfigIssue[] = [];
+  const at = (start: number, end: number, path: KeyPath, message: string, severity: Severity = 'error') => {
+    const pos = lineCounter.linePos(start);
+    issues.push({ file, line: pos.line, column: pos.col, start, end, path, message, severity });
+  };
+
+  if (text.length > MAX_CONFIG_BYTES) {
+    lineCounter.addNewLine(0);
+    at(0, 0, [], `the text is over ${MAX_CONFIG_BYTES / 1048576} MB; a config must be smaller`);
+    return { issues, lineCounter };
+  }
+  if (text.includes('\u0000')) {
+    lineCounter.addNewLine(0);
+    at(0, 0, [], 'this is a binary file, not YAML text');
+    return { issues, lineCounter };
+  }
+
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  for (const e of doc.errors) {
+    const [start, end] = e.pos;
+    at(start, Math.max(end, start), pathAtOffset(doc, start), yamlMessage(e.code, e.message));
+  }
+  for (const w of doc.warnings) {
+    const [start, end] = w.pos;
+    at(start, Math.max(end, start), pathAtOffset(doc, start), yamlMessage(w.code, w.message), 'warning');
+  }
+  // Duplicate keys leave the structure intact; other syntax errors make schema errors noise.
+  const structural = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
+  if (structural) return finish({ issues, document: doc, lineCounter });
+
+  if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ''))) {
+    at(0, 0, [], 'the config is empty; it needs at least `name` and `tasks.train`');
+    return finish({ issues, document: doc, lineCounter });
+  }
+  if (!isMap(doc.contents)) {
+    const r = doc.contents.range ?? [0, 0];
+    at(r[0], r[1], [], `the config must be a mapping of sections (name, model, tasks, …), not a ${nodeKind(doc.contents)}`);
+    return finish({ issues, document: doc, lineCounter });
+  }
+
+  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const validate = validator();
+  if (!validate(data)) {
+    for (const err of prune(validate.errors ?? [])) {
+      const { path, start, end, message } = locate(doc, err);
+      at(start, end, path, message);
+    }
+    return finish({ issues, document: doc, lineCounter });
+  }
+  const config = data as TuneConfig;
+  for (const s of semanticIssues(config)) {
+    const node = nodeAt(doc, s.path);
+    const r = node?.range ?? [0, 0];
+    at(r[0], r[1], s.path, s.message, s.severity);
+  }
+  const result = finish({ issues, document: doc, lineCounter });
+  if (!result.issues.some((i) => i.severity === 'error')) result.config = config;
+  return result;
+}
+
+function finish(r: ValidationResult): ValidationResult {
+  r.issues.sort((a, b) => a.start - b.start || a.message.localeCompare(b.message));
+  return r;
+}
+
+/** Rules that cut across properties, which JSON Schema cannot say plainly. */
+function semanticIssues(c: TuneConfig): { path: KeyPath; message: string; severity: Severity }[] {
+  const out: { path: KeyPath; message: string; severity: Severity }[] = [];
+  if (c.rollout.group_size < 2) {
+    out.push({ path: ['rollout', 'group_size'], severity: 'error', message: `${c.algorithm.type} compares samples within a group: group_size must be at least 2, got ${c.rollout.group_size}` });
+  }
+  for (const [i, k] of c.eval.k.entries()) {
+    if (k > c.eval.samples) out.push({ path: ['eval', 'k', i], severity: 'error', message: `k = ${k} is larger than eval.samples = ${c.eval.samples}; pass@k needs at least k samples` });
+  }
+  if (c.model.backend === 'openai' && !c.model.openai) {
+    out.push({ path: ['model', 'backend'], severity: 'error', message: 'backend `openai` needs a `model.openai` section with `base_url` and `model`' });
+  }
+  if (c.model.backend === 'onnx' && c.model.openai) {
+    out.push({ path: ['model', 'openai'], severity: 'warning', message: '`model.openai` is ignored while `model.backend` is `onnx`' });
+  }
+  if (c.tasks.selector.type === 'offline_easy2hard' && !c.tasks.selector.feature_key) {
+    out.push({ path: ['tasks', 'selector', 'type'], severity: 'error', message: '`offline_easy2hard` sorts by a feature: set `tasks.selector.feature_key`' });
+  }
+  if (c.algorithm.lr > 0.1) out.push({ path: ['algorithm', 'lr'], severity: 'warning', message: `learning rate ${c.algorithm.lr} is very high; LoRA adapters usually train with 1e-4 to 1e-2` });
+  if (c.algorithm.lr < 1e-7) out.push({ path: ['algorithm', 'lr'], severity: 'warning', message: `learning rate ${c.algorithm.lr} is so low that the adapter will barely change` });
+  const t = c.model.sampling.temperature;
+  if (t > 2) out.push({ path: ['model', 'sampling', 'temperature'], severity: 'warning', message: `temperature ${t} makes samples close to random; 0.6 to 1.2 is usual` });
+  if (t === 0 && c.rollout.group_size > 1) {
+    out.push({ path: ['model', 'sampling', 'temperature'], severity: 'warning', message: 'temperature 0 makes every sample of a group identical, so advantages are all zero' });
+  }
+  return out;
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  switch (code) {
+    case 'TAB_AS_INDENT':
+      return 'tabs are not allowed for indentation in YAML; indent with spaces';
+    case 'DUPLICATE_KEY':
+      return 'this key appears twice in the same mapping; keep one';
+    default:
+      return `YAML syntax: ${first}`;
+  }
+}
+
+function nodeKind(n: unknown): string {
+  if (isSeq(n)) return 'list';
+  if (isScalar(n)) return typeof n.value === 'string' ? 'string' : `${typeof n.value}`;
+  return 'value';
+}
+
+/** Drops ajv's follow-on errors so each fault is reported once. */
+function prune(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
+
+function decodePointer(pointer: string): KeyPath {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function nodeAt(doc: Document, path: KeyPath): Node | undefined {
+  if (path.length === 0) return (doc.contents as Node) ?? undefined;
+  const n = doc.getIn(path, true);
+  return n && typeof n === 'object' && 'range' in (n as object) ? (n as Node) : undefined;
+}
+
+export function pairAt(doc: Document, path: KeyPath): Pair | undefined {
+  const parent = nodeAt(doc, path.slice(0, -1));
+  if (!isMap(parent)) return undefined;
+  const key = path[path.length - 1];
+  return parent.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
+}
+
+function rangeOf(node: unknown): [number, number] | undefined {
+  if (node && typeof node === 'object' && 'range' in node) {
+    const r = (node as Node).range;
+    if (r) return [r[0], r[1]];
+  }
+  return undefined;
+}
+
+/** The offsets of the key of the pair at `path`, else of its value. */
+function keyRange(doc: Document, path: KeyPath): [number, number] {
+  const pair = pairAt(doc, path);
+  return rangeOf(pair?.key) ?? rangeOf(nodeAt(doc, path)) ?? [0, 0];
+}
+
+function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number; end: number; message: string } {
+  const path = decodePointer(err.instancePath);
+  const value = (err as { data?: unknown }).data;
+  const schema = (err as { parentSchema?: Record<string, unknown> }).parentSchema ?? {};
+  const valueRange = (): [number, number] => rangeOf(nodeAt(doc, path)) ?? keyRange(doc, path);
+  switch (err.keyword) {
+    case 'additionalProperties': {
+      const name = String((err.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys((schema.properties as object) ?? {});
+      const hint = suggest(name, allowed);
+      const [start, end] = keyRange(doc, [...path, name]);
+      return {
+        path: [...path, name],
+        start,
+        end,
+        message: `unknown key "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; allowed here: ${allowed.join(', ')}`,
+      };
+    }
+    case 'required': {
+      const missing = String((err.params as { missingProperty: string }).missingProperty);
+      const [start, end] = path.length ? keyRange(doc, path) : [0, 0];
+      const where = path.length ? `\`${keyPathString(path)}\`` : 'the config';
+      return { path: [...path, missing], start, end, message: `${where} is missing the required key "${missing}"` };
+    }
+    case 'enum': {
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const hint = typeof value === 'string' ? suggest(value, allowed) : undefined;
+      const [start, end] = valueRange();
+      return { path, start, end, message: `${show(value)} is not allowed${hint ? ` (did you mean "${hint}"?)` : ''}; use one of: ${allowed.join(', ')}` };
+    }
+    case 'type': {
+      const expected = (err.params as { type: string | string[] }).type;
+      const [start, end] = valueRange();
+      return { path, start, end, message: `must be ${article(String(expected))}, got ${show(value)} (${typeName(value)})` };
+    }
+    case 'pattern': {
+      const [start, end] = valueRange();
+      return { path, start, end, message: `${show(value)} does not have the expected form: ${String(schema.description ?? err.message)}` };
+    }
+    default: {
+      const [start, end] = valueRange();
+      return { path, start, end, message: `${err.message ?? 'is invalid'}${value !== undefined && typeof value !== 'object' ? `, got ${show(value)}` : ''}` };
+    }
+  }
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'empty' };
+  return words[type] ?? type;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a number';
+  if (typeof v === 'boolean') return 'a boolean';
+  return 'a string';
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (v === null || v === undefined) return 'nothing';
+  if (typeof v === 'object') return Array.isArray(v) ? 'a list' : 'a mapping';
+  return String(v);
+}
+
+/** The closest allowed word within a small edit distance, for "did you mean". */
+export function suggest(word: string, options: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const o of options) {
+    const d = editDistance(word.toLowerCase(), o.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = o;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+/** The key path of the innermost map entry or list item whose range holds `offset`. */
+export function pathAtOffset(doc: Document, offset: number): KeyPath {
+  const path: KeyPath = [];
+  let node: unknown = doc.contents;
+  for (;;) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => {
+        const kr = rangeOf(p.key);
+        const vr = rangeOf(p.value);
+        const s = kr?.[0] ?? vr?.[0];
+        const e = vr?.[1] ?? kr?.[1];
+        return s !== undefined && e !== undefined && offset >= s && offset <= e;
+      });
+      if (!pair || !isScalar(pair.key)) return path;
+      path.push(String(pair.key.value));
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const i = node.items.findIndex((it) => {
+        const r = rangeOf(it);
+        return r && offset >= r[0] && offset <= r[1];
+      });
+      if (i < 0) return path;
+      path.push(i);
+      node = node.items[i];
+    } else if (isPair(node)) {
+      node = node.value;
+    } else {
+      return path;
+    }
+  }
+}

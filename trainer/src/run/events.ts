@@ -1,0 +1,155 @@
+// The run-directory format: the one definition of what `events.jsonl`, `rollouts.jsonl` and
+// `metrics.jsonl` hold. docs/run-format.md describes the same shapes for readers.
+
+/** Bumped on any change that an older reader would misread. */
+export const RUN_FORMAT_VERSION = 1;
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export interface Message {
+  role: Role;
+  content: string;
+  /** Assistant messages: the tool calls parsed from the content. */
+  tool_calls?: ToolCall[];
+  /** Tool messages: the call answered. */
+  tool_call_id?: string;
+  name?: string;
+}
+
+export type Flag =
+  | 'format_error'
+  | 'tool_error'
+  | 'judge_error'
+  | 'workflow_error'
+  | 'truncated'
+  | 'timeout'
+  | 'max_turns';
+
+export type Phase = 'train' | 'eval' | 'debug';
+
+/** One assistant turn as the trainer saw it: what was sampled, and how. */
+export interface TurnRecord {
+  index: number;
+  /** Agent role in multi-agent workflows (`tool_agent`, `reasoner`); `agent` otherwise. */
+  role: string;
+  /** Index into `messages` of the assistant message this turn produced. */
+  message_index: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** Sampled tokens as text pieces and their logprobs under the rollout policy (ONNX backend). */
+  tokens?: string[];
+  token_ids?: number[];
+  logprobs?: number[];
+  flags: Flag[];
+  format_error?: string;
+  duration_ms: number;
+}
+
+export interface RolloutRecord {
+  id: string;
+  step: number;
+  phase: Phase;
+  task_id: string;
+  group_id: string;
+  sample: number;
+  question: string;
+  reference: string;
+  messages: Message[];
+  turns: TurnRecord[];
+  tool_calls: number;
+  final_answer: string | null;
+  reward: number;
+  parts: Record<string, number>;
+  success: boolean;
+  advantage: number | null;
+  tokens: { prompt: number; completion: number };
+  flags: Flag[];
+  judge?: { details?: unknown; error?: string; stack?: string };
+  error?: { message: string; stack?: string; source: 'workflow' | 'judge' | 'tool' | 'model' };
+  timings: { started: number; duration_ms: number; model_ms: number; tool_ms: number; judge_ms: number };
+}
+
+interface Base<T extends string> {
+  type: T;
+  /** Sequence number within the run, from 0. */
+  seq: number;
+  /** Wall-clock time, ms since the epoch. */
+  t: number;
+}
+
+export type RunEvent =
+  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: 'train' | 'debug' | 'eval'; config_file: string; pid: number; resumed_from_step?: number })
+  | (Base<'step_started'> & { step: number; task_ids: string[] })
+  | (Base<'rollout_started'> & { rollout_id: string; step: number; phase: Phase; task_id: string; group_id: string; sample: number; question: string })
+  | (Base<'turn'> & TurnEvent)
+  | (Base<'rollout_finished'> & {
+      rollout_id: string;
+      step: number;
+      phase: Phase;
+      task_id: string;
+      group_id: string;
+      sample: number;
+      reward: number;
+      parts: Record<string, number>;
+      success: boolean;
+      flags: Flag[];
+      turns: number;
+      tool_calls: number;
+      tokens: { prompt: number; completion: number };
+      duration_ms: number;
+    })
+  | (Base<'judge_error'> & { rollout_id: string; message: string; stack?: string })
+  | (Base<'workflow_error'> & { rollout_id: string; message: string; stack?: string })
+  | (Base<'custom'> & { rollout_id: string; name: string; data: unknown })
+  | (Base<'step_metrics'> & { step: number; metrics: Record<string, number> })
+  | (Base<'eval_metrics'> & { step: number; metrics: Record<string, number>; per_task_file: string })
+  | (Base<'checkpoint_saved'> & { step: number; path: string })
+  | (Base<'log'> & { level: 'debug' | 'info' | 'warn' | 'error'; message: string })
+  | (Base<'run_finished'> & { duration_ms: number })
+  | (Base<'run_failed'> & { message: string; stack?: string });
+
+/** The three moments of an agent turn, streamed as they happen. */
+export type TurnEvent =
+  | { rollout_id: string; turn: number; role: string; kind: 'model'; message: Message; completion_tokens: number; flags: Flag[]; format_error?: string; duration_ms: number }
+  | { rollout_id: string; turn: number; role: string; kind: 'tool_call'; call: ToolCall }
+  | { rollout_id: string; turn: number; role: string; kind: 'tool_result'; call_id: string; name: string; content: string; error: boolean; duration_ms: number };
+
+export type EventType = RunEvent['type'];
+export type EventOf<T extends EventType> = Extract<RunEvent, { type: T }>;
+/** What a producer supplies; the writer stamps `seq` and `t`. */
+export type EventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'seq' | 't'> : never) : never;
+
+export interface MetricsRow {
+  step: number;
+  kind: 'train' | 'eval';
+  t: number;
+  metrics: Record<string, number>;
+}
+
+export interface Provenance {
+  format: number;
+  created: string;
+  trainer_version: string;
+  node: string;
+  platform: string;
+  config_sha256: string;
+  git: { commit: string | null; dirty_files: string[]; diff_sha256: string | null } | null;
+  /** sha256 of each file the run's behaviour depends on: config, workflow, judge, tools. */
+  files: Record<string, string>;
+}
+
+export const RUN_FILES = {
+  config: 'config.yaml',
+  events: 'events.jsonl',
+  rollouts: 'rollouts.jsonl',
+  metrics: 'metrics.jsonl',
+  provenance: 'provenance.json',
+  checkpoints: 'checkpoints',
+  eval: 'eval',
+} as const;

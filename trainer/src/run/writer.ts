@@ -1,0 +1,113 @@
+// Appends a run's JSONL files. Each record is written with one write(2) call, so a reader
+// sees whole lines or a torn last line, never interleaved ones; `sync` makes them durable
+// (called at checkpoints).
+import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync, existsSync, ftruncateSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { RUN_FILES, type EventInput, type MetricsRow, type Provenance, type RolloutRecord, type RunEvent } from './events';
+
+export class JsonlAppender {
+  private fd: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+  append(value: unknown): void {
+    writeSync(this.fd, JSON.stringify(value) + '\n');
+  }
+  /** Current length in bytes: the offset a checkpoint records. */
+  size(): number {
+    return fstatSync(this.fd).size;
+  }
+  /** Drops everything after `offset`; used when resuming from a checkpoint. */
+  truncate(offset: number): void {
+    ftruncateSync(this.fd, offset);
+  }
+  sync(): void {
+    fsyncSync(this.fd);
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+export interface RunOffsets {
+  events: number;
+  rollouts: number;
+  metrics: number;
+  seq: number;
+}
+
+export class RunWriter {
+  readonly events: JsonlAppender;
+  readonly rollouts: JsonlAppender;
+  readonly metrics: JsonlAppender;
+  private seq = 0;
+  private listeners = new Set<(e: RunEvent) => void>();
+
+  constructor(readonly dir: string) {
+    mkdirSync(join(dir, RUN_FILES.checkpoints), { recursive: true });
+    this.events = new JsonlAppender(join(dir, RUN_FILES.events));
+    this.rollouts = new JsonlAppender(join(dir, RUN_FILES.rollouts));
+    this.metrics = new JsonlAppender(join(dir, RUN_FILES.metrics));
+  }
+
+  /** Creates `<parent>/<time>-<name>/`, never reusing an existing folder. */
+  static create(parent: string, name: string, now = new Date()): RunWriter {
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    let dir = join(parent, `${stamp}-${name}`);
+    for (let i = 2; existsSync(dir); i++) dir = join(parent, `${stamp}-${name}-${i}`);
+    return new RunWriter(dir);
+  }
+
+  emit(e: EventInput): RunEvent {
+    const event = { ...e, seq: this.seq++, t: Date.now() } as RunEvent;
+    this.events.append(event);
+    for (const l of this.listeners) l(event);
+    return event;
+  }
+
+  /** Observers in the same process (the debug bridge, the progress bar). */
+  onEvent(listener: (e: RunEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  rollout(r: RolloutRecord): void {
+    this.rollouts.append(r);
+  }
+
+  metric(row: Omit<MetricsRow, 't'>): void {
+    this.metrics.append({ ...row, t: Date.now() });
+  }
+
+  writeConfig(text: string): void {
+    writeFileSync(join(this.dir, RUN_FILES.config), text);
+  }
+
+  writeProvenance(p: Provenance): void {
+    writeFileSync(join(this.dir, RUN_FILES.provenance), JSON.stringify(p, null, 2) + '\n');
+  }
+
+  offsets(): RunOffsets {
+    return { events: this.events.size(), rollouts: this.rollouts.size(), metrics: this.metrics.size(), seq: this.seq };
+  }
+
+  /** Rewinds all files to a checkpoint's offsets, so resumed work is not written twice. */
+  rewind(o: RunOffsets): void {
+    this.events.truncate(o.events);
+    this.rollouts.truncate(o.rollouts);
+    this.metrics.truncate(o.metrics);
+    this.seq = o.seq;
+  }
+
+  sync(): void {
+    this.events.sync();
+    this.rollouts.sync();
+    this.metrics.sync();
+  }
+
+  close(): void {
+    this.events.close();
+    this.rollouts.close();
+    this.metrics.close();
+  }
+}
