@@ -22,14 +22,9 @@ export interface Message {
   name?: string;
 }
 
-export type Flag =
-  | 'format_error'
-  | 'tool_error'
-  | 'judge_error'
-  | 'workflow_error'
-  | 'truncated'
-  | 'timeout'
-  | 'max_turns';
+/** Every flag a rollout or turn can carry, in a fixed order (the viewer stores them as bits). */
+export const FLAGS = ['format_error', 'tool_error', 'judge_error', 'workflow_error', 'truncated', 'timeout', 'max_turns'] as const;
+export type Flag = (typeof FLAGS)[number];
 
 export type Phase = 'train' | 'eval' | 'debug';
 

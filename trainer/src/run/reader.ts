@@ -23,6 +23,8 @@ export interface ReadOptions {
   /** Stop after this many bytes have been consumed (whole lines only). */
   maxBytes?: number;
   chunkSize?: number;
+  /** Lines for which this returns false are skipped unparsed (a cheap pre-filter on the raw text). */
+  accept?: (text: string) => boolean;
 }
 
 const NL = 0x0a;
@@ -62,7 +64,7 @@ export async function* readJsonl<T = unknown>(
         if (pos + nl + 1 - from > limit) break;
         line++;
         const text = data.toString('utf8', start, nl).trim();
-        if (text) {
+        if (text && (!opts.accept || opts.accept(text))) {
           try {
             batch.push({ offset: pos + start, end: pos + nl + 1, value: JSON.parse(text) as T });
           } catch (e) {
