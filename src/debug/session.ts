@@ -1,8 +1,8 @@
-import { LoggingDebugSession, TerminatedEvent } from '@vscode/debugadapter';
+import { DebugSession, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
 /** Translates DAP requests into trainer commands; the trainer holds all debugging state. */
-export class AgentTuneSession extends LoggingDebugSession {
+export class AgentTuneSession extends DebugSession {
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
     response.body = { supportsConfigurationDoneRequest: true };
     this.sendResponse(response);

@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { createOutput, type Output } from './cli/output';
 import { registerValidate, EXIT } from './commands/validate';
 import { registerPending } from './commands/pending';
+import { registerDebug } from './commands/debug';
 import { VERSION } from './version';
+import { ConfigError } from './config/load';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -18,11 +20,16 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = c;
   };
   registerValidate(program, out, setExit);
+  registerDebug(program, out, setExit);
   registerPending(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    if (e instanceof ConfigError) {
+      out().error(`the config has ${e.issues.filter((i) => i.severity === 'error').length} problem(s):\n${e.message}`);
+      return EXIT.invalid;
+    }
     out().error(e instanceof Error ? e.message : String(e));
     return EXIT.failed;
   }

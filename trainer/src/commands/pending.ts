@@ -15,12 +15,6 @@ export function registerPending(program: Command): void {
     .option('--steps <n>', 'override train.steps', Number)
     .action(() => unavailable('run'));
   program
-    .command('debug')
-    .description('roll out a few tasks and judge them, without training; what F5 runs')
-    .argument('<config>', 'a *.tune.yaml file')
-    .option('--tasks <n>', 'number of tasks', Number, 4)
-    .action(() => unavailable('debug'));
-  program
     .command('eval')
     .description('evaluate on the test tasks: pass@k, mean@n, maj@k')
     .argument('<config>', 'a *.tune.yaml file')

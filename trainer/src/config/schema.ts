@@ -5,14 +5,12 @@
 // Every property carries a description, a default where one makes sense, and examples,
 // because hovers and completions are generated from them.
 
-const ref = (description: string, examples: string[], dflt?: string) =>
-  ({
-    type: 'string',
-    description,
-    pattern: '^(builtin:[A-Za-z0-9_./-]+|[^#]+#[A-Za-z_$][A-Za-z0-9_$]*|[^#]+)$',
-    examples,
-    ...(dflt === undefined ? {} : { default: dflt }),
-  }) as const;
+const REF_PATTERN = '^(builtin:[A-Za-z0-9_./-]+|[^#]+#[A-Za-z_$][A-Za-z0-9_$]*|[^#]+)$';
+
+const ref = (description: string, examples: string[]) => ({ type: 'string', description, pattern: REF_PATTERN, examples }) as const;
+
+const refWithDefault = <D extends string>(description: string, examples: string[], dflt: D) =>
+  ({ type: 'string', description, pattern: REF_PATTERN, examples, default: dflt }) as const;
 
 const seconds = (description: string, dflt: number) =>
   ({ type: 'number', exclusiveMinimum: 0, description, default: dflt, examples: [dflt] }) as const;
@@ -287,7 +285,7 @@ export const tuneSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        ref: ref(
+        ref: refWithDefault(
           'A workflow made with `defineWorkflow`: `./file.ts#export`, relative to this config, or `builtin:react`.',
           ['builtin:react', './workflow.ts#workflow'],
           'builtin:react',
@@ -336,7 +334,7 @@ export const tuneSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        ref: ref(
+        ref: refWithDefault(
           'A built-in judge (`builtin:math`, `builtin:gsm8k`, `builtin:exact_match`, `builtin:llm_judge`) or a `defineJudge` export.',
           ['builtin:math', './judge.ts#judge'],
           'builtin:math',

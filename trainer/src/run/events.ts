@@ -41,6 +41,8 @@ export interface TurnRecord {
   tokens?: string[];
   token_ids?: number[];
   logprobs?: number[];
+  /** The prompt's token ids: kept in memory for the update, never written to rollouts.jsonl. */
+  prompt_ids?: number[];
   flags: Flag[];
   format_error?: string;
   duration_ms: number;

@@ -72,7 +72,8 @@ export class RunWriter {
   }
 
   rollout(r: RolloutRecord): void {
-    this.rollouts.append(r);
+    // Prompt ids are for the update only; the messages already say what the prompt was.
+    this.rollouts.append({ ...r, turns: r.turns.map(({ prompt_ids: _ids, ...t }) => t) });
   }
 
   metric(row: Omit<MetricsRow, 't'>): void {

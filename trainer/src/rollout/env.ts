@@ -1,0 +1,213 @@
+// Everything a rollout needs, resolved once from the config: the model backend, the tools,
+// the workflow and the judge, built-in or from the user's modules.
+import { findBuiltin } from '../config/builtins';
+import { parseRef, type CodeRef, type LoadedConfig } from '../config/load';
+import type { TuneConfig } from '../config/types';
+import { builtinJudge } from '../judges/registry';
+import type { JudgeInput, JudgeResult } from '../judges/types';
+import type { ChatBackend, ToolSchema } from '../model/types';
+import type { ToolCall } from '../run/events';
+import type { RunWriter } from '../run/writer';
+import type { AssistantTurn, WorkflowResult } from '../sdk';
+import { builtinTool } from '../tools/registry';
+import type { ToolOutput } from '../tools/tool';
+import { UserCodeHost } from '../user/host';
+import { createBackend } from './backend';
+import { react } from './react';
+import type { RolloutSession } from './session';
+
+export interface ToolEntry {
+  schema: ToolSchema;
+  timeoutMs: number;
+  run(args: Record<string, unknown>, timeoutMs: number): Promise<ToolOutput>;
+}
+
+/** Where a debugger (or any observer) can hold a rollout. */
+export interface RolloutHooks {
+  beforeTurn?(session: RolloutSession, turn: number): Promise<void> | void;
+  afterTurn?(session: RolloutSession, turn: number, message: AssistantTurn): Promise<void> | void;
+  beforeTool?(session: RolloutSession, call: ToolCall): Promise<void> | void;
+  beforeJudge?(session: RolloutSession): Promise<void> | void;
+}
+
+export interface RolloutEnv {
+  config: TuneConfig;
+  /** The config's folder: refs and paths resolve against it. */
+  dir: string;
+  configFile: string;
+  backend: ChatBackend;
+  writer: RunWriter;
+  tools: ToolEntry[];
+  runWorkflow(session: RolloutSession): Promise<WorkflowResult>;
+  judge(input: JudgeInput): Promise<JudgeResult>;
+  /** The judge reference, for records and rejudging. */
+  judgeRef: string;
+  hooks: RolloutHooks;
+  /** A sampling seed for each turn of each rollout, stable across runs with the same seed. */
+  seedFor(rolloutId: string, turn: number): number;
+  host?: UserCodeHost;
+  timeouts: boolean;
+  close(): Promise<void>;
+}
+
+export interface EnvOptions {
+  writer: RunWriter;
+  /** Off under a debugger: a paused breakpoint must not count as a hang. */
+  timeouts?: boolean;
+  hooks?: RolloutHooks;
+  backend?: ChatBackend;
+  /** Replaces `judge.ref`, for rejudging with another judge. */
+  judgeRef?: string;
+}
+
+export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise<RolloutEnv> {
+  const { config, dir } = loaded;
+  const timeouts = opts.timeouts ?? true;
+  let host: UserCodeHost | undefined;
+  const userHost = () => (host ??= new UserCodeHost({ timeouts }));
+  const closers: (() => Promise<void>)[] = [];
+
+  try {
+    const tools: ToolEntry[] = [];
+    for (const t of config.tools) {
+      const timeoutMs = t.timeout_s * 1000;
+      const ref = parseRef(dir, t.ref);
+      if (ref.builtin) {
+        if (!findBuiltin('tool', t.ref)) throw new Error(`tools: unknown built-in tool "${t.ref}"`);
+        const tool = builtinTool(ref.builtin, t.options as Record<string, unknown>);
+        tools.push({ schema: tool.schema, timeoutMs, run: (args, ms) => withSignal(ms, (signal) => tool.run(args, { signal, timeoutMs: ms })) });
+      } else {
+        const info = await userHost().inspect(ref, 'tool');
+        tools.push({ schema: info.schema!, timeoutMs, run: (args, ms) => userTool(userHost(), ref, args, ms) });
+      }
+    }
+
+    const judgeRefText = opts.judgeRef ?? config.judge.ref;
+    const judgeRef = parseRef(dir, judgeRefText);
+    const judgeMs = config.judge.timeout_s * 1000;
+    const judgeOptions = config.judge.options as Record<string, unknown>;
+    let judge: RolloutEnv['judge'];
+    if (judgeRef.builtin) {
+      if (!findBuiltin('judge', judgeRefText)) throw new Error(`judge: unknown built-in judge "${judgeRefText}"`);
+      const fn = builtinJudge(judgeRef.builtin, judgeOptions);
+      judge = (input) => withTimeout(judgeMs, 'the judge', async () => fn({ ...input, options: judgeOptions }));
+    } else {
+      await userHost().inspect(judgeRef, 'judge');
+      judge = (input) => userHost().judge(judgeRef, { ...input, options: judgeOptions }, judgeMs);
+    }
+
+    const workflowRef = parseRef(dir, config.workflow.ref);
+    const rolloutMs = config.rollout.rollout_timeout_s * 1000;
+    let runWorkflow: RolloutEnv['runWorkflow'];
+    if (workflowRef.builtin) {
+      if (workflowRef.builtin !== 'react') throw new Error(`workflow: unknown built-in workflow "${config.workflow.ref}"`);
+      runWorkflow = (session) =>
+        withTimeout(timeouts ? rolloutMs : Infinity, 'the workflow', () => react.run(session.context()), () => session.abort.abort());
+    } else {
+      await userHost().inspect(workflowRef, 'workflow');
+      runWorkflow = (session) => userWorkflow(userHost(), workflowRef, session, rolloutMs);
+    }
+
+    const backend = opts.backend ?? (await createBackend(config, dir));
+    if (!opts.backend) closers.push(() => backend.close());
+    const seedBase = config.model.sampling.seed ?? config.seed;
+    return {
+      config,
+      dir,
+      configFile: loaded.file,
+      backend,
+      writer: opts.writer,
+      tools,
+      runWorkflow,
+      judge,
+      judgeRef: judgeRefText,
+      hooks: opts.hooks ?? {},
+      seedFor: (rolloutId, turn) => hashSeed(`${seedBase}:${rolloutId}:${turn}`),
+      get host() {
+        return host;
+      },
+      timeouts,
+      async close() {
+        await host?.close();
+        for (const c of closers) await c();
+      },
+    };
+  } catch (e) {
+    await host?.close();
+    throw e;
+  }
+}
+
+function userWorkflow(host: UserCodeHost, ref: CodeRef, session: RolloutSession, timeoutMs: number): Promise<WorkflowResult> {
+  const { config } = session.env;
+  return host.runWorkflow(
+    ref,
+    {
+      task: session.spec.task,
+      rolloutId: session.spec.id,
+      sample: session.spec.sample,
+      systemPrompt: config.workflow.system_prompt,
+      tools: session.toolSchemas,
+      maxTurns: config.rollout.max_turns,
+      options: config.workflow.options as Record<string, unknown>,
+      formatErrorMessage: config.rollout.format_error_message,
+    },
+    {
+      chat: (messages, options) => session.chat(messages, options),
+      callTool: (call, role) => session.callTool(call, role),
+      emit: (name, data) => session.emit(name, data),
+      restart: () => session.reset(),
+    },
+    timeoutMs,
+  );
+}
+
+async function userTool(host: UserCodeHost, ref: CodeRef, args: Record<string, unknown>, ms: number): Promise<ToolOutput> {
+  try {
+    return await host.runTool(ref, args, ms);
+  } catch (e) {
+    return { content: `Error: ${(e as Error).message}`, error: true };
+  }
+}
+
+/** Runs `fn` with a signal that aborts after `ms`; built-in tools stop on it. */
+async function withSignal<T>(ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new Error(`timed out after ${ms / 1000}s`)), ms);
+  try {
+    return await fn(ctl.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class TimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} timed out after ${ms / 1000}s`);
+    this.name = 'TimeoutError';
+  }
+}
+
+function withTimeout<T>(ms: number, what: string, fn: () => Promise<T>, onTimeout?: () => void): Promise<T> {
+  if (!Number.isFinite(ms)) return fn();
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new TimeoutError(what, ms));
+    }, ms);
+    fn().then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
+
+/** FNV-1a, 32 bits: a stable seed from a string. */
+export function hashSeed(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

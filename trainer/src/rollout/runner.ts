@@ -1,0 +1,186 @@
+// Runs many rollouts at once (`rollout.parallel`), judges each, computes group advantages
+// as groups complete, and writes events and rollout rows as it goes. A failing workflow or
+// judge is recorded on its rollout; the others carry on.
+import { shapeReward } from '../judges/reward';
+import type { JudgeInput, JudgeResult } from '../judges/types';
+import type { Flag, Message, RolloutRecord } from '../run/events';
+import { groupAdvantages, zeroVariance } from './advantage';
+import type { RolloutEnv } from './env';
+import { RolloutSession, type RolloutSpec } from './session';
+
+export interface RunOptions {
+  /** Compute advantages per group (training); otherwise they are left null. */
+  advantages?: boolean;
+  /** Write rows to rollouts.jsonl (evaluation keeps its rows in eval/ files instead). */
+  write?: boolean;
+  onFinished?(record: RolloutRecord): void;
+}
+
+export async function runRollouts(env: RolloutEnv, specs: RolloutSpec[], opts: RunOptions = {}): Promise<RolloutRecord[]> {
+  const records: RolloutRecord[] = new Array(specs.length);
+  const groups = new Map<string, number[]>();
+  specs.forEach((s, i) => groups.set(s.groupId, [...(groups.get(s.groupId) ?? []), i]));
+  const remaining = new Map([...groups].map(([g, idx]) => [g, idx.length]));
+
+  const finishGroup = (groupId: string) => {
+    const idx = groups.get(groupId)!;
+    const group = idx.map((i) => records[i]);
+    if (opts.advantages) assignAdvantages(env, group);
+    if (opts.write !== false) for (const r of group) env.writer.rollout(r);
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length) {
+      const i = next++;
+      records[i] = await runOne(env, specs[i]);
+      opts.onFinished?.(records[i]);
+      const g = specs[i].groupId;
+      const left = remaining.get(g)! - 1;
+      remaining.set(g, left);
+      if (left === 0) finishGroup(g);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(env.config.rollout.parallel, specs.length) }, worker));
+  return records;
+}
+
+/** GRPO or RLOO within each group, or within each role of a group for multi-agent runs. */
+export function assignAdvantages(env: RolloutEnv, group: RolloutRecord[]): void {
+  const a = env.config.algorithm;
+  const rewards = group.map((r) => r.reward);
+  if (a.drop_zero_variance && zeroVariance(rewards)) {
+    for (const r of group) r.advantage = null;
+    return;
+  }
+  const adv = groupAdvantages(rewards, { type: a.type, scaleByStd: a.scale_by_std });
+  group.forEach((r, i) => (r.advantage = adv[i]));
+}
+
+export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<RolloutRecord> {
+  const { writer, config } = env;
+  const session = new RolloutSession(env, spec);
+  writer.emit({ type: 'rollout_started', rollout_id: spec.id, step: spec.step, phase: spec.phase, task_id: spec.task.id, group_id: spec.groupId, sample: spec.sample, question: spec.task.question });
+
+  let messages: Message[] = [];
+  let finalAnswer: string | null = null;
+  let error: RolloutRecord['error'];
+  try {
+    const result = await env.runWorkflow(session);
+    if (!result || !Array.isArray(result.messages)) throw new Error('the workflow must return { messages: Message[] }');
+    messages = result.messages;
+    finalAnswer = result.final_answer ?? lastAnswer(messages);
+  } catch (e) {
+    const err = e as Error & { reason?: string; userStack?: string };
+    session.flags.add(err.reason === 'timeout' || err.name === 'TimeoutError' ? 'timeout' : 'workflow_error');
+    error = { message: err.message, stack: err.userStack ?? err.stack, source: 'workflow' };
+    messages = session.transcript();
+    writer.emit({ type: 'workflow_error', rollout_id: spec.id, message: err.message, ...(error.stack ? { stack: error.stack } : {}) });
+  }
+  if (!error && session.turns.length >= config.rollout.max_turns && endsWithToolActivity(messages)) session.flags.add('max_turns');
+  // Turns map onto the assistant messages in order.
+  let k = 0;
+  messages.forEach((m, i) => {
+    if (m.role === 'assistant' && k < session.turns.length) session.turns[k++].message_index = i;
+  });
+
+  await env.hooks.beforeJudge?.(session);
+  const judgeStarted = Date.now();
+  const input: JudgeInput = {
+    task: { id: spec.task.id, question: spec.task.question, reference: spec.task.reference, features: spec.task.features },
+    final_answer: finalAnswer,
+    messages,
+    turns: session.turns.map(({ prompt_ids: _p, ...t }) => t),
+    tool_calls: toolCallsWithResults(messages),
+    flags: [...session.flags],
+  };
+  let judged: JudgeResult;
+  let judgeInfo: RolloutRecord['judge'];
+  try {
+    judged = await env.judge(input);
+    if (!judged || typeof judged.reward !== 'number' || !Number.isFinite(judged.reward)) {
+      throw new Error(`the judge must return { reward: number, is_success: boolean }, got ${JSON.stringify(judged)?.slice(0, 200)}`);
+    }
+    judgeInfo = judged.details === undefined ? undefined : { details: judged.details };
+  } catch (e) {
+    const err = e as Error & { userStack?: string };
+    session.flags.add('judge_error');
+    judged = { reward: config.judge.error_reward, is_success: false, parts: {} };
+    judgeInfo = { error: err.message, stack: err.userStack ?? err.stack };
+    error ??= { message: err.message, stack: err.userStack ?? err.stack, source: 'judge' };
+    writer.emit({ type: 'judge_error', rollout_id: spec.id, message: err.message, ...(judgeInfo.stack ? { stack: judgeInfo.stack } : {}) });
+  }
+  const judgeMs = Date.now() - judgeStarted;
+  const flags = [...session.flags] as Flag[];
+  const shaped = flags.includes('judge_error')
+    ? { reward: judged.reward, parts: { answer: judged.reward } }
+    : shapeReward(judged, { flags, turns: session.turns, toolResults: session.toolResults, reference: spec.task.reference }, config.reward);
+
+  const tokens = session.turns.reduce((a, t) => ({ prompt: a.prompt + t.prompt_tokens, completion: a.completion + t.completion_tokens }), { prompt: 0, completion: 0 });
+  const duration = Date.now() - session.started;
+  const record: RolloutRecord = {
+    id: spec.id,
+    step: spec.step,
+    phase: spec.phase,
+    task_id: spec.task.id,
+    group_id: spec.groupId,
+    sample: spec.sample,
+    question: spec.task.question,
+    reference: spec.task.reference,
+    messages,
+    turns: session.turns,
+    tool_calls: session.toolCalls,
+    final_answer: finalAnswer,
+    reward: shaped.reward,
+    parts: shaped.parts,
+    success: Boolean(judged.is_success),
+    advantage: null,
+    tokens,
+    flags,
+    ...(judgeInfo ? { judge: judgeInfo } : {}),
+    ...(error ? { error } : {}),
+    timings: { started: session.started, duration_ms: duration, model_ms: session.modelMs, tool_ms: session.toolMs, judge_ms: judgeMs },
+  };
+  writer.emit({
+    type: 'rollout_finished',
+    rollout_id: spec.id,
+    step: spec.step,
+    phase: spec.phase,
+    task_id: spec.task.id,
+    group_id: spec.groupId,
+    sample: spec.sample,
+    reward: record.reward,
+    parts: record.parts,
+    success: record.success,
+    flags,
+    turns: session.turns.length,
+    tool_calls: session.toolCalls,
+    tokens,
+    duration_ms: duration,
+  });
+  return record;
+}
+
+/** The text of the last assistant message that is not only a tool call. */
+export function lastAnswer(messages: Message[]): string | null {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.role === 'assistant' && m.content.trim()) return m.content;
+  }
+  return null;
+}
+
+function endsWithToolActivity(messages: Message[]): boolean {
+  const last = messages[messages.length - 1];
+  return !last || last.role === 'tool' || (last.role === 'assistant' && (last.tool_calls?.length ?? 0) > 0);
+}
+
+function toolCallsWithResults(messages: Message[]): JudgeInput['tool_calls'] {
+  const results = new Map(messages.filter((m) => m.role === 'tool' && m.tool_call_id).map((m) => [m.tool_call_id!, m.content]));
+  return messages.flatMap((m) =>
+    (m.tool_calls ?? []).map((c) => {
+      const result = results.get(c.id);
+      return { ...c, ...(result !== undefined ? { result, error: result.startsWith('Error') } : {}) };
+    }),
+  );
+}

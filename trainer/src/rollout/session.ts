@@ -1,0 +1,183 @@
+// One rollout in the trainer: the context its workflow talks to, and the record of every
+// turn, tool call and timing that ends up in rollouts.jsonl.
+import { parseToolCalls } from '../agent/toolcalls';
+import type { SamplingParams, ToolSchema } from '../model/types';
+import type { Flag, Message, ToolCall, TurnRecord } from '../run/events';
+import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task } from '../sdk';
+import type { RolloutEnv } from './env';
+
+export interface RolloutSpec {
+  id: string;
+  step: number;
+  phase: 'train' | 'eval' | 'debug';
+  task: Task;
+  groupId: string;
+  sample: number;
+  /** Sampling overrides for this rollout (evaluation uses its own temperature). */
+  sampling?: Partial<SamplingParams>;
+}
+
+export interface ToolResultRecord {
+  name: string;
+  content: string;
+  error: boolean;
+}
+
+export class RolloutSession {
+  turns: TurnRecord[] = [];
+  flags = new Set<Flag>();
+  toolResults: ToolResultRecord[] = [];
+  toolCalls = 0;
+  modelMs = 0;
+  toolMs = 0;
+  readonly started = Date.now();
+  readonly abort = new AbortController();
+  /** The conversation as far as the trainer saw it, for rollouts whose workflow failed. */
+  private log: Message[] = [];
+
+  constructor(readonly env: RolloutEnv, readonly spec: RolloutSpec) {}
+
+  /** The worker running this rollout was replaced: what it did is discarded. */
+  reset(): void {
+    this.turns = [];
+    this.flags.clear();
+    this.toolResults = [];
+    this.toolCalls = 0;
+    this.log = [];
+  }
+
+  transcript(): Message[] {
+    return [...this.log];
+  }
+
+  get toolSchemas(): ToolSchema[] {
+    return this.env.tools.map((t) => t.schema);
+  }
+
+  /** The context given to built-in workflows; user workflows get the same calls via the worker. */
+  context(): RolloutContext {
+    const self = this;
+    const { config } = this.env;
+    return {
+      task: this.spec.task,
+      rolloutId: this.spec.id,
+      sample: this.spec.sample,
+      systemPrompt: config.workflow.system_prompt,
+      tools: this.toolSchemas,
+      maxTurns: config.rollout.max_turns,
+      options: config.workflow.options as Record<string, unknown>,
+      get turns() {
+        return self.turns.length;
+      },
+      chat: (messages, options) => {
+        if (this.turns.length >= config.rollout.max_turns) return Promise.reject(new TurnLimitError(config.rollout.max_turns));
+        return this.chat(messages, options);
+      },
+      callTool: (call, options) => this.callTool(call, options?.role),
+      formatErrorMessage: (error) => this.formatErrorMessage(error),
+      emit: (name, data) => this.emit(name, data),
+    };
+  }
+
+  formatErrorMessage(error: string): Message {
+    return { role: 'tool', content: this.env.config.rollout.format_error_message.replace('{error}', error) };
+  }
+
+  emit(name: string, data: unknown): void {
+    this.env.writer.emit({ type: 'custom', rollout_id: this.spec.id, name, data: data ?? null });
+  }
+
+  async chat(messages: Message[], options: ChatOptions = {}): Promise<AssistantTurn> {
+    const { config, backend, hooks } = this.env;
+    const index = this.turns.length;
+    const role = options.role ?? 'agent';
+    await hooks.beforeTurn?.(this, index);
+    if (this.abort.signal.aborted) throw new Error('the rollout was cancelled');
+    const base = config.model.sampling;
+    const sampling: SamplingParams = {
+      temperature: base.temperature,
+      top_p: base.top_p,
+      top_k: base.top_k,
+      max_new_tokens: base.max_new_tokens,
+      stop: [...base.stop],
+      ...this.spec.sampling,
+      ...options.sampling,
+      seed: this.env.seedFor(this.spec.id, index),
+    };
+    const tools = options.tools === false ? [] : Array.isArray(options.tools) ? options.tools : this.toolSchemas;
+    const result = await backend.chat({ messages, tools, sampling, signal: this.abort.signal });
+    this.modelMs += result.duration_ms;
+
+    const parsed = parseToolCalls(result.text, { turn: index });
+    const flags: Flag[] = [];
+    if (result.finish_reason === 'length') flags.push('truncated');
+    const formatError = parsed.errors.length ? parsed.errors.join('; ') : undefined;
+    if (formatError) flags.push('format_error');
+    for (const f of flags) this.flags.add(f);
+    const turn: AssistantTurn = {
+      role: 'assistant',
+      // A malformed call keeps the raw text, so the model sees what it wrote.
+      content: formatError ? result.text : parsed.content,
+      tool_calls: parsed.calls,
+      truncated: result.finish_reason === 'length',
+      ...(formatError ? { format_error: formatError } : {}),
+    };
+    this.turns.push({
+      index,
+      role,
+      message_index: -1,
+      prompt_tokens: result.prompt_tokens,
+      completion_tokens: result.completion_tokens,
+      ...(result.tokens ? { tokens: result.tokens } : {}),
+      ...(result.token_ids ? { token_ids: result.token_ids } : {}),
+      ...(result.logprobs ? { logprobs: result.logprobs } : {}),
+      ...(result.prompt_ids ? { prompt_ids: result.prompt_ids } : {}),
+      flags,
+      ...(formatError ? { format_error: formatError } : {}),
+      duration_ms: result.duration_ms,
+    } as TurnRecord);
+    this.env.writer.emit({
+      type: 'turn',
+      rollout_id: this.spec.id,
+      turn: index,
+      role,
+      kind: 'model',
+      message: { role: 'assistant', content: turn.content, ...(turn.tool_calls.length ? { tool_calls: turn.tool_calls } : {}) },
+      completion_tokens: result.completion_tokens,
+      flags,
+      ...(formatError ? { format_error: formatError } : {}),
+      duration_ms: result.duration_ms,
+    });
+    this.log = [...messages, { role: 'assistant', content: turn.content, ...(turn.tool_calls.length ? { tool_calls: turn.tool_calls } : {}) }];
+    await hooks.afterTurn?.(this, index, turn);
+    return turn;
+  }
+
+  async callTool(call: ToolCall, role = 'agent'): Promise<Message> {
+    const { writer, hooks, config } = this.env;
+    const turn = Math.max(0, this.turns.length - 1);
+    this.toolCalls++;
+    writer.emit({ type: 'turn', rollout_id: this.spec.id, turn, role, kind: 'tool_call', call });
+    await hooks.beforeTool?.(this, call);
+    const started = Date.now();
+    const tool = this.env.tools.find((t) => t.schema.function.name === call.name);
+    let content: string;
+    let error: boolean;
+    if (!tool) {
+      content = `Error: there is no tool named "${call.name}"; available: ${this.env.tools.map((t) => t.schema.function.name).join(', ') || 'none'}`;
+      error = true;
+    } else {
+      const out = await tool.run(call.arguments, tool.timeoutMs ?? config.rollout.turn_timeout_s * 1000);
+      content = out.content;
+      error = out.error;
+    }
+    const duration = Date.now() - started;
+    this.toolMs += duration;
+    if (error) this.flags.add('tool_error');
+    this.toolResults.push({ name: call.name, content, error });
+    writer.emit({ type: 'turn', rollout_id: this.spec.id, turn, role, kind: 'tool_result', call_id: call.id, name: call.name, content, error, duration_ms: duration });
+    const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name };
+    this.log.push(message);
+    return message;
+  }
+}

@@ -1,0 +1,170 @@
+// Worker-thread entry that runs user workflows, judges and tools. The trainer can terminate
+// it when user code hangs, and a debugger attached to the trainer breaks inside it.
+import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { join } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CodeRef } from '../config/load';
+import type { JudgeInput, JudgeResult } from '../judges/types';
+import type { Message, ToolCall } from '../run/events';
+import { asJudge, asWorkflow, TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext } from '../sdk';
+import { isTool, type Tool } from '../tools/tool';
+import { SLOT, type ExportInfo, type FromWorker, type RolloutInit, type SerializedError, type ToWorker, type UserKind } from './protocol';
+import { installTypeScriptLoader, UserCodeError, userLocation } from './transpile';
+
+const port = parentPort!;
+const slots = new Int32Array(workerData.slots as SharedArrayBuffer);
+installTypeScriptLoader(workerData.sdkPath ?? join(__dirname, 'index.js'));
+
+// Which job's code runs now, so a stalled worker can be blamed on the right job.
+const current = new AsyncLocalStorage<number>();
+createHook({
+  before() {
+    Atomics.store(slots, SLOT.job, current.getStore() ?? -1);
+  },
+}).enable();
+setInterval(() => Atomics.add(slots, SLOT.heartbeat, 1), 50).unref();
+
+const pending = new Map<string, { resolve(v: unknown): void; reject(e: Error): void }>();
+const aborts = new Map<number, AbortController>();
+let nextCall = 0;
+
+function send(m: FromWorker): void {
+  port.postMessage(m);
+}
+
+function serialize(e: unknown, file?: string): SerializedError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { message: err.message, stack: err.stack, location: (err as UserCodeError).location ?? (file ? userLocation(err, file) : undefined) };
+}
+
+function request<T>(job: number, make: (call: number) => FromWorker): Promise<T> {
+  const call = nextCall++;
+  return new Promise<T>((resolve, reject) => {
+    pending.set(`${job}:${call}`, { resolve: resolve as (v: unknown) => void, reject });
+    send(make(call));
+  });
+}
+
+const modules = new Map<string, unknown>();
+function loadExport(ref: CodeRef): unknown {
+  const file = ref.file!;
+  let mod = modules.get(file);
+  if (!mod) {
+    try {
+      mod = require(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(file)) {
+        throw new UserCodeError('no such file', file);
+      }
+      if (e instanceof UserCodeError) throw e;
+      throw new UserCodeError(`loading failed: ${(e as Error).message}`, userLocation(e, file) ?? file);
+    }
+    modules.set(file, mod);
+  }
+  const exports = mod as Record<string, unknown>;
+  const value = ref.exportName === 'default' ? (exports.default ?? exports) : exports[ref.exportName];
+  if (value === undefined) {
+    const names = Object.keys(exports).filter((k) => k !== '__esModule');
+    throw new UserCodeError(`has no export "${ref.exportName}"${names.length ? ` (it exports: ${names.join(', ')})` : ''}`, file);
+  }
+  return value;
+}
+
+function expect(kind: UserKind, ref: CodeRef): ExportInfo & { value: unknown } {
+  const value = loadExport(ref);
+  const what = `export "${ref.exportName}" of ${ref.file}`;
+  if (kind === 'workflow') {
+    const w = asWorkflow(value);
+    if (!w) throw new UserCodeError(`${what} is not a workflow: export defineWorkflow(async (ctx) => ({ messages }))`, ref.file);
+    return { kind, name: w.name, value: w };
+  }
+  if (kind === 'judge') {
+    const j = asJudge(value);
+    if (!j) throw new UserCodeError(`${what} is not a judge: export defineJudge((input) => ({ reward, is_success }))`, ref.file);
+    return { kind, name: j.name, value: j };
+  }
+  if (!isTool(value)) throw new UserCodeError(`${what} is not a tool: export defineTool({ name, description, parameters, run })`, ref.file);
+  return { kind, name: value.schema.function.name, schema: value.schema, value };
+}
+
+function context(job: number, init: RolloutInit, signal: AbortSignal): RolloutContext {
+  let turns = 0;
+  return {
+    task: init.task,
+    rolloutId: init.rolloutId,
+    sample: init.sample,
+    systemPrompt: init.systemPrompt,
+    tools: init.tools,
+    maxTurns: init.maxTurns,
+    options: init.options,
+    get turns() {
+      return turns;
+    },
+    async chat(messages: Message[], options: ChatOptions = {}): Promise<AssistantTurn> {
+      if (signal.aborted) throw new Error('the rollout was cancelled');
+      if (turns >= init.maxTurns) throw new TurnLimitError(init.maxTurns);
+      turns++;
+      return request<AssistantTurn>(job, (call) => ({ type: 'chat', job, call, messages, options }));
+    },
+    callTool(toolCall: ToolCall, options: { role?: string } = {}): Promise<Message> {
+      return request<Message>(job, (call) => ({ type: 'callTool', job, call, toolCall, role: options.role }));
+    },
+    formatErrorMessage(error: string): Message {
+      return { role: 'tool', content: init.formatErrorMessage.replace('{error}', error) };
+    },
+    emit(name: string, data?: unknown): void {
+      send({ type: 'emit', job, name, data: data ?? null });
+    },
+  };
+}
+
+async function run(m: Extract<ToWorker, { job: number; ref: CodeRef }>): Promise<unknown> {
+  if (m.type === 'inspect') {
+    const { value: _value, ...info } = expect(m.kind, m.ref);
+    return info;
+  }
+  const abort = new AbortController();
+  aborts.set(m.job, abort);
+  try {
+    if (m.type === 'workflow') {
+      const w = expect('workflow', m.ref).value as ReturnType<typeof asWorkflow> & object;
+      return await w.run(context(m.job, m.init, abort.signal));
+    }
+    if (m.type === 'judge') {
+      const j = expect('judge', m.ref).value as ReturnType<typeof asJudge> & object;
+      return (await j.judge(m.input as JudgeInput)) as JudgeResult;
+    }
+    const t = expect('tool', m.ref).value as Tool;
+    return await t.run(m.args, { signal: abort.signal, timeoutMs: m.timeoutMs });
+  } finally {
+    aborts.delete(m.job);
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'reply') {
+    const key = `${m.job}:${m.call}`;
+    const p = pending.get(key);
+    if (!p) return;
+    pending.delete(key);
+    // The continuation belongs to this job, not to whichever job ran last.
+    current.run(m.job, () => (m.error ? p.reject(Object.assign(new Error(m.error.message), { stack: m.error.stack })) : p.resolve(m.value)));
+    return;
+  }
+  if (m.type === 'cancel') {
+    aborts.get(m.job)?.abort();
+    return;
+  }
+  current.run(m.job, () => {
+    run(m).then(
+      (value) => {
+        try {
+          send({ type: 'done', job: m.job, value: value === undefined ? null : value });
+        } catch (e) {
+          send({ type: 'done', job: m.job, error: { message: `returned a value that cannot be passed back (plain data only): ${(e as Error).message}` } });
+        }
+      },
+      (e) => send({ type: 'done', job: m.job, error: serialize(e, m.ref.file) }),
+    );
+  });
+});
