@@ -4,6 +4,7 @@ import { createOutput, type Output } from './cli/output';
 import { registerValidate, EXIT } from './commands/validate';
 import { registerPending } from './commands/pending';
 import { registerDebug } from './commands/debug';
+import { registerRejudge } from './commands/rejudge';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
 
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerValidate(program, out, setExit);
   registerDebug(program, out, setExit);
+  registerRejudge(program, out, setExit);
   registerPending(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

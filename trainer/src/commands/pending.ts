@@ -21,12 +21,6 @@ export function registerPending(program: Command): void {
     .option('--adapter <checkpoint>', 'a checkpoint folder with adapter_model.safetensors')
     .action(() => unavailable('eval'));
   program
-    .command('rejudge')
-    .description('re-score the rollouts of a run with an edited judge')
-    .argument('<run-dir>', 'a run directory')
-    .option('--judge <ref>', 'judge reference, for example ./judge.ts#judge')
-    .action(() => unavailable('rejudge'));
-  program
     .command('verify')
     .description('read {gold, pred} JSON lines on stdin and print verdicts')
     .option('--judge <ref>', 'judge reference', 'builtin:math')

@@ -83,18 +83,7 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
     }
 
     const judgeRefText = opts.judgeRef ?? config.judge.ref;
-    const judgeRef = parseRef(dir, judgeRefText);
-    const judgeMs = config.judge.timeout_s * 1000;
-    const judgeOptions = config.judge.options as Record<string, unknown>;
-    let judge: RolloutEnv['judge'];
-    if (judgeRef.builtin) {
-      if (!findBuiltin('judge', judgeRefText)) throw new Error(`judge: unknown built-in judge "${judgeRefText}"`);
-      const fn = builtinJudge(judgeRef.builtin, judgeOptions);
-      judge = (input) => withTimeout(judgeMs, 'the judge', async () => fn({ ...input, options: judgeOptions }));
-    } else {
-      await userHost().inspect(judgeRef, 'judge');
-      judge = (input) => userHost().judge(judgeRef, { ...input, options: judgeOptions }, judgeMs);
-    }
+    const judge = await makeJudge(config, parseRef(dir, judgeRefText), judgeRefText, userHost);
 
     const workflowRef = parseRef(dir, config.workflow.ref);
     const rolloutMs = config.rollout.rollout_timeout_s * 1000;
@@ -136,6 +125,19 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
     await host?.close();
     throw e;
   }
+}
+
+/** The judge a config names, ready to call; user judges are loaded and checked first. */
+export async function makeJudge(config: TuneConfig, ref: CodeRef, refText: string, userHost: () => UserCodeHost): Promise<RolloutEnv['judge']> {
+  const ms = config.judge.timeout_s * 1000;
+  const options = config.judge.options as Record<string, unknown>;
+  if (ref.builtin) {
+    if (!findBuiltin('judge', refText)) throw new Error(`judge: unknown built-in judge "${refText}"`);
+    const fn = builtinJudge(ref.builtin, options);
+    return (input) => withTimeout(ms, 'the judge', async () => fn({ ...input, options }));
+  }
+  await userHost().inspect(ref, 'judge');
+  return (input) => userHost().judge(ref, { ...input, options }, ms);
 }
 
 function userWorkflow(host: UserCodeHost, ref: CodeRef, session: RolloutSession, timeoutMs: number): Promise<WorkflowResult> {

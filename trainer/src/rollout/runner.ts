@@ -1,11 +1,12 @@
 // Runs many rollouts at once (`rollout.parallel`), judges each, computes group advantages
 // as groups complete, and writes events and rollout rows as it goes. A failing workflow or
 // judge is recorded on its rollout; the others carry on.
-import { shapeReward } from '../judges/reward';
-import type { JudgeInput, JudgeResult } from '../judges/types';
+import type { JudgeInput } from '../judges/types';
 import type { Flag, Message, RolloutRecord } from '../run/events';
 import { groupAdvantages, zeroVariance } from './advantage';
+import type { TuneConfig } from '../config/types';
 import type { RolloutEnv } from './env';
+import { score, toolCallsWithResults } from './score';
 import { RolloutSession, type RolloutSpec } from './session';
 
 export interface RunOptions {
@@ -25,7 +26,7 @@ export async function runRollouts(env: RolloutEnv, specs: RolloutSpec[], opts: R
   const finishGroup = (groupId: string) => {
     const idx = groups.get(groupId)!;
     const group = idx.map((i) => records[i]);
-    if (opts.advantages) assignAdvantages(env, group);
+    if (opts.advantages) assignAdvantages(env.config.algorithm, group);
     if (opts.write !== false) for (const r of group) env.writer.rollout(r);
   };
 
@@ -46,8 +47,7 @@ export async function runRollouts(env: RolloutEnv, specs: RolloutSpec[], opts: R
 }
 
 /** GRPO or RLOO within each group, or within each role of a group for multi-agent runs. */
-export function assignAdvantages(env: RolloutEnv, group: RolloutRecord[]): void {
-  const a = env.config.algorithm;
+export function assignAdvantages(a: TuneConfig['algorithm'], group: RolloutRecord[]): void {
   const rewards = group.map((r) => r.reward);
   if (a.drop_zero_variance && zeroVariance(rewards)) {
     for (const r of group) r.advantage = null;
@@ -94,27 +94,14 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
     tool_calls: toolCallsWithResults(messages),
     flags: [...session.flags],
   };
-  let judged: JudgeResult;
-  let judgeInfo: RolloutRecord['judge'];
-  try {
-    judged = await env.judge(input);
-    if (!judged || typeof judged.reward !== 'number' || !Number.isFinite(judged.reward)) {
-      throw new Error(`the judge must return { reward: number, is_success: boolean }, got ${JSON.stringify(judged)?.slice(0, 200)}`);
-    }
-    judgeInfo = judged.details === undefined ? undefined : { details: judged.details };
-  } catch (e) {
-    const err = e as Error & { userStack?: string };
-    session.flags.add('judge_error');
-    judged = { reward: config.judge.error_reward, is_success: false, parts: {} };
-    judgeInfo = { error: err.message, stack: err.userStack ?? err.stack };
-    error ??= { message: err.message, stack: err.userStack ?? err.stack, source: 'judge' };
-    writer.emit({ type: 'judge_error', rollout_id: spec.id, message: err.message, ...(judgeInfo.stack ? { stack: judgeInfo.stack } : {}) });
-  }
+  const scored = await score(env.judge, config, input);
   const judgeMs = Date.now() - judgeStarted;
+  if (scored.error) {
+    session.flags.add('judge_error');
+    error ??= { ...scored.error, source: 'judge' };
+    writer.emit({ type: 'judge_error', rollout_id: spec.id, ...scored.error });
+  }
   const flags = [...session.flags] as Flag[];
-  const shaped = flags.includes('judge_error')
-    ? { reward: judged.reward, parts: { answer: judged.reward } }
-    : shapeReward(judged, { flags, turns: session.turns, toolResults: session.toolResults, reference: spec.task.reference }, config.reward);
 
   const tokens = session.turns.reduce((a, t) => ({ prompt: a.prompt + t.prompt_tokens, completion: a.completion + t.completion_tokens }), { prompt: 0, completion: 0 });
   const duration = Date.now() - session.started;
@@ -131,13 +118,13 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
     turns: session.turns,
     tool_calls: session.toolCalls,
     final_answer: finalAnswer,
-    reward: shaped.reward,
-    parts: shaped.parts,
-    success: Boolean(judged.is_success),
+    reward: scored.reward,
+    parts: scored.parts,
+    success: scored.success,
     advantage: null,
     tokens,
     flags,
-    ...(judgeInfo ? { judge: judgeInfo } : {}),
+    ...(scored.judge ? { judge: scored.judge } : {}),
     ...(error ? { error } : {}),
     timings: { started: session.started, duration_ms: duration, model_ms: session.modelMs, tool_ms: session.toolMs, judge_ms: judgeMs },
   };
@@ -173,14 +160,4 @@ export function lastAnswer(messages: Message[]): string | null {
 function endsWithToolActivity(messages: Message[]): boolean {
   const last = messages[messages.length - 1];
   return !last || last.role === 'tool' || (last.role === 'assistant' && (last.tool_calls?.length ?? 0) > 0);
-}
-
-function toolCallsWithResults(messages: Message[]): JudgeInput['tool_calls'] {
-  const results = new Map(messages.filter((m) => m.role === 'tool' && m.tool_call_id).map((m) => [m.tool_call_id!, m.content]));
-  return messages.flatMap((m) =>
-    (m.tool_calls ?? []).map((c) => {
-      const result = results.get(c.id);
-      return { ...c, ...(result !== undefined ? { result, error: result.startsWith('Error') } : {}) };
-    }),
-  );
 }
