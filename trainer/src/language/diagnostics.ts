@@ -1,0 +1,167 @@
+// Everything wrong with a config: the schema's findings (validateConfigText) plus the checks
+// that need the file system: referenced modules and their exports, task files, the model
+// folder, built-in names. The CLI's `validate` and the editor both call `diagnose`, so
+// they report the same problems with the same words.
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, type Document, type Node } from 'yaml';
+import { BUILTIN_PREFIX } from '../config/builtins';
+import { nodeAt, keyPathString, MAX_CONFIG_BYTES, validateConfigBytes, validateConfigText, type ConfigIssue, type KeyPath, type Severity, type ValidationResult } from '../config/validate';
+import { checkBuiltin, checkCodeRef, type RefProblem } from './codeRefs';
+import { checkDataset, type TaskFields, type TaskFormat } from './datasets';
+import { nodeHost, type LanguageHost } from './host';
+import { checkModelDir, MODEL_FILES } from './modelDir';
+
+export interface DiagnoseOptions {
+  /** Absolute path of the config: relative paths in it resolve against its folder. */
+  file: string;
+  /** How issues name the file (the CLI prints the path the user typed). */
+  display?: string;
+  host?: LanguageHost;
+}
+
+export interface Diagnosis {
+  issues: ConfigIssue[];
+  /** Files and folders the checks read: re-check when one of them changes. */
+  dependencies: string[];
+  validation: ValidationResult;
+}
+
+export async function diagnose(text: string, opts: DiagnoseOptions): Promise<Diagnosis> {
+  const validation = validateConfigText(text, opts.display ?? opts.file);
+  return withFileChecks(validation, opts);
+}
+
+/** Reads and diagnoses a config file, as `agent-tune validate` does. */
+export async function diagnoseFile(file: string, host: LanguageHost = nodeHost): Promise<Diagnosis> {
+  const abs = resolve(file);
+  const whole = (message: string): Diagnosis => {
+    const issues: ConfigIssue[] = [{ file, line: 1, column: 1, start: 0, end: 0, path: [], message, severity: 'error' }];
+    return { issues, dependencies: [], validation: { issues, lineCounter: new LineCounter() } };
+  };
+  try {
+    const s = await stat(abs);
+    if (!s.isFile()) return whole('is not a file');
+    if (s.size > MAX_CONFIG_BYTES) return whole(`the file is ${(s.size / 1048576).toFixed(1)} MB; a config must be under ${MAX_CONFIG_BYTES / 1048576} MB`);
+  } catch (e) {
+    return whole(`cannot read the config: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  return withFileChecks(validateConfigBytes(await readFile(abs), file), { file: abs, display: file, host });
+}
+
+async function withFileChecks(validation: ValidationResult, opts: DiagnoseOptions): Promise<Diagnosis> {
+  const doc = validation.document;
+  const dependencies: string[] = [];
+  const issues = validation.issues;
+  if (!doc || doc.errors.some((e) => e.code !== 'DUPLICATE_KEY') || !isMap(doc.contents)) return { issues, dependencies, validation };
+
+  const host = opts.host ?? nodeHost;
+  const dir = dirname(opts.file);
+  const display = opts.display ?? opts.file;
+  const faulted = new Set(issues.filter((i) => i.severity === 'error').map((i) => keyPathString(i.path)));
+  const added: ConfigIssue[] = [];
+  const add = (path: KeyPath, range: [number, number], message: string, severity: Severity) => {
+    const pos = validation.lineCounter.linePos(range[0]);
+    added.push({ file: display, line: pos.line, column: pos.col, start: range[0], end: range[1], path, message, severity });
+  };
+  const str = (path: KeyPath): { value: string; node: Node } | undefined => {
+    if (faulted.has(keyPathString(path))) return undefined;
+    const node = nodeAt(doc, path);
+    return isScalar(node) && typeof node.value === 'string' && node.range ? { value: node.value, node } : undefined;
+  };
+
+  const jobs: Promise<void>[] = [];
+  const codeRef = (path: KeyPath, kind: 'workflow' | 'tool' | 'judge') => {
+    const ref = str(path);
+    if (!ref) return;
+    jobs.push(
+      checkCodeRef(kind, ref.value, dir, host).then((r) => {
+        if (r.file) dependencies.push(r.file);
+        for (const p of r.problems) add(path, refRange(ref.node, ref.value, p), p.message, p.severity);
+      }),
+    );
+  };
+  codeRef(['workflow', 'ref'], 'workflow');
+  codeRef(['judge', 'ref'], 'judge');
+  const tools = doc.getIn(['tools'], true);
+  if (tools && typeof tools === 'object' && 'items' in tools) {
+    (tools as { items: unknown[] }).items.forEach((_, i) => codeRef(['tools', i, 'ref'], 'tool'));
+  }
+
+  const backend = doc.getIn(['model', 'backend']);
+  const model = str(['model', 'path']);
+  if (model && (backend === undefined || backend === 'onnx')) {
+    const range = span(model.node);
+    if (model.value.startsWith(BUILTIN_PREFIX)) {
+      for (const p of checkBuiltin('model', model.value)) add(['model', 'path'], range, p.message, p.severity);
+    } else {
+      const abs = resolve(dir, model.value);
+      dependencies.push(abs, ...MODEL_FILES.map((f) => resolve(abs, f)));
+      jobs.push(checkModelDir(host, abs, model.value).then((ps) => ps.forEach((p) => add(['model', 'path'], range, p.message, p.severity))));
+    }
+  }
+
+  for (const which of ['train', 'test'] as const) {
+    const base: KeyPath = ['tasks', which];
+    const path = str([...base, 'path']);
+    if (!path) continue;
+    const range = span(path.node);
+    if (path.value.startsWith(BUILTIN_PREFIX)) {
+      for (const p of checkBuiltin('tasks', path.value)) add([...base, 'path'], range, p.message, p.severity);
+      continue;
+    }
+    const abs = resolve(dir, path.value);
+    dependencies.push(abs);
+    const format = doc.getIn([...base, 'format']);
+    const fields = toPlain(doc, [...base, 'fields']) as TaskFields | undefined;
+    const validFormat = ['jsonl', 'json', 'gsm8k', 'parquet'].includes(format as string) ? (format as TaskFormat) : undefined;
+    jobs.push(
+      checkDataset(host, abs, validFormat, sanitizeFields(fields), path.value).then((ps) => {
+        for (const p of ps) {
+          const keyPath: KeyPath = p.at === 'path' ? [...base, 'path'] : [...base, ...p.at.split('.')];
+          const node = nodeAt(doc, keyPath);
+          add(node?.range ? keyPath : [...base, 'path'], node?.range ? span(node) : range, p.message, p.severity);
+        }
+      }),
+    );
+  }
+
+  await Promise.all(jobs);
+  const all = [...issues, ...added].sort((a, b) => a.start - b.start || a.message.localeCompare(b.message));
+  validation.issues = all;
+  if (added.some((i) => i.severity === 'error')) validation.config = undefined;
+  return { issues: all, dependencies: [...new Set(dependencies)], validation };
+}
+
+/** Offsets of the whole ref value, or of its `#export` part. */
+function refRange(node: Node, value: string, p: RefProblem): [number, number] {
+  const [s, e] = span(node);
+  const quoted = (node as { type?: string }).type === 'QUOTE_DOUBLE' || (node as { type?: string }).type === 'QUOTE_SINGLE';
+  const start = s + (quoted ? 1 : 0);
+  const end = Math.min(e, start + value.length);
+  if (p.part !== 'export') return [start, end];
+  const hash = value.lastIndexOf('#');
+  return hash < 0 ? [start, end] : [start + hash + 1, end];
+}
+
+function span(node: Node): [number, number] {
+  const r = node.range;
+  return r ? [r[0], r[1]] : [0, 0];
+}
+
+function toPlain(doc: Document, path: KeyPath): unknown {
+  const n = nodeAt(doc, path);
+  return n && typeof (n as { toJSON?: unknown }).toJSON === 'function' ? (n as { toJSON(): unknown }).toJSON() : undefined;
+}
+
+function sanitizeFields(f: unknown): TaskFields {
+  if (!f || typeof f !== 'object' || Array.isArray(f)) return {};
+  const o = f as Record<string, unknown>;
+  const s = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    id: s(o.id),
+    question: s(o.question),
+    answer: s(o.answer),
+    features: Array.isArray(o.features) ? o.features.filter((x): x is string => typeof x === 'string') : undefined,
+  };
+}
