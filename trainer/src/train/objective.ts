@@ -1,0 +1,159 @@
+// The policy objective over sampled tokens, and its gradient with respect to the adapter.
+//
+// For a token y with base logits z and hidden state h, the policy is
+//   u = (z + s·B·A·h) / T,   log π(y) = u_y − logsumexp(u)
+// and, with ρ = exp(log π(y) − log π_old(y)) and advantage Â (Schulman et al. 2017):
+//   L_clip = −min(ρ·Â, clip(ρ, 1−ε, 1+ε)·Â)
+//   L_kl   = β·k3,  k3 = exp(δ) − δ − 1,  δ = log π_ref(y) − log π(y)   (Schulman 2020, "k3")
+//   L_ent  = −c·H(π)
+// Supervised fine-tuning uses L = −log π(y) with the same machinery.
+import type { LoraHead } from './lora';
+
+/** Token positions to train on: each row predicts `targets[t]` from `hidden[t]`, `logits[t]`. */
+export interface TokenBatch {
+  rows: number;
+  /** [rows, d] last_hidden_state at the predicting positions. */
+  hidden: Float32Array;
+  /** [rows, V] base-model logits at those positions (no adapter). */
+  logits: Float32Array;
+  targets: Int32Array;
+  /** Per-token advantage (PPO) — unused for SFT. */
+  advantages: Float32Array;
+  /** log π_old(y): the policy that sampled the rollout. */
+  oldLogprobs: Float32Array;
+  /** Per-token weight in the aggregate loss (e.g. 1 / tokens in the minibatch). */
+  weights: Float32Array;
+}
+
+export interface ObjectiveOptions {
+  mode: 'ppo' | 'sft';
+  temperature: number;
+  clip: number;
+  klCoef: number;
+  entropyCoef: number;
+}
+
+export interface ObjectiveStats {
+  loss: number;
+  /** Weighted means over the batch. */
+  kl: number;
+  entropy: number;
+  clipFrac: number;
+  ratio: number;
+  /** log π(y) under the current adapter, per row (for old logprobs). */
+  logprobs: Float32Array;
+}
+
+export interface Grads {
+  A: Float64Array;
+  B: Float64Array;
+}
+
+export function zeroGrads(lora: LoraHead): Grads {
+  return { A: new Float64Array(lora.A.length), B: new Float64Array(lora.B.length) };
+}
+
+/** Adds the batch's gradient into `grads` (when given) and returns the loss and statistics. */
+export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOptions, grads?: Grads): ObjectiveStats {
+  const { rank: r, hidden: d, vocab: V, scale: s, A, B } = lora;
+  const T = opts.temperature > 0 ? opts.temperature : 1;
+  const v = lora.project(batch.hidden, batch.rows);
+  const u = new Float64Array(V);
+  const g = new Float64Array(V);
+  const q = new Float64Array(r);
+  const logprobs = new Float32Array(batch.rows);
+  let loss = 0;
+  let kl = 0;
+  let entropy = 0;
+  let clipped = 0;
+  let ratioSum = 0;
+  let weightSum = 0;
+
+  for (let t = 0; t < batch.rows; t++) {
+    const w = batch.weights[t];
+    const y = batch.targets[t];
+    const zo = t * V;
+    const vo = t * r;
+    // u = (z + s B v) / T, and the base policy's log-normaliser for log π_ref.
+    let umax = -Infinity;
+    let zmax = -Infinity;
+    for (let i = 0; i < V; i++) {
+      let delta = 0;
+      const bo = i * r;
+      for (let k = 0; k < r; k++) delta += B[bo + k] * v[vo + k];
+      const z = batch.logits[zo + i];
+      u[i] = (z + s * delta) / T;
+      if (u[i] > umax) umax = u[i];
+      if (z / T > zmax) zmax = z / T;
+    }
+    let sum = 0;
+    let zsum = 0;
+    for (let i = 0; i < V; i++) {
+      sum += Math.exp(u[i] - umax);
+      zsum += Math.exp(batch.logits[zo + i] / T - zmax);
+    }
+    const lse = umax + Math.log(sum);
+    const lp = u[y] - lse;
+    logprobs[t] = lp;
+    // H = lse − Σ p_i u_i
+    let pu = 0;
+    for (let i = 0; i < V; i++) pu += Math.exp(u[i] - lse) * u[i];
+    const H = lse - pu;
+
+    let gl: number; // ∂L/∂ log π(y)
+    let lt: number;
+    if (opts.mode === 'sft') {
+      lt = -lp;
+      gl = -1;
+    } else {
+      const adv = batch.advantages[t];
+      const ratio = Math.exp(lp - batch.oldLogprobs[t]);
+      const rc = Math.min(Math.max(ratio, 1 - opts.clip), 1 + opts.clip);
+      const unclippedWins = ratio * adv <= rc * adv;
+      lt = -Math.min(ratio * adv, rc * adv);
+      gl = unclippedWins ? -ratio * adv : 0;
+      if (!unclippedWins) clipped += w;
+      ratioSum += w * ratio;
+      if (opts.klCoef > 0) {
+        const refLp = batch.logits[zo + y] / T - (zmax + Math.log(zsum));
+        const delta = refLp - lp;
+        const k3 = Math.exp(delta) - delta - 1;
+        lt += opts.klCoef * k3;
+        gl += opts.klCoef * (1 - Math.exp(delta));
+        kl += w * k3;
+      }
+    }
+    if (opts.entropyCoef > 0) lt -= opts.entropyCoef * H;
+    loss += w * lt;
+    entropy += w * H;
+    weightSum += w;
+    if (!grads) continue;
+
+    // ∂L/∂u_i = gl (1[i=y] − p_i) + c p_i (u_i − lse + H);  ∂L/∂Δz = ∂L/∂u / T.
+    const c = opts.entropyCoef;
+    for (let i = 0; i < V; i++) {
+      const p = Math.exp(u[i] - lse);
+      g[i] = (w / T) * (gl * ((i === y ? 1 : 0) - p) + c * p * (u[i] - lse + H));
+    }
+    // ∂L/∂B = s g vᵀ;  ∂L/∂A = s (Bᵀ g) hᵀ.
+    q.fill(0);
+    for (let i = 0; i < V; i++) {
+      const gi = g[i];
+      if (gi === 0) continue;
+      const bo = i * r;
+      for (let k = 0; k < r; k++) {
+        grads.B[bo + k] += s * gi * v[vo + k];
+        q[k] += B[bo + k] * gi;
+      }
+    }
+    const ho = t * d;
+    for (let k = 0; k < r; k++) {
+      const qk = s * q[k];
+      if (qk === 0) continue;
+      const ao = k * d;
+      for (let j = 0; j < d; j++) grads.A[ao + j] += qk * batch.hidden[ho + j];
+    }
+  }
+  const norm = weightSum > 0 ? weightSum : 1;
+  return { loss, kl: kl / norm, entropy: entropy / norm, clipFrac: clipped / norm, ratio: ratioSum / norm, logprobs };
+}

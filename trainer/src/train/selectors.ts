@@ -1,0 +1,241 @@
+// Which tasks each training step rolls out. Every random choice is drawn from a generator
+// seeded by (seed, step), so a resumed run chooses exactly what an uninterrupted one would.
+import type { TuneConfig } from '../config/types';
+import { hashSeed } from '../rollout/env';
+import { Rng } from '../model/sampling';
+import type { Task } from '../sdk';
+
+export interface SelectorState {
+  type: string;
+  cursor: number;
+  /** difficulty_based: Beta posteriors of tasks observed so far, by task id. */
+  posteriors?: Record<string, [number, number]>;
+}
+
+export interface Selector {
+  select(step: number, count: number): Task[];
+  /** Outcomes of a task's rollouts this step (1 success, 0 failure). */
+  observe(taskId: string, outcomes: number[]): void;
+  state(): SelectorState;
+  load(state: SelectorState): void;
+  /** Statistics for metrics.jsonl, without the `selector_` prefix. */
+  stats(): Record<string, number>;
+}
+
+type SelectorConfig = TuneConfig['tasks']['selector'];
+
+export function createSelector(tasks: Task[], cfg: SelectorConfig, seed: number): Selector {
+  switch (cfg.type) {
+    case 'sequential':
+      return new Ordered(tasks, 'sequential');
+    case 'offline_easy2hard': {
+      const key = cfg.feature_key!;
+      const missing = tasks.find((t) => !(key in t.features));
+      if (missing) throw new Error(`tasks.selector.feature_key: task "${missing.id}" has no feature "${key}"; list it in tasks.train.fields.features`);
+      return new Ordered([...tasks].sort((a, b) => a.features[key] - b.features[key]), 'offline_easy2hard');
+    }
+    case 'shuffle':
+      return new Shuffled(tasks, seed);
+    case 'random':
+      return new Uniform(tasks, seed);
+    case 'difficulty_based':
+      return new DifficultyBased(tasks, cfg, seed);
+  }
+}
+
+class Ordered implements Selector {
+  private cursor = 0;
+  constructor(private tasks: Task[], private type: string) {}
+  select(_step: number, count: number): Task[] {
+    const out: Task[] = [];
+    for (let i = 0; i < count; i++) out.push(this.tasks[(this.cursor + i) % this.tasks.length]);
+    this.cursor = (this.cursor + count) % this.tasks.length;
+    return out;
+  }
+  observe(): void {}
+  state(): SelectorState {
+    return { type: this.type, cursor: this.cursor };
+  }
+  load(s: SelectorState): void {
+    this.cursor = s.cursor;
+  }
+  stats(): Record<string, number> {
+    return { cursor: this.cursor };
+  }
+}
+
+/** A fresh permutation each epoch: every task once before any task twice. */
+class Shuffled implements Selector {
+  private cursor = 0;
+  constructor(private tasks: Task[], private seed: number) {}
+  private order(epoch: number): number[] {
+    const rng = new Rng(hashSeed(`${this.seed}:shuffle:${epoch}`));
+    const idx = this.tasks.map((_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rng.next() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    return idx;
+  }
+  select(_step: number, count: number): Task[] {
+    const n = this.tasks.length;
+    const out: Task[] = [];
+    let epoch = -1;
+    let order: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = this.cursor + i;
+      if (Math.floor(at / n) !== epoch) {
+        epoch = Math.floor(at / n);
+        order = this.order(epoch);
+      }
+      out.push(this.tasks[order[at % n]]);
+    }
+    this.cursor += count;
+    return out;
+  }
+  observe(): void {}
+  state(): SelectorState {
+    return { type: 'shuffle', cursor: this.cursor };
+  }
+  load(s: SelectorState): void {
+    this.cursor = s.cursor;
+  }
+  stats(): Record<string, number> {
+    return { epoch: Math.floor(this.cursor / this.tasks.length) };
+  }
+}
+
+/** Uniformly at random each step, distinct within a step. */
+class Uniform implements Selector {
+  constructor(private tasks: Task[], private seed: number) {}
+  select(step: number, count: number): Task[] {
+    return sampleDistinct(this.tasks.length, Math.min(count, this.tasks.length), new Rng(hashSeed(`${this.seed}:random:${step}`))).map((i) => this.tasks[i]);
+  }
+  observe(): void {}
+  state(): SelectorState {
+    return { type: 'random', cursor: 0 };
+  }
+  load(): void {}
+  stats(): Record<string, number> {
+    return {};
+  }
+}
+
+/**
+ * Online difficulty-based selection in the manner of BOTS (Bayesian online task selection):
+ * each task's pass rate has a Beta posterior, updated from its rollouts; a prior comes from a
+ * difficulty feature when one is given. Each step draws a pass rate per task (Thompson
+ * sampling) and prefers tasks whose draw is near `target`, where groups are most informative.
+ */
+class DifficultyBased implements Selector {
+  private alpha: Float64Array;
+  private beta: Float64Array;
+  private prior: Float64Array;
+  private index = new Map<string, number>();
+  private lastPredicted = 0;
+  private observed = new Set<number>();
+
+  constructor(private tasks: Task[], private cfg: SelectorConfig, private seed: number) {
+    const n = tasks.length;
+    tasks.forEach((t, i) => this.index.set(t.id, i));
+    this.prior = new Float64Array(n).fill(0.5);
+    const key = cfg.feature_key;
+    if (key) {
+      // Harder tasks get lower prior pass rates: rank by difficulty into [0.1, 0.9].
+      const order = tasks.map((t, i) => [t.features[key] ?? 0, i] as const).sort((a, b) => a[0] - b[0]);
+      order.forEach(([, i], rank) => (this.prior[i] = 0.9 - (0.8 * rank) / Math.max(1, n - 1)));
+    }
+    const k = key ? cfg.prior_strength : 2;
+    this.alpha = this.prior.map((p) => p * k);
+    this.beta = this.prior.map((p) => (1 - p) * k);
+  }
+
+  select(step: number, count: number): Task[] {
+    const rng = new Rng(hashSeed(`${this.seed}:bots:${step}`));
+    const n = this.tasks.length;
+    const scores = new Float64Array(n);
+    const draws = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      draws[i] = sampleBeta(rng, this.alpha[i], this.beta[i]);
+      scores[i] = -Math.abs(draws[i] - this.cfg.target) / this.cfg.temperature;
+    }
+    // Gumbel-top-k: sampling without replacement proportional to exp(score).
+    const keyed = Array.from(scores, (s, i) => [s - Math.log(-Math.log(rng.next() || Number.MIN_VALUE)), i] as const);
+    keyed.sort((a, b) => b[0] - a[0]);
+    const chosen = keyed.slice(0, Math.min(count, n)).map(([, i]) => i);
+    this.lastPredicted = chosen.reduce((a, i) => a + this.alpha[i] / (this.alpha[i] + this.beta[i]), 0) / Math.max(1, chosen.length);
+    return chosen.map((i) => this.tasks[i]);
+  }
+
+  observe(taskId: string, outcomes: number[]): void {
+    const i = this.index.get(taskId);
+    if (i === undefined) return;
+    for (const o of outcomes) {
+      this.alpha[i] += o;
+      this.beta[i] += 1 - o;
+    }
+    this.observed.add(i);
+  }
+
+  state(): SelectorState {
+    const posteriors: Record<string, [number, number]> = {};
+    for (const i of this.observed) posteriors[this.tasks[i].id] = [this.alpha[i], this.beta[i]];
+    return { type: 'difficulty_based', cursor: 0, posteriors };
+  }
+
+  load(s: SelectorState): void {
+    for (const [id, [a, b]] of Object.entries(s.posteriors ?? {})) {
+      const i = this.index.get(id);
+      if (i === undefined) continue;
+      this.alpha[i] = a;
+      this.beta[i] = b;
+      this.observed.add(i);
+    }
+  }
+
+  /** The posterior mean pass rate of a task, for tests and the viewer. */
+  predicted(taskId: string): number {
+    const i = this.index.get(taskId)!;
+    return this.alpha[i] / (this.alpha[i] + this.beta[i]);
+  }
+
+  stats(): Record<string, number> {
+    return { predicted_pass_rate: this.lastPredicted, tasks_observed: this.observed.size };
+  }
+}
+
+function sampleDistinct(n: number, k: number, rng: Rng): number[] {
+  const chosen = new Set<number>();
+  while (chosen.size < k) chosen.add(Math.floor(rng.next() * n));
+  return [...chosen];
+}
+
+/** Beta(a, b) as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b). */
+export function sampleBeta(rng: Rng, a: number, b: number): number {
+  const x = sampleGamma(rng, a);
+  const y = sampleGamma(rng, b);
+  return x + y > 0 ? x / (x + y) : 0.5;
+}
+
+/** Marsaglia & Tsang (2000); shape < 1 through the boost Gamma(a) = Gamma(a + 1) · U^(1/a). */
+function sampleGamma(rng: Rng, a: number): number {
+  if (a < 1) return sampleGamma(rng, a + 1) * Math.pow(rng.next() || Number.MIN_VALUE, 1 / a);
+  const d = a - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normal(rng);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rng.next();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u || Number.MIN_VALUE) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+function normal(rng: Rng): number {
+  const u = rng.next() || Number.MIN_VALUE;
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
