@@ -1,0 +1,107 @@
+// `npm run test:integration [-- --grep PATTERN]`: installs the code-server host when needed,
+// runs the extension-host suite (test/integration) inside it, then the UI tests (test/ui),
+// which drive the workbench from outside with Playwright.
+//
+// Policy: when the host cannot be installed or Chromium is missing, the run fails under CI
+// and is skipped, loudly, elsewhere.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import { buildSuite } from './buildSuite';
+import { findRipgrep, HostUnavailableError, installHost } from './install';
+import { chromiumPath, repoRoot } from './paths';
+import { runExtensionTests } from './runSuite';
+import { copyWorkspace } from './workspace';
+
+const SUITE_TIMEOUT_MS = 10 * 60_000;
+const UI_TEST_TIMEOUT_MS = 3 * 60_000;
+const uiTestDir = path.join(repoRoot, 'test', 'ui');
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const grep = argValue('--grep');
+  const missing = missingPrerequisite();
+  if (missing) return unavailable(missing);
+  try {
+    await installHost();
+  } catch (error) {
+    if (error instanceof HostUnavailableError) return unavailable(`the VS Code host could not be installed: ${error.message}`);
+    throw error;
+  }
+  await buildSuite();
+
+  console.log('[host] extension-host tests (test/integration) in code-server');
+  const workspace = copyWorkspace(path.join(repoRoot, 'examples'));
+  let suite;
+  try {
+    suite = await runExtensionTests({ workspace: workspace.folder, grep, timeoutMs: SUITE_TIMEOUT_MS });
+  } finally {
+    workspace.remove();
+  }
+  const totals = { passed: suite.passed, failed: suite.failed, skipped: suite.skipped };
+  let failedRun = suite.exitCode !== 0;
+
+  const uiFiles = testFiles(uiTestDir);
+  if (uiFiles.length > 0) {
+    console.log('\n[host] UI tests (test/ui) driving the workbench');
+    const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', timeout: UI_TEST_TIMEOUT_MS, color: Boolean(process.stdout.isTTY) });
+    if (grep) mocha.grep(grep);
+    for (const file of uiFiles) mocha.addFile(file);
+    const stats = await new Promise<Mocha.Stats>((resolve) => {
+      const runner = mocha.run(() => resolve(runner.stats!));
+    });
+    totals.passed += stats.passes;
+    totals.failed += stats.failures;
+    totals.skipped += stats.pending;
+    failedRun ||= stats.failures > 0;
+  }
+
+  console.log(`\n[host] integration tests took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`integration: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  return failedRun ? 1 : 0;
+}
+
+function missingPrerequisite(): string | undefined {
+  try {
+    fs.accessSync(chromiumPath, fs.constants.X_OK);
+  } catch {
+    return `${chromiumPath} is missing (Debian: apt-get install chromium; or set AGENT_TUNE_CHROMIUM)`;
+  }
+  if (!findRipgrep()) return 'ripgrep (rg) is not on PATH (Debian: apt-get install ripgrep)';
+  return undefined;
+}
+
+function isCI(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}
+
+function unavailable(reason: string): number {
+  const rule = '='.repeat(78);
+  const verdict = isCI()
+    ? 'CI is set, so this is a failure.'
+    : 'Integration tests SKIPPED. Under CI=true this is a failure.';
+  console.error(`\n${rule}\n  Integration tests cannot run: ${reason}\n  ${verdict}\n${rule}\n`);
+  return isCI() ? 1 : 0;
+}
+
+function testFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.stack ?? error.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,122 @@
+// Runs an extension test suite inside code-server's extension host and relays its output.
+//
+// The suite's reporter cannot reach our stdout (the extension host is a grandchild of
+// code-server and its console goes to the browser), so the suite writes its report to a
+// file named by AGENT_TUNE_TEST_OUTPUT, which this runner tails onto stdout as it grows.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { repoRoot, suiteEntry } from './paths';
+import { openWorkbench, type Workbench } from './workbench';
+
+export interface SuiteOptions {
+  /** Folder opened in the workbench. */
+  workspace: string;
+  extensionDevelopmentPath?: string;
+  extensionTestsPath?: string;
+  /** Whole-run limit: start-up, tests and shut-down. */
+  timeoutMs?: number;
+  /** Only tests whose full title matches (mocha --grep). */
+  grep?: string;
+  /** Where the report goes; stdout by default. */
+  write?: (text: string) => void;
+}
+
+export interface SuiteResult {
+  /** 0 when every test passed. */
+  exitCode: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export async function runExtensionTests(options: SuiteOptions): Promise<SuiteResult> {
+  const write = options.write ?? ((text: string) => process.stdout.write(text));
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-tune-suite-'));
+  const reportFile = path.join(outDir, 'report.txt');
+  const statsFile = path.join(outDir, 'stats.json');
+  fs.writeFileSync(reportFile, '');
+
+  let exitCode: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => (exitCode = resolve));
+  const tail = tailFile(reportFile, write);
+  let workbench: Workbench | undefined;
+  let opened: Promise<Workbench> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+
+  try {
+    const env: Record<string, string> = {
+      AGENT_TUNE_TEST_OUTPUT: reportFile,
+      AGENT_TUNE_TEST_STATS: statsFile,
+      AGENT_TUNE_TEST_COLOR: process.stdout.isTTY && !process.env.NO_COLOR ? '1' : '0',
+    };
+    if (options.grep) env.AGENT_TUNE_TEST_GREP = options.grep;
+    opened = openWorkbench(options.workspace, {
+      extensionDevelopmentPath: options.extensionDevelopmentPath ?? repoRoot,
+      extensionTestsPath: options.extensionTestsPath ?? suiteEntry,
+      onExit: (code) => exitCode(code),
+      env,
+    }).then((w) => (workbench = w));
+    const outcome = await Promise.race([opened.then(() => Promise.race([exited, timedOut])), timedOut]);
+    if (outcome === 'timeout') {
+      write(`\n[host] extension tests did not finish within ${timeoutMs / 1000} s; stopping the host\n`);
+      return finish(1, workbench, 'extension-tests-timeout');
+    }
+    return finish(outcome, workbench, outcome === 0 ? undefined : 'extension-tests-failure');
+  } finally {
+    clearTimeout(timer);
+    if (workbench) await workbench.close();
+    // Timed out while the workbench was still opening: close it once it is up.
+    else opened?.then((w) => w.close(), () => undefined);
+    tail.stop();
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+
+  function finish(code: number, w: Workbench | undefined, logsName: string | undefined): SuiteResult {
+    tail.flush();
+    if (logsName && w) write(`[host] logs kept in ${path.relative(process.cwd(), w.saveLogs(logsName))}\n`);
+    let stats = { passed: 0, failed: 0, skipped: 0 };
+    try {
+      stats = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+    } catch {
+      // The suite never got to its end; its exit code says what happened.
+    }
+    return { exitCode: code, ...stats };
+  }
+}
+
+/** Follows a growing file, handing each new piece to `write`. */
+function tailFile(file: string, write: (text: string) => void): { flush(): void; stop(): void } {
+  let offset = 0;
+  const decoder = new StringDecoder('utf8');
+  const flush = () => {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const buffer = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const n = fs.readSync(fd, buffer, 0, buffer.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        write(decoder.write(buffer.subarray(0, n)));
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const interval = setInterval(flush, 100);
+  return {
+    flush,
+    stop: () => {
+      clearInterval(interval);
+      flush();
+    },
+  };
+}
