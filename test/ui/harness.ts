@@ -125,7 +125,7 @@ export class ViewerHarness {
       fromWebview.push(m);
       void source.handle(m);
     });
-    const vars = Object.entries(THEMES[o.theme ?? 'dark']).map(([k, v]) => `${k}:${v}`).join(';');
+    const vars = Object.entries(THEMES[o.theme ?? 'dark']);
     const bodyClass = o.theme === 'light' ? 'vscode-light' : o.theme === 'high-contrast' ? 'vscode-high-contrast' : 'vscode-dark';
     await page.addInitScript(
       ({ vars, bodyClass, state }) => {
@@ -138,7 +138,8 @@ export class ViewerHarness {
           },
         });
         document.addEventListener('DOMContentLoaded', () => {
-          document.documentElement.setAttribute('style', vars);
+          // CSSOM, as VS Code does it; a style attribute would be refused by the page's CSP.
+          for (const [k, v] of vars) document.documentElement.style.setProperty(k, v);
           document.body.className = bodyClass;
         });
       },

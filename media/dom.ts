@@ -1,0 +1,58 @@
+// The only way the client builds DOM: elements, attributes we choose, and text. Nothing from a
+// run is ever parsed as HTML; `text` goes through textContent.
+
+type Child = Node | string | null | undefined | false;
+
+export interface Props {
+  class?: string;
+  title?: string;
+  role?: string;
+  tabIndex?: number;
+  [attr: `aria-${string}`]: string;
+  [attr: `data-${string}`]: string;
+}
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (props) {
+    for (const [k, v] of Object.entries(props)) {
+      if (v === undefined) continue;
+      if (k === 'class') el.className = String(v);
+      else if (k === 'title') el.title = String(v);
+      else if (k === 'tabIndex') el.tabIndex = Number(v);
+      else el.setAttribute(k, String(v));
+    }
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  return el;
+}
+
+export function icon(name: string, title?: string): HTMLElement {
+  const el = h('span', { class: `codicon codicon-${name}`, 'aria-hidden': title ? 'false' : 'true' });
+  if (title) el.title = title;
+  return el;
+}
+
+export function button(label: string, iconName: string | null, onClick: () => void, title?: string): HTMLButtonElement {
+  const b = h('button', { class: 'btn', title: title ?? label }, iconName ? icon(iconName) : null, label ? h('span', null, label) : null);
+  b.type = 'button';
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+export function clear(el: Element): void {
+  el.replaceChildren();
+}
+
+export function fmtNum(v: number | null | undefined, digits = 3): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '–';
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(digits);
+}
+
+export function fmtMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60000)}m ${Math.round((ms % 60000) / 1000)}s`;
+}

@@ -1,0 +1,176 @@
+// The messages between the run viewer's host side (src/viewer) and its webview (media/).
+// Both sides import this file; it holds types and pure helpers only, no Node or DOM APIs.
+import { FLAGS, type Flag, type Phase, type RolloutRecord } from '../../trainer/src/run/events';
+
+/** running: only `rollout_started` seen; finished: `rollout_finished` seen; complete: its rollouts.jsonl line read. */
+export type RowState = 'running' | 'finished' | 'complete';
+
+/** One rollout as the table shows it. The webview keeps only these; transcripts are fetched on demand. */
+export interface RowSummary {
+  id: string;
+  step: number;
+  phase: Phase;
+  task: string;
+  group: string;
+  sample: number;
+  reward: number | null;
+  success: boolean | null;
+  adv: number | null;
+  turns: number;
+  tools: number;
+  /** Completion (sampled) tokens. */
+  tokens: number;
+  /** Bit i set when FLAGS[i] is present. */
+  flags: number;
+  /** Milliseconds, null while running. */
+  dur: number | null;
+  state: RowState;
+}
+
+export type RunStatus = 'loading' | 'running' | 'finished' | 'failed' | 'stopped' | 'unknown';
+
+export interface RunInfo {
+  dir: string;
+  name: string;
+  mode?: string;
+  status: RunStatus;
+  message?: string;
+  format?: number;
+  started?: number;
+  /** Shown in the header when the panel shows an imported file. */
+  importedFrom?: string;
+}
+
+export interface StepMetrics {
+  step: number;
+  metrics: Record<string, number>;
+}
+
+export interface MetricSeries {
+  name: string;
+  train: StepMetrics[];
+  eval: StepMetrics[];
+}
+
+export interface EvalTaskRow {
+  task_id: string;
+  n: number;
+  correct: number;
+}
+
+export interface Problem {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface LogEntry {
+  t: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  rollout?: string;
+}
+
+/** A rollout as the transcript view receives it: complete, or assembled from live events. */
+export type TranscriptRecord = Partial<RolloutRecord> & Pick<RolloutRecord, 'id' | 'messages'>;
+
+export type HostMessage =
+  | { type: 'reset'; run: RunInfo }
+  | { type: 'run'; run: RunInfo }
+  | { type: 'rows'; rows: RowSummary[] }
+  | { type: 'loaded'; rows: number; ms: number }
+  | { type: 'metrics'; series: MetricSeries }
+  | { type: 'compare'; series: MetricSeries | null }
+  | { type: 'eval'; step: number; tasks: EvalTaskRow[] }
+  | { type: 'problems'; problems: Problem[] }
+  | { type: 'logs'; entries: LogEntry[] }
+  | { type: 'transcript'; id: string; record?: TranscriptRecord; live: boolean; error?: string }
+  | { type: 'search'; query: string; ids: string[]; done: boolean; error?: string }
+  | { type: 'action'; action: 'rejudge' | 'judgeSource' | 'compare'; state: 'running' | 'done' | 'failed'; message: string };
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'open'; id: string }
+  | { type: 'search'; query: string }
+  | { type: 'judgeSource' }
+  | { type: 'rejudge' }
+  | { type: 'compare' }
+  | { type: 'clearCompare' };
+
+export function flagBits(flags: readonly string[] | undefined): number {
+  let bits = 0;
+  for (const f of flags ?? []) {
+    const i = FLAGS.indexOf(f as Flag);
+    if (i >= 0) bits |= 1 << i;
+  }
+  return bits;
+}
+
+export function flagNames(bits: number): Flag[] {
+  return FLAGS.filter((_, i) => bits & (1 << i));
+}
+
+export function summaryOf(r: RolloutRecord): RowSummary {
+  return {
+    id: r.id,
+    step: r.step,
+    phase: r.phase,
+    task: r.task_id,
+    group: r.group_id,
+    sample: r.sample,
+    reward: r.reward,
+    success: r.success,
+    adv: r.advantage ?? null,
+    turns: r.turns?.length ?? 0,
+    tools: r.tool_calls ?? 0,
+    tokens: r.tokens?.completion ?? 0,
+    flags: flagBits(r.flags),
+    dur: r.timings?.duration_ms ?? null,
+    state: 'complete',
+  };
+}
+
+/** A later state never gives way to an earlier one (a tail may deliver events after the rollout line). */
+export function newer(a: RowState, b: RowState): boolean {
+  const rank = { running: 0, finished: 1, complete: 2 } as const;
+  return rank[b] >= rank[a];
+}
+
+/** The webview's restorable state (vscode.setState). */
+export interface ViewState {
+  tab: 'rollouts' | 'metrics' | 'eval' | 'log';
+  sort: { key: SortKey; dir: 1 | -1 };
+  grouped: boolean;
+  filter: Filter;
+  collapsed: string[];
+  selected: string | null;
+  scrollTop: number;
+  tokenMode: 'logprob' | 'advantage';
+  transcriptMode: 'messages' | 'tokens';
+}
+
+export type SortKey = 'step' | 'task' | 'sample' | 'reward' | 'success' | 'adv' | 'turns' | 'tools' | 'tokens' | 'flags' | 'dur';
+
+export interface Filter {
+  failedOnly: boolean;
+  /** Bits of flags a row must have at least one of; 0 = no flag filter. */
+  flags: number;
+  rewardMin: number | null;
+  rewardMax: number | null;
+  stepMin: number | null;
+  stepMax: number | null;
+  phase: Phase | 'all';
+  /** Text searched inside transcripts by the host. */
+  text: string;
+}
+
+export const emptyFilter = (): Filter => ({
+  failedOnly: false,
+  flags: 0,
+  rewardMin: null,
+  rewardMax: null,
+  stepMin: null,
+  stepMax: null,
+  phase: 'all',
+  text: '',
+});
