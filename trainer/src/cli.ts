@@ -5,6 +5,8 @@ import { registerValidate, EXIT } from './commands/validate';
 import { registerPending } from './commands/pending';
 import { registerDebug } from './commands/debug';
 import { registerRejudge } from './commands/rejudge';
+import { registerRun } from './commands/run';
+import { registerModel } from './commands/model';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
 
@@ -21,8 +23,10 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = c;
   };
   registerValidate(program, out, setExit);
+  registerRun(program, out, setExit);
   registerDebug(program, out, setExit);
   registerRejudge(program, out, setExit);
+  registerModel(program, out, setExit);
   registerPending(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -8,13 +8,6 @@ function unavailable(name: string): never {
 
 export function registerPending(program: Command): void {
   program
-    .command('run')
-    .description('train: roll out, judge, update the LoRA adapter, evaluate and checkpoint')
-    .argument('<config>', 'a *.tune.yaml file')
-    .option('--resume <run-dir>', 'continue a run from its last checkpoint')
-    .option('--steps <n>', 'override train.steps', Number)
-    .action(() => unavailable('run'));
-  program
     .command('eval')
     .description('evaluate on the test tasks: pass@k, mean@n, maj@k')
     .argument('<config>', 'a *.tune.yaml file')
@@ -32,17 +25,6 @@ export function registerPending(program: Command): void {
     .option('--adapter <checkpoint>', 'a LoRA-head checkpoint to apply')
     .option('--port <n>', 'port on 127.0.0.1', Number, 8000)
     .action(() => unavailable('serve'));
-  const model = program.command('model').description('inspect and prepare ONNX models');
-  model
-    .command('info')
-    .description('print architecture, parameter count, vocabulary, inputs and outputs')
-    .argument('<model>', 'a model folder or builtin:tiny-math')
-    .action(() => unavailable('model info'));
-  model
-    .command('prepare')
-    .description('expose last_hidden_state in an ONNX export that lacks it')
-    .argument('<dir>', 'a model folder in Hugging Face layout')
-    .action(() => unavailable('model prepare'));
   program
     .command('export')
     .description('write a model folder with a checkpoint\'s adapter merged into the LM head')

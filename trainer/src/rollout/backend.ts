@@ -1,12 +1,20 @@
 // Chooses the chat backend a config asks for.
-import { resolveConfigPath } from '../config/load';
 import type { TuneConfig } from '../config/types';
+import { OnnxChatBackend } from '../model/backend';
 import type { ChatBackend } from '../model/types';
 
 export async function createBackend(config: TuneConfig, dir: string): Promise<ChatBackend> {
   if (config.model.backend === 'openai') {
     throw new Error('model.backend: the `openai` backend is not available in this build yet; use `onnx`');
   }
-  const { OnnxChatBackend } = await import('../model/backend');
-  return OnnxChatBackend.load(resolveConfigPath(dir, config.model.path), { threads: config.model.threads });
+  return openLocal(config, dir);
+}
+
+/** The local ONNX backend; training needs its engine for the adapter hook and forward passes. */
+export function openLocal(config: TuneConfig, dir: string): Promise<OnnxChatBackend> {
+  return OnnxChatBackend.open(config.model.path, {
+    cwd: dir,
+    ...(config.model.threads ? { threads: config.model.threads } : {}),
+    maxBatch: Math.max(1, config.rollout.parallel),
+  });
 }

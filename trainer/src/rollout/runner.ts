@@ -46,15 +46,30 @@ export async function runRollouts(env: RolloutEnv, specs: RolloutSpec[], opts: R
   return records;
 }
 
-/** GRPO or RLOO within each group, or within each role of a group for multi-agent runs. */
+/**
+ * GRPO or RLOO within each group. With `group_by_role`, each role's turns are also normalised
+ * among that role's turns in the group; a judge can score roles apart with parts named
+ * `role:<name>`, and otherwise every role shares the rollout's reward.
+ */
 export function assignAdvantages(a: TuneConfig['algorithm'], group: RolloutRecord[]): void {
+  const opts = { type: a.type, scaleByStd: a.scale_by_std };
   const rewards = group.map((r) => r.reward);
   if (a.drop_zero_variance && zeroVariance(rewards)) {
-    for (const r of group) r.advantage = null;
+    for (const r of group) {
+      r.advantage = null;
+      delete r.role_advantages;
+    }
     return;
   }
-  const adv = groupAdvantages(rewards, { type: a.type, scaleByStd: a.scale_by_std });
+  const adv = groupAdvantages(rewards, opts);
   group.forEach((r, i) => (r.advantage = adv[i]));
+  if (!a.group_by_role) return;
+  const roles = new Set(group.flatMap((r) => r.turns.map((t) => t.role)));
+  for (const role of roles) {
+    const members = group.filter((r) => r.turns.some((t) => t.role === role));
+    const roleAdv = groupAdvantages(members.map((r) => r.parts[`role:${role}`] ?? r.reward), opts);
+    members.forEach((r, i) => (r.role_advantages = { ...r.role_advantages, [role]: roleAdv[i] }));
+  }
 }
 
 export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<RolloutRecord> {

@@ -65,6 +65,8 @@ export interface RolloutRecord {
   parts: Record<string, number>;
   success: boolean;
   advantage: number | null;
+  /** Multi-agent runs with `algorithm.group_by_role`: the advantage of each role's turns. */
+  role_advantages?: Record<string, number>;
   tokens: { prompt: number; completion: number };
   flags: Flag[];
   judge?: { details?: unknown; error?: string; stack?: string };

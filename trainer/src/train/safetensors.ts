@@ -1,12 +1,15 @@
 // The safetensors format (huggingface/safetensors): an 8-byte little-endian header length,
 // a JSON header {name: {dtype, shape, data_offsets}} and the raw little-endian tensor bytes.
-// Only float32 is written; reading checks every field so a corrupt file is refused, not misread.
+// Float32 (adapters) and float64 (optimizer moments, kept exact for resume) are supported;
+// reading checks every field so a corrupt file is refused, not misread.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface Tensor {
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | Float64Array;
 }
+
+const DTYPES = { F32: Float32Array, F64: Float64Array } as const;
 
 export interface HeaderEntry {
   dtype: string;
@@ -22,7 +25,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
     const t = tensors[name];
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (size !== t.data.length) throw new Error(`tensor ${name}: shape ${JSON.stringify(t.shape)} holds ${size} values, data has ${t.data.length}`);
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    header[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
   let json = JSON.stringify(header);
@@ -83,12 +86,15 @@ export function readSafetensors(file: string): { tensors: Record<string, Tensor>
   const { header, metadata, dataStart } = readSafetensorsHeader(buf, file);
   const tensors: Record<string, Tensor> = {};
   for (const [name, e] of Object.entries(header)) {
-    if (e.dtype !== 'F32') throw new SafetensorsError(file, `tensor ${name} is ${e.dtype}; only F32 adapters are supported`);
+    const Type = DTYPES[e.dtype as keyof typeof DTYPES];
+    if (!Type) throw new SafetensorsError(file, `tensor ${name} is ${e.dtype}; only F32 and F64 are supported`);
     const [a, b] = e.data_offsets;
     const size = e.shape.reduce((x, y) => x * y, 1);
-    if ((b - a) !== size * 4) throw new SafetensorsError(file, `tensor ${name}: shape ${JSON.stringify(e.shape)} needs ${size * 4} bytes, the file gives ${b - a}`);
-    const copy = Buffer.from(buf.subarray(dataStart + a, dataStart + b));
-    tensors[name] = { shape: e.shape, data: new Float32Array(copy.buffer, copy.byteOffset, size) };
+    const bytes = size * Type.BYTES_PER_ELEMENT;
+    if (b - a !== bytes) throw new SafetensorsError(file, `tensor ${name}: shape ${JSON.stringify(e.shape)} needs ${bytes} bytes, the file gives ${b - a}`);
+    const copy = new Uint8Array(bytes);
+    copy.set(buf.subarray(dataStart + a, dataStart + b));
+    tensors[name] = { shape: e.shape, data: new Type(copy.buffer) };
   }
   return { tensors, metadata };
 }
