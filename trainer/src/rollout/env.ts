@@ -14,6 +14,7 @@ import type { ToolOutput } from '../tools/tool';
 import { UserCodeHost } from '../user/host';
 import { createBackend } from './backend';
 import { react } from './react';
+import { hashSeed } from './seed';
 import type { RolloutSession } from './session';
 
 export interface ToolEntry {
@@ -202,14 +203,4 @@ function withTimeout<T>(ms: number, what: string, fn: () => Promise<T>, onTimeou
       (e) => (clearTimeout(timer), reject(e)),
     );
   });
-}
-
-/** FNV-1a, 32 bits: a stable seed from a string. */
-export function hashSeed(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

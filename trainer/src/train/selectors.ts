@@ -1,7 +1,7 @@
 // Which tasks each training step rolls out. Every random choice is drawn from a generator
 // seeded by (seed, step), so a resumed run chooses exactly what an uninterrupted one would.
 import type { TuneConfig } from '../config/types';
-import { hashSeed } from '../rollout/env';
+import { hashSeed } from '../rollout/seed';
 import { Rng } from '../model/sampling';
 import type { Task } from '../sdk';
 

@@ -2,7 +2,7 @@
 // position (prompts and tool results are never trained on: each turn's prompt is context).
 import type { Engine } from '../model/engine';
 import { Rng } from '../model/sampling';
-import { hashSeed } from '../rollout/env';
+import { hashSeed } from '../rollout/seed';
 import type { RolloutRecord } from '../run/events';
 import { Adam } from './adam';
 import type { LoraHead } from './lora';
