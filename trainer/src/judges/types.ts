@@ -35,3 +35,12 @@ export interface JudgeResult {
   /** Free-form explanation: the extracted and normalised answers, the rule that decided. */
   details?: unknown;
 }
+
+/** How a built-in judge compared one answer with its reference; `details` of its result. */
+export interface Verdict {
+  correct: boolean;
+  /** The rule that decided: `number`, `symbolic`, `interval`, `text`, ... or `no_answer`. */
+  method: string;
+  gold: { extracted: string | null; normalized: string | null; from: string | null };
+  pred: { extracted: string | null; normalized: string | null; from: string | null };
+}

@@ -1,0 +1,34 @@
+// The built-in judges that `builtin:` refs in `judge.ref` name.
+import { checkExactMatch, exactMatchJudge } from './exact_match';
+import { checkGsm8k, gsm8kJudge } from './gsm8k';
+import { checkMath, mathJudge } from './math';
+import type { JudgeInput, JudgeResult, Verdict } from './types';
+
+export type JudgeFunction = (input: JudgeInput) => JudgeResult;
+/** A built-in judge's comparison of one reference with one answer text (`agent-tune verify`). */
+export type Checker = (gold: string, pred: string | null, options?: Record<string, unknown>) => Verdict;
+
+const JUDGES: Record<string, { judge: (options: Record<string, unknown>) => JudgeFunction; check: Checker }> = {
+  math: { judge: (o) => mathJudge(o), check: (g, p, o) => checkMath(g, p, o) },
+  gsm8k: { judge: (o) => gsm8kJudge(o), check: (g, p, o) => checkGsm8k(g, p, o) },
+  exact_match: { judge: (o) => exactMatchJudge(o), check: (g, p, o) => checkExactMatch(g, p, o) },
+};
+
+export const BUILTIN_JUDGES = Object.keys(JUDGES);
+
+function entry(name: string) {
+  const bare = name.replace(/^builtin:/, '');
+  const e = JUDGES[bare];
+  if (!e) throw new Error(`unknown built-in judge "builtin:${bare}"; known: ${BUILTIN_JUDGES.map((n) => `builtin:${n}`).join(', ')}`);
+  return e;
+}
+
+/** The judge named `builtin:<name>`, with `judge.options`. */
+export function builtinJudge(name: string, options: Record<string, unknown> = {}): JudgeFunction {
+  return entry(name).judge(options);
+}
+
+/** The comparison behind a built-in judge. */
+export function builtinChecker(name: string): Checker {
+  return entry(name).check;
+}
