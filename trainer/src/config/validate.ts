@@ -2,7 +2,8 @@
 // node at fault. Pure: no file system, so the editor's language service can call it on
 // every keystroke.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
+import { LineIndex } from '../language/cursor';
 import { tuneSchema } from './schema';
 import type { TuneConfig } from './types';
 
@@ -89,13 +90,17 @@ export function validateConfigText(text: string, file: string): ValidationResult
   }
 
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  for (const e of doc.errors) {
-    const [start, end] = e.pos;
-    at(start, Math.max(end, start), pathAtOffset(doc, start), yamlMessage(e.code, e.message));
-  }
-  for (const w of doc.warnings) {
-    const [start, end] = w.pos;
-    at(start, Math.max(end, start), pathAtOffset(doc, start), yamlMessage(w.code, w.message), 'warning');
+  let lines: LineIndex | undefined;
+  const seen = new Set<number>();
+  for (const [problems, severity] of [[doc.errors, 'error'], [doc.warnings, 'warning']] as const) {
+    for (const e of problems) {
+      const [start, end] = syntaxRange(doc, text, e.code, e.pos);
+      // One report per place: the parser often follows one fault with consequences.
+      if (seen.has(start)) continue;
+      seen.add(start);
+      lines ??= new LineIndex(text.replace(/\t/g, ' '));
+      at(start, end, lines.pathAt(start), yamlMessage(e.code, e.message), severity);
+    }
   }
   // Duplicate keys leave the structure intact; other syntax errors make schema errors noise.
   const structural = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
@@ -111,7 +116,17 @@ export function validateConfigText(text: string, file: string): ValidationResult
     return finish({ issues, document: doc, lineCounter });
   }
 
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // Aliases are resolved only here: an unknown anchor or an alias bomb.
+    const alias = firstBadAlias(doc);
+    const r = alias?.range ?? [0, 0];
+    lines ??= new LineIndex(text);
+    at(r[0], r[1], lines.pathAt(r[0]), `YAML syntax: ${(e as Error).message}`);
+    return finish({ issues, document: doc, lineCounter });
+  }
   const validate = validator();
   if (!validate(data)) {
     for (const err of prune(validate.errors ?? [])) {
@@ -171,9 +186,58 @@ function yamlMessage(code: string, message: string): string {
       return 'tabs are not allowed for indentation in YAML; indent with spaces';
     case 'DUPLICATE_KEY':
       return 'this key appears twice in the same mapping; keep one';
+    case 'MULTILINE_IMPLICIT_KEY':
+      return `YAML syntax: ${first} (is the next line indented too far?)`;
     default:
       return `YAML syntax: ${first}`;
   }
+}
+
+/**
+ * Where to underline a parser error. Errors found at the end of the text (an unclosed quote
+ * or bracket) move to the node that opened them; a duplicate key covers the whole key.
+ */
+function syntaxRange(doc: Document, text: string, code: string, pos: [number, number]): [number, number] {
+  let [start, end] = pos;
+  if (code === 'DUPLICATE_KEY') {
+    const key = /^(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^:\n#]*?)(?=[ \t]*:)/.exec(text.slice(start));
+    if (key && key[0].length) end = start + key[0].length;
+  }
+  if (start >= text.trimEnd().length && (code === 'MISSING_CHAR' || code === 'BAD_INDENT' || code === 'UNEXPECTED_TOKEN')) {
+    const opener = openerBefore(doc, start);
+    if (opener !== undefined) {
+      start = opener;
+      const eol = text.indexOf('\n', start);
+      end = eol < 0 ? text.length : eol;
+    }
+  }
+  return [start, Math.max(end, start)];
+}
+
+/** Start of the last quoted scalar or flow collection that is still open at `offset`. */
+function openerBefore(doc: Document, offset: number): number | undefined {
+  let best: number | undefined;
+  visit(doc, (_key, node) => {
+    const n = node as { range?: [number, number, number]; type?: string; flow?: boolean } | null;
+    if (!n?.range || n.range[1] < offset) return;
+    const opens = n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE' || n.flow === true;
+    if (opens && (best === undefined || n.range[0] > best)) best = n.range[0];
+  });
+  return best;
+}
+
+function firstBadAlias(doc: Document): Node | undefined {
+  let found: Node | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (!node.resolve(doc)) {
+        found = node;
+        return visit.BREAK;
+      }
+      found ??= node;
+    },
+  });
+  return found;
 }
 
 function nodeKind(n: unknown): string {
@@ -252,7 +316,9 @@ function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number
     }
     case 'required': {
       const missing = String((err.params as { missingProperty: string }).missingProperty);
-      const [start, end] = path.length ? keyRange(doc, path) : [0, 0];
+      // At the root, underline the first key: a zero-width mark at 1:1 is easy to miss.
+      const first = isMap(doc.contents) ? rangeOf(doc.contents.items[0]?.key) : undefined;
+      const [start, end] = path.length ? keyRange(doc, path) : (first ?? [0, 0]);
       const where = path.length ? `\`${keyPathString(path)}\`` : 'the config';
       return { path: [...path, missing], start, end, message: `${where} is missing the required key "${missing}"` };
     }
@@ -270,6 +336,27 @@ function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number
     case 'pattern': {
       const [start, end] = valueRange();
       return { path, start, end, message: `${show(value)} does not have the expected form: ${String(schema.description ?? err.message)}` };
+    }
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const limit = (err.params as { limit: number }).limit;
+      const words = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'greater than', exclusiveMaximum: 'less than' }[err.keyword];
+      const [start, end] = valueRange();
+      return { path, start, end, message: `must be ${words} ${limit}, got ${show(value)}` };
+    }
+    case 'uniqueItems': {
+      const { i, j } = err.params as { i: number; j: number };
+      const [start, end] = valueRange();
+      return { path, start, end, message: `items ${j} and ${i} are equal; each value may appear once` };
+    }
+    case 'minItems':
+    case 'minLength': {
+      const limit = (err.params as { limit: number }).limit;
+      const [start, end] = valueRange();
+      const what = err.keyword === 'minItems' ? `item${limit > 1 ? 's' : ''}` : `character${limit > 1 ? 's' : ''}`;
+      return { path, start, end, message: `needs at least ${limit} ${what}` };
     }
     default: {
       const [start, end] = valueRange();

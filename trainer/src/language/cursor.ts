@@ -159,6 +159,20 @@ export class LineIndex {
     return [];
   }
 
+  /**
+   * Key path of what is written on the line holding `offset`, read from indentation alone:
+   * it names the place of a syntax error even where the parser's tree is broken.
+   */
+  pathAt(offset: number): KeyPath {
+    let line = this.lineOf(offset);
+    while (line > 0 && this.info[line].first < 0) line--;
+    const l = this.info[line];
+    if (l.first < 0) return [];
+    if (l.key !== undefined) return this.entryPath(line, l.keyCol);
+    if (l.dashes.length) return this.entryPath(line, l.dashes[l.dashes.length - 1]);
+    return this.collectionPath(line, l.first);
+  }
+
   /** Index of the list item whose marker is on `line` at `col`. */
   itemIndex(line: number, col: number): number {
     let n = 0;
