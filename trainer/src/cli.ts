@@ -6,6 +6,8 @@ import { registerPending } from './commands/pending';
 import { registerDebug } from './commands/debug';
 import { registerRejudge } from './commands/rejudge';
 import { registerRun } from './commands/run';
+import { registerEval } from './commands/eval';
+import { registerSft } from './commands/sft';
 import { registerModel } from './commands/model';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
@@ -25,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
   registerValidate(program, out, setExit);
   registerRun(program, out, setExit);
   registerDebug(program, out, setExit);
+  registerEval(program, out, setExit);
+  registerSft(program, out, setExit);
   registerRejudge(program, out, setExit);
   registerModel(program, out, setExit);
   registerPending(program);

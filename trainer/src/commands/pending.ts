@@ -8,12 +8,6 @@ function unavailable(name: string): never {
 
 export function registerPending(program: Command): void {
   program
-    .command('eval')
-    .description('evaluate on the test tasks: pass@k, mean@n, maj@k')
-    .argument('<config>', 'a *.tune.yaml file')
-    .option('--adapter <checkpoint>', 'a checkpoint folder with adapter_model.safetensors')
-    .action(() => unavailable('eval'));
-  program
     .command('verify')
     .description('read {gold, pred} JSON lines on stdin and print verdicts')
     .option('--judge <ref>', 'judge reference', 'builtin:math')
@@ -31,9 +25,4 @@ export function registerPending(program: Command): void {
     .argument('<checkpoint>', 'a checkpoint folder')
     .requiredOption('--merged <out>', 'output model folder')
     .action(() => unavailable('export'));
-  program
-    .command('sft')
-    .description('supervised fine-tuning of the LoRA head on chat data')
-    .argument('<config>', 'a *.tune.yaml file')
-    .action(() => unavailable('sft'));
 }

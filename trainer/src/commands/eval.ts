@@ -1,0 +1,59 @@
+// `agent-tune eval CONFIG [--adapter CKPT]`: evaluation on the test tasks, as its own run.
+import type { Command } from 'commander';
+import type { Output } from '../cli/output';
+import { loadConfig } from '../config/load';
+import { openLocal } from '../rollout/backend';
+import { createEnv } from '../rollout/env';
+import { startRun } from '../run/start';
+import { loadTasks } from '../tasks/load';
+import { loadAdapter } from '../train/checkpoint';
+import { evaluate } from '../train/evaluate';
+import { LoraHead } from '../train/lora';
+import { runGuarded } from './guard';
+import { EXIT } from './validate';
+
+export function registerEval(program: Command, out: () => Output, setExit: (code: number) => void): void {
+  program
+    .command('eval')
+    .description('evaluate on the test tasks: pass@k, mean@n, maj@k and greedy pass@1')
+    .argument('<config>', 'a *.tune.yaml file')
+    .option('--adapter <checkpoint>', 'a checkpoint folder with adapter_model.safetensors')
+    .option('--no-timeouts', 'never time out user code (set while a debugger is attached)')
+    .action(async (file: string, opts: { adapter?: string; timeouts: boolean }) => {
+      const o = out();
+      const loaded = loadConfig(file);
+      const { config } = loaded;
+      if (!config.tasks.test) throw new Error(`${file}: evaluation needs tasks.test`);
+      const tasks = await loadTasks(config.tasks.test, loaded.dir);
+      const backend = await openLocal(config, loaded.dir);
+      try {
+        const { vocab, hiddenSize } = backend.engine.layout;
+        if (opts.adapter) {
+          const a = loadAdapter(opts.adapter, { vocab, hidden: hiddenSize });
+          const lora = new LoraHead(hiddenSize, vocab, a.rank, a.alpha);
+          lora.copyFrom(a.A, a.B);
+          backend.engine.logitHook = lora.hook;
+        }
+        const writer = startRun(loaded, 'eval');
+        o.info(`run directory: ${writer.dir}`);
+        let metrics: Record<string, number> = {};
+        await runGuarded(writer, async () => {
+          const env = await createEnv(loaded, { writer, backend, timeouts: opts.timeouts });
+          try {
+            const bar = o.progress(tasks.length * (config.eval.samples + (config.eval.greedy ? 1 : 0)), 'eval');
+            let done = 0;
+            metrics = (await evaluate(env, tasks, 0, () => bar.update(++done))).metrics;
+            bar.done();
+          } finally {
+            await env.close();
+          }
+        });
+        o.result({ run_dir: writer.dir, adapter: opts.adapter ?? null, tasks: tasks.length, metrics }, () =>
+          [`${tasks.length} test tasks${opts.adapter ? ` with ${opts.adapter}` : ''}`, ...Object.entries(metrics).map(([k, v]) => `  ${k}: ${(100 * v).toFixed(1)}%`), `run directory: ${writer.dir}`].join('\n'),
+        );
+      } finally {
+        await backend.close();
+      }
+      setExit(EXIT.ok);
+    });
+}
