@@ -8,6 +8,7 @@ import { registerRejudge } from './commands/rejudge';
 import { registerRun } from './commands/run';
 import { registerEval } from './commands/eval';
 import { registerSft } from './commands/sft';
+import { registerExport } from './commands/export';
 import { registerModel } from './commands/model';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDebug(program, out, setExit);
   registerEval(program, out, setExit);
   registerSft(program, out, setExit);
+  registerExport(program, out, setExit);
   registerRejudge(program, out, setExit);
   registerModel(program, out, setExit);
   registerPending(program);

@@ -19,10 +19,4 @@ export function registerPending(program: Command): void {
     .option('--adapter <checkpoint>', 'a LoRA-head checkpoint to apply')
     .option('--port <n>', 'port on 127.0.0.1', Number, 8000)
     .action(() => unavailable('serve'));
-  program
-    .command('export')
-    .description('write a model folder with a checkpoint\'s adapter merged into the LM head')
-    .argument('<checkpoint>', 'a checkpoint folder')
-    .requiredOption('--merged <out>', 'output model folder')
-    .action(() => unavailable('export'));
 }
