@@ -225,6 +225,7 @@ function build(): void {
   table.setRows(view);
   const n = view.filter((r) => r.kind === 'row').length;
   shown.textContent = `${n.toLocaleString()} of ${rows.size.toLocaleString()} rollouts`;
+  post({ type: 'rendered', rows: rows.size, shown: n, ids: table.visibleIds() });
   if (!restored && run && run.status !== 'loading') restore();
   else if (state.selected) table.select(state.selected, false);
 }
@@ -315,6 +316,9 @@ function addLogs(entries: LogEntry[]): void {
 function onMessage(m: HostMessage): void {
   switch (m.type) {
     case 'reset':
+      state.dir = m.run.dir;
+      state.importedFrom = m.run.importedFrom;
+      save();
       rows.clear();
       searchIds = state.filter.text ? new Set() : null;
       restored = false;

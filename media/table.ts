@@ -109,6 +109,16 @@ export class RolloutTable {
     this.render();
   }
 
+  /** Ids of the data rows now in the DOM. */
+  visibleIds(): string[] {
+    const ids: string[] = [];
+    for (const el of this.body.children) {
+      const row = this.rows[Number((el as HTMLElement).dataset.index)];
+      if (row?.kind === 'row') ids.push(row.key);
+    }
+    return ids;
+  }
+
   get selectedKey(): string | null {
     return this.selected;
   }

@@ -95,7 +95,9 @@ export type WebviewMessage =
   | { type: 'judgeSource' }
   | { type: 'rejudge' }
   | { type: 'compare' }
-  | { type: 'clearCompare' };
+  | { type: 'clearCompare' }
+  /** After each redraw of the table: what the webview shows (tests and benchmarks wait on it). */
+  | { type: 'rendered'; rows: number; shown: number; ids: string[] };
 
 export function flagBits(flags: readonly string[] | undefined): number {
   let bits = 0;
@@ -138,6 +140,9 @@ export function newer(a: RowState, b: RowState): boolean {
 
 /** The webview's restorable state (vscode.setState). */
 export interface ViewState {
+  /** The run shown, so a panel restored after a reload knows what to read. */
+  dir?: string;
+  importedFrom?: string;
   tab: 'rollouts' | 'metrics' | 'eval' | 'log';
   sort: { key: SortKey; dir: 1 | -1 };
   grouped: boolean;

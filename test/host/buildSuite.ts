@@ -23,15 +23,24 @@ export async function buildSuite(): Promise<void> {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    sourcemap: 'inline',
+    sourcemap: 'linked',
     logLevel: 'warning',
     absWorkingDir: repoRoot,
   });
 }
 
+/** A throw-away copy of examples/ for the "Extension Tests" launch configuration to open. */
+function prepareLaunchWorkspace(): void {
+  const folder = path.join(repoRoot, 'out', 'test', 'workspace');
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.cpSync(path.join(repoRoot, 'examples'), folder, { recursive: true });
+}
+
 if (require.main === module) {
-  buildSuite().catch((error: Error) => {
-    console.error(error.message);
-    process.exit(1);
-  });
+  buildSuite()
+    .then(() => process.argv.includes('--launch-workspace') && prepareLaunchWorkspace())
+    .catch((error: Error) => {
+      console.error(error.message);
+      process.exit(1);
+    });
 }

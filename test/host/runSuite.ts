@@ -61,11 +61,25 @@ export async function runExtensionTests(options: SuiteOptions): Promise<SuiteRes
       env,
     }).then((w) => (workbench = w));
     const outcome = await Promise.race([opened.then(() => Promise.race([exited, timedOut])), timedOut]);
+    tail.flush();
+    const stats = readStats(statsFile);
+    let code: number;
     if (outcome === 'timeout') {
       write(`\n[host] extension tests did not finish within ${timeoutMs / 1000} s; stopping the host\n`);
-      return finish(1, workbench, 'extension-tests-timeout');
+      code = 1;
+    } else if (!stats) {
+      // An extension host that dies mid-suite can still make the workbench report exit code 0:
+      // only a suite that wrote its totals has finished.
+      write(`\n[host] the extension-host suite stopped before its end (exit code ${outcome}): did the extension host crash?\n`);
+      code = outcome || 1;
+    } else {
+      code = stats.failed > 0 ? outcome || 1 : outcome;
     }
-    return finish(outcome, workbench, outcome === 0 ? undefined : 'extension-tests-failure');
+    if (code !== 0 && workbench) {
+      const dir = workbench.saveLogs(outcome === 'timeout' ? 'extension-tests-timeout' : 'extension-tests-failure');
+      write(`[host] logs kept in ${path.relative(process.cwd(), dir)}\n`);
+    }
+    return { exitCode: code, ...(stats ?? { passed: 0, failed: 0, skipped: 0 }) };
   } finally {
     clearTimeout(timer);
     if (workbench) await workbench.close();
@@ -74,17 +88,13 @@ export async function runExtensionTests(options: SuiteOptions): Promise<SuiteRes
     tail.stop();
     fs.rmSync(outDir, { recursive: true, force: true });
   }
+}
 
-  function finish(code: number, w: Workbench | undefined, logsName: string | undefined): SuiteResult {
-    tail.flush();
-    if (logsName && w) write(`[host] logs kept in ${path.relative(process.cwd(), w.saveLogs(logsName))}\n`);
-    let stats = { passed: 0, failed: 0, skipped: 0 };
-    try {
-      stats = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
-    } catch {
-      // The suite never got to its end; its exit code says what happened.
-    }
-    return { exitCode: code, ...stats };
+function readStats(file: string): { passed: number; failed: number; skipped: number } | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
   }
 }
 

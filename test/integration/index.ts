@@ -12,7 +12,6 @@ import { Writable } from 'node:stream';
 import Mocha from 'mocha';
 
 export async function run(): Promise<void> {
-  process.setSourceMapsEnabled(true);
   const restoreConsole = redirectConsole(process.env.AGENT_TUNE_TEST_OUTPUT);
   try {
     const mocha = new Mocha({

@@ -1,0 +1,22 @@
+// Opens the viewer while a run is being debugged: the `agent-tune` debug adapter sends the DAP
+// custom event `agentTune.run` with `{ runDir }` as soon as the run directory exists.
+import * as vscode from 'vscode';
+
+export const RUN_EVENT = 'agentTune.run';
+export const DEBUG_TYPE = 'agent-tune';
+
+export function watchDebugSessions(open: (runDir: string) => void): vscode.Disposable {
+  const enabled = () => vscode.workspace.getConfiguration('agentTune.viewer').get<boolean>('openOnDebugStart', true);
+  return vscode.Disposable.from(
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+      if (e.session.type !== DEBUG_TYPE || e.event !== RUN_EVENT || !enabled()) return;
+      const runDir = (e.body as { runDir?: unknown } | undefined)?.runDir;
+      if (typeof runDir === 'string' && runDir) open(runDir);
+    }),
+    vscode.debug.onDidStartDebugSession((s) => {
+      // A launch configuration that names its run directory needs no event.
+      const runDir = (s.configuration as { runDir?: unknown }).runDir;
+      if (s.type === DEBUG_TYPE && typeof runDir === 'string' && runDir && enabled()) open(runDir);
+    }),
+  );
+}

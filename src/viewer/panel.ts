@@ -1,0 +1,148 @@
+// The "Agent Tune: Run" webview panel: one per run directory. The webview asks for data with
+// `ready`; the panel answers by (re)reading the run's files through a RunSource, so a panel
+// that was hidden, reopened or restored after a reload always rebuilds from the files.
+import * as vscode from 'vscode';
+import { basename, join } from 'node:path';
+import { RunSource } from './runSource';
+import { viewerHtml } from './html';
+import type { HostMessage, WebviewMessage } from './protocol';
+import { exportLine, locateJudge } from './judgeSource';
+import { runRejudge } from './rejudge';
+
+export const VIEW_TYPE = 'agentTune.run';
+
+export interface PanelOptions {
+  importedFrom?: string;
+  preserveFocus?: boolean;
+}
+
+/** Everything a panel needs from the extension, kept small so panels stay testable. */
+export interface PanelHost {
+  extensionUri: vscode.Uri;
+  output: vscode.OutputChannel;
+  /** Lets the user choose another run for the comparison overlay. */
+  pickRun(exclude: string): Promise<string | undefined>;
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+}
+
+export class RunPanel implements vscode.Disposable {
+  readonly source: RunSource;
+  private disposables: vscode.Disposable[] = [];
+  private renderedEmitter = new vscode.EventEmitter<Extract<WebviewMessage, { type: 'rendered' }>>();
+  /** Fires after the webview redraws its table; tests wait on it to see rows appear. */
+  readonly onDidRender = this.renderedEmitter.event;
+  lastRendered: Extract<WebviewMessage, { type: 'rendered' }> | null = null;
+  private onDisposeCallbacks: (() => void)[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly dir: string,
+    private host: PanelHost,
+    opts: PanelOptions = {},
+  ) {
+    const webview = panel.webview;
+    webview.options = webviewOptions(host.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'runs.svg');
+    this.source = new RunSource(dir, (m) => void this.post(m), { importedFrom: opts.importedFrom });
+    webview.html = viewerHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview.css')).toString(),
+      title: panel.title,
+    });
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: WebviewMessage) => void this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  onDidDispose(cb: () => void): void {
+    this.onDisposeCallbacks.push(cb);
+  }
+
+  private post(m: HostMessage): Thenable<boolean> {
+    return this.panel.webview.postMessage(m);
+  }
+
+  private async receive(m: WebviewMessage): Promise<void> {
+    if (!m || typeof m !== 'object') return;
+    switch (m.type) {
+      case 'ready':
+      case 'open':
+      case 'search':
+        await this.source.handle(m);
+        break;
+      case 'judgeSource':
+        await this.openJudgeSource();
+        break;
+      case 'rejudge':
+        await this.rejudge();
+        break;
+      case 'compare': {
+        const other = await this.host.pickRun(this.dir);
+        if (!other) break;
+        void this.post({ type: 'action', action: 'compare', state: 'running', message: `Reading ${basename(other)}…` });
+        try {
+          const series = await RunSource.loadSeries(other);
+          void this.post({ type: 'compare', series });
+          void this.post({ type: 'action', action: 'compare', state: 'done', message: `Comparing with ${series.name}` });
+        } catch (e) {
+          void this.post({ type: 'action', action: 'compare', state: 'failed', message: `Could not read ${other}: ${(e as Error).message}` });
+        }
+        break;
+      }
+      case 'clearCompare':
+        void this.post({ type: 'compare', series: null });
+        break;
+      case 'rendered':
+        this.lastRendered = m;
+        this.renderedEmitter.fire(m);
+        break;
+    }
+  }
+
+  async openJudgeSource(): Promise<void> {
+    const where = await locateJudge(this.dir);
+    if (where.kind === 'builtin') {
+      void vscode.window.showInformationMessage(`This run uses the built-in judge ${where.ref}; it is part of the trainer, with no source file in the workspace.`);
+      return;
+    }
+    if (where.kind === 'unknown') {
+      void vscode.window.showWarningMessage(`Cannot find this run's judge: ${where.reason}.`);
+      return;
+    }
+    try {
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(where.file));
+      const line = where.symbol ? exportLine(doc.getText(), where.symbol) : null;
+      const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false });
+      if (line !== null) {
+        const pos = new vscode.Position(line, 0);
+        editor.selection = new vscode.Selection(pos, pos);
+        editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      }
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Cannot open the judge ${where.ref} (${where.file}): ${(e as Error).message}`);
+    }
+  }
+
+  async rejudge(): Promise<void> {
+    const cli = join(this.host.extensionUri.fsPath, 'trainer', 'dist', 'cli.js');
+    const out = this.host.output;
+    out.appendLine(`$ agent-tune rejudge ${this.dir}`);
+    out.show(true);
+    void this.post({ type: 'action', action: 'rejudge', state: 'running', message: 'Re-judging with the current judge…' });
+    const r = await runRejudge(cli, this.dir, (text) => out.append(text));
+    out.appendLine(r.ok ? '[done]' : `[failed${r.code !== null ? `: exit ${r.code}` : ''}]`);
+    void this.post({ type: 'action', action: 'rejudge', state: r.ok ? 'done' : 'failed', message: r.ok ? `Re-judged: ${r.message}` : `Re-judge failed: ${r.message}` });
+  }
+
+  dispose(): void {
+    this.source.dispose();
+    this.renderedEmitter.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    for (const cb of this.onDisposeCallbacks.splice(0)) cb();
+  }
+}
