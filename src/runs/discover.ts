@@ -1,0 +1,105 @@
+// Finding runs: the folders that hold them (`runs/` beside each *.tune.yaml, and its
+// `train.output_dir`) and the runs inside. No vscode import, so tests can call it directly.
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { RUN_FILES, type RunEvent } from '../../trainer/src/run/events';
+import type { RunStatus } from '../viewer/protocol';
+
+export interface RunEntry {
+  dir: string;
+  name: string;
+  /** Start time: the folder's modification time when the events do not say. */
+  started: number;
+  status: RunStatus;
+  mode?: string;
+  message?: string;
+}
+
+/** The folders a config's runs are written to: `runs/` beside it and its `train.output_dir`. */
+export async function runRootsFor(configFile: string): Promise<string[]> {
+  const base = dirname(configFile);
+  const roots = [join(base, 'runs')];
+  try {
+    const doc = parse(await readFile(configFile, 'utf8')) as { train?: { output_dir?: unknown } } | null;
+    const out = doc?.train?.output_dir;
+    if (typeof out === 'string' && out.trim()) roots.push(resolve(base, out));
+  } catch {
+    // An unreadable or invalid config still has its default folder.
+  }
+  return [...new Set(roots)];
+}
+
+export async function isRunDir(dir: string): Promise<boolean> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.includes(RUN_FILES.events) || names.includes(RUN_FILES.rollouts);
+}
+
+/** Runs directly under `root`, newest first. */
+export async function listRuns(root: string): Promise<RunEntry[]> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const runs: RunEntry[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const dir = join(root, e.name);
+    if (await isRunDir(dir)) runs.push(await describeRun(dir));
+  }
+  return runs.sort((a, b) => b.started - a.started || b.name.localeCompare(a.name));
+}
+
+/** Reads the first and the last events of a run: name, mode and how it ended. */
+export async function describeRun(dir: string): Promise<RunEntry> {
+  const fallback = (await stat(dir).catch(() => null))?.mtimeMs ?? 0;
+  const entry: RunEntry = { dir, name: dir.split(/[\\/]/).pop() ?? dir, started: fallback, status: 'unknown' };
+  const file = join(dir, RUN_FILES.events);
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    return entry;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(Math.min(size, 1 << 16));
+    await fh.read(head, 0, head.length, 0);
+    const first = parseLine(head.toString('utf8').split('\n')[0]);
+    const tailLen = Math.min(size, 1 << 16);
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, size - tailLen);
+    const lines = tail.toString('utf8').split('\n');
+    let last: RunEvent | null = null;
+    for (let i = lines.length - 1; i >= 0 && !last; i--) last = parseLine(lines[i]);
+    if (first?.type === 'run_started') {
+      entry.started = first.t;
+      entry.mode = first.mode;
+      entry.status = 'running';
+      if (last?.type !== 'run_finished' && last?.type !== 'run_failed' && first.pid && !alive(first.pid)) entry.status = 'stopped';
+    }
+    if (last?.type === 'run_finished') entry.status = 'finished';
+    if (last?.type === 'run_failed') {
+      entry.status = 'failed';
+      entry.message = last.message;
+    }
+  } finally {
+    await fh.close();
+  }
+  return entry;
+}
+
+function parseLine(line: string | undefined): RunEvent | null {
+  if (!line || !line.trim()) return null;
+  try {
+    return JSON.parse(line) as RunEvent;
+  } catch {
+    return null;
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
