@@ -48,8 +48,8 @@ export function shapeReward(judged: JudgeResult, input: ShapingInput, weights: P
   const partial = !judged.is_success && w.partial_credit !== 0 && toolResultMatchesReference(input) ? 1 : 0;
   const shaping = {
     answer: judged.reward,
-    format: -formatErrors,
-    tool_error: -toolErrors,
+    format: formatErrors ? -formatErrors : 0,
+    tool_error: toolErrors ? -toolErrors : 0,
     truncation: truncated ? -1 : 0,
     partial_credit: partial,
   };

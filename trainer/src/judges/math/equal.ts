@@ -48,8 +48,9 @@ const DEFAULT_TOLERANCE = 1e-6;
 const CONSTANTS = new Set(['pi', 'e', 'i', 'Infinity', 'NaN', 'PI', 'E', 'phi', 'tau']);
 const MAX_CAS_LENGTH = 300;
 
+/** Without spaces, except a space between digits, which separates two numbers. */
 function compact(s: string): string {
-  return s.replace(/\s+/g, '');
+  return s.replace(/(\d)\s+(?=\d)/g, '$1_').replace(/\s+/g, '');
 }
 
 /** A plain number: `-12`, `2.5`, `1e3`, `3/4`, `(3)/(4)`, `(2+(1)/(2))` (mixed). */
@@ -219,7 +220,8 @@ function points(count: number, vars: string[]): Record<string, number>[] {
 function tryParse(s: string): MathNode | null {
   if (s.length > MAX_CAS_LENGTH) return null;
   try {
-    return parse(s);
+    // A single letter before a parenthesis multiplies it: 2x(x+1), not a call of x.
+    return parse(s.replace(/(^|[^a-zA-Z_])([a-zA-Z])\s*\(/g, '$1$2*('));
   } catch {
     return null;
   }
@@ -336,7 +338,7 @@ function compare(a: Side, b: Side, o: Required<EqualOptions>, depth: number): Co
   // Words and choices: "Yes" = "yes", "(B)" = "B".
   const ka = textKey(a.text);
   const kb = textKey(b.text);
-  if (ka && ka === kb) return { equal: true, method: /^[a-e]$/.test(ka) ? 'choice' : 'text' };
+  if (ka && ka === kb && /[a-zA-Z]/.test(a.text) && /[a-zA-Z]/.test(b.text)) return { equal: true, method: /^[a-e]$/.test(ka) ? 'choice' : 'text' };
   return { equal: false, method: 'none' };
 }
 

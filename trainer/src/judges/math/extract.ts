@@ -85,10 +85,11 @@ export function lastNumber(text: string): string | null {
 export function isBareAnswer(text: string): boolean {
   const t = text.trim();
   if (!t || t.length > 200 || t.includes('\n') || (t.match(/=/g) ?? []).length > 1) return false;
-  if ((t.match(/=/g) ?? []).length === 1 && !/^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=/.test(t)) return false;
-  // Outside LaTeX commands, every word must be math or a unit.
   const words = t.replace(/\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{2,}/g) ?? [];
-  return words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()));
+  // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars"), or the whole text is a
+  // word or two ("Tuesday", "(B)") without a sentence around it.
+  if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()))) return true;
+  return !/[=.!?]/.test(t) && t.split(/\s+/).length <= 2;
 }
 
 export interface ExtractOptions {

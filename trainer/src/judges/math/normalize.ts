@@ -67,7 +67,9 @@ function replaceFractions(s: string): string {
       const mixed = `${before[1]}(${before[2]}+${frac})`;
       s = s.slice(0, before.index) + mixed + s.slice(den.end);
     } else {
-      s = s.slice(0, m.index) + `(${frac})` + s.slice(den.end);
+      // Right after a value a fraction multiplies it: x\frac{1}{2} = x/2.
+      const times = /[a-zA-Z0-9)]\s*$/.test(s.slice(0, m.index)) ? '*' : '';
+      s = s.slice(0, m.index) + `${times}(${frac})` + s.slice(den.end);
     }
   }
   return s;
@@ -91,7 +93,7 @@ function replaceRoots(s: string): string {
     const a = readArg(s, i);
     const arg = a ? a.arg : '';
     const end = a ? a.end : i;
-    s = s.slice(0, m.index) + (index ? `nthRoot(${arg}, ${index})` : `sqrt(${arg})`) + s.slice(end);
+    s = s.slice(0, m.index) + (index ? ` nthRoot(${arg}, ${index})` : ` sqrt(${arg})`) + s.slice(end);
   }
   return s;
 }
@@ -107,7 +109,7 @@ const SIZING = /\\(?:left|right|big|Big|bigg|Bigg|bigl|bigr|Bigl|Bigr|biggl|bigg
 const SYMBOLS: [RegExp, string][] = [
   [/\\(?:cdot|times|ast)(?![a-zA-Z])/g, '*'],
   [/\\div(?![a-zA-Z])/g, '/'],
-  [/\\pi(?![a-zA-Z])/g, 'pi'],
+  [/\\pi(?![a-zA-Z])/g, ' pi '],
   [/\\infty(?![a-zA-Z])|∞/g, 'Infinity'],
   [/\\(?:le|leq|leqslant)(?![a-zA-Z])|≤/g, '<='],
   [/\\(?:ge|geq|geqslant)(?![a-zA-Z])|≥/g, '>='],
@@ -231,7 +233,13 @@ export function normalizeAnswer(raw: string): Normalized {
   const mixed = /^(-?)(\d+)\s+(\d+)\s*\/\s*(\d+)$/.exec(s);
   if (mixed) s = `${mixed[1]}(${mixed[2]}+${mixed[3]}/${mixed[4]})`;
   s = bracesToParens(s);
-  s = s.replace(/\s*([+*/^=<>])\s*/g, '$1').replace(/\s*,\s*/g, ', ').replace(/\s+/g, ' ').trim();
+  s = s
+    .replace(/\s*([+*/^=<>])\s*/g, '$1')
+    .replace(/\s*,\s*/g, ', ')
+    .replace(/\s+/g, ' ')
+    .replace(/([([{])\s+/g, '$1')
+    .replace(/\s+([)\]}])/g, '$1')
+    .trim();
   // A plain decimal loses trailing zeros and a trailing point: 18.00 → 18, 2.50 → 2.5.
   if (/^-?\d+\.\d*$/.test(s)) s = s.replace(/\.?0+$/, '').replace(/\.$/, '');
   if (/^-?\.\d+$/.test(s)) s = s.replace(/^(-?)\./, '$10.');
