@@ -66,7 +66,7 @@ function missingPrerequisite(): string | undefined {
   try {
     fs.accessSync(chromiumPath, fs.constants.X_OK);
   } catch {
-    return `${chromiumPath} is missing (Debian: apt-get install chromium; or set AGENT_TUNE_CHROMIUM)`;
+    return `${chromiumPath} is missing (Debian: apt-get install chromium; or set CHROMIUM_PATH)`;
   }
   if (!findRipgrep()) return 'ripgrep (rg) is not on PATH (Debian: apt-get install ripgrep)';
   return undefined;

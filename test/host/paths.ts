@@ -17,4 +17,4 @@ export const suiteEntry = path.join(suiteOutDir, 'index.js');
 /** Screenshots and logs that CI keeps as artifacts. */
 export const resultsDir = path.join(repoRoot, 'test-results');
 
-export const chromiumPath = process.env.AGENT_TUNE_CHROMIUM ?? '/usr/bin/chromium';
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
