@@ -11,6 +11,9 @@ import { isTool, type Tool } from '../tools/tool';
 import { SLOT, type ExportInfo, type FromWorker, type RolloutInit, type SerializedError, type ToWorker, type UserKind } from './protocol';
 import { installTypeScriptLoader, UserCodeError, userLocation } from './transpile';
 
+// Stack traces of user code name TypeScript lines, through the inline source maps.
+process.setSourceMapsEnabled(true);
+
 const port = parentPort!;
 const slots = new Int32Array(workerData.slots as SharedArrayBuffer);
 installTypeScriptLoader(workerData.sdkPath ?? join(__dirname, 'index.js'));
