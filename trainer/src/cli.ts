@@ -10,6 +10,7 @@ import { registerEval } from './commands/eval';
 import { registerSft } from './commands/sft';
 import { registerExport } from './commands/export';
 import { registerModel } from './commands/model';
+import { registerVerify } from './commands/verify';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   registerExport(program, out, setExit);
   registerRejudge(program, out, setExit);
   registerModel(program, out, setExit);
+  registerVerify(program, out, setExit);
   registerPending(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -8,11 +8,6 @@ function unavailable(name: string): never {
 
 export function registerPending(program: Command): void {
   program
-    .command('verify')
-    .description('read {gold, pred} JSON lines on stdin and print verdicts')
-    .option('--judge <ref>', 'judge reference', 'builtin:math')
-    .action(() => unavailable('verify'));
-  program
     .command('serve')
     .description('serve a local model at an OpenAI-compatible /v1/chat/completions')
     .argument('<model>', 'a model folder or builtin:tiny-math')

@@ -10,7 +10,7 @@
 // drop fields of newer IR versions on a rewrite. A current schema round-trips a model byte
 // for byte, and weights in external data are never read or written.
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Root, type Type } from 'protobufjs/light';
 import descriptor from './onnx-proto.json';
 
@@ -101,11 +101,19 @@ export function readOnnx(file: string): Model {
   return model;
 }
 
+export function encodeOnnx(model: Model): Uint8Array {
+  return ModelProto.encode(model as never).finish();
+}
+
+/** A temporary file beside `file`, so that external data resolves the same and rename is atomic. */
+export function tempBeside(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
+}
+
 /** Writes a model atomically: a crash mid-write leaves the old file in place. */
 export function writeOnnx(file: string, model: Model): void {
-  const bytes = ModelProto.encode(model as never).finish();
-  const tmp = join(dirname(file), `.${Date.now()}.${process.pid}.onnx.tmp`);
-  writeFileSync(tmp, bytes);
+  const tmp = tempBeside(file);
+  writeFileSync(tmp, encodeOnnx(model));
   renameSync(tmp, file);
 }
 

@@ -157,32 +157,36 @@ export function sampleRow(logits: Float32Array, row: number, vocab: number, p: S
     cand = topKIndices(logits, off, vocab, k);
   } else {
     // Tokens below (1 - p) / vocab together hold less than 1 - p, so the nucleus lies
-    // above that bar: sorting only those keeps this exact and cheap on large vocabularies.
+    // above that bar: looking only at those keeps this exact and cheap on large vocabularies.
     const bar = Math.log((1 - p.topP) / vocab);
     cand = [];
     for (let v = 0; v < vocab; v++) if (logp(v) >= bar) cand.push(v);
   }
-  cand.sort((i, j) => logits[off + j] - logits[off + i] || i - j);
-  const probs = cand.map((v) => Math.exp(logp(v)));
-  let keep = cand.length;
+  // The smallest head of the (top-k renormalised) distribution reaching top_p, as in HF:
+  // a native sort of the candidates' logprobs finds the cut; ties at the cut stay in.
+  let cut = -Infinity;
   if (nucleus) {
-    // HF semantics on the (top-k renormalised) distribution: the smallest head reaching top_p.
-    const total = probs.reduce((a, b) => a + b, 0);
+    const lps = Float64Array.from(cand, logp).sort();
+    let total = 0;
+    for (let i = 0; i < lps.length; i++) total += Math.exp(lps[i]);
     let acc = 0;
-    for (let i = 0; i < cand.length; i++) {
-      acc += probs[i] / total;
-      if (acc >= p.topP) {
-        keep = i + 1;
+    for (let i = lps.length - 1; i >= 0; i--) {
+      acc += Math.exp(lps[i]);
+      if (acc >= p.topP * total) {
+        cut = lps[i];
         break;
       }
     }
   }
   let mass = 0;
-  for (let i = 0; i < keep; i++) mass += probs[i];
+  for (const v of cand) if (logp(v) >= cut) mass += Math.exp(logp(v));
   let target = u * mass;
-  for (let i = 0; i < keep; i++) {
-    target -= probs[i];
-    if (target < 0) return { id: cand[i], logprob: logp(cand[i]) };
+  let last = cand[0];
+  for (const v of cand) {
+    if (logp(v) < cut) continue;
+    last = v;
+    target -= Math.exp(logp(v));
+    if (target < 0) return { id: v, logprob: logp(v) };
   }
-  return { id: cand[keep - 1], logprob: logp(cand[keep - 1]) };
+  return { id: last, logprob: logp(last) };
 }

@@ -1,0 +1,163 @@
+// `npm run bench:generate [-- --model REF --tokens N --threads N]`: greedy decoding speed
+// at batch 1 and batch 16 for our engine, for transformers.js `generate` on the same model
+// and prompts, and for a bare onnxruntime decode loop (the floor of what any engine built
+// on onnxruntime-node can reach). Every figure comes from this one run; the ratios are what
+// to compare across machines.
+import { availableParallelism } from 'node:os';
+import { dirname, basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { ChatTemplate } from '../trainer/src/model/chat';
+import { Engine } from '../trainer/src/model/engine';
+import { openModelFolder, type ModelFolder } from '../trainer/src/model/folder';
+import { argmax } from '../trainer/src/model/sampling';
+import { Tokenizer } from '../trainer/src/model/tokenizer';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'builtin:tiny-math' },
+    tokens: { type: 'string', default: '128' },
+    threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
+  },
+});
+const NEW = Number(args.tokens);
+const THREADS = Number(args.threads);
+
+const QUESTIONS = [
+  'What is 7 + 5?', 'A farmer has 128 sheep and buys 45 more. How many sheep does he have now?', 'Compute 9 * 8.',
+  'Tom had 3021 marbles and gave away 1187. How many are left?', 'A box holds 12 eggs. How many eggs are in 15 boxes?',
+  'What is 100 - 37?', 'Sara reads 24 pages a day for 6 days, then 13 more pages. How many pages did she read?',
+  'Divide 144 by 12.',
+];
+
+function prompts(folder: ModelFolder, n: number): number[][] {
+  const tok = Tokenizer.fromDir(folder.dir);
+  const tpl = ChatTemplate.fromConfig(folder.tokenizerConfig);
+  return Array.from({ length: n }, (_, i) =>
+    tok.encode(tpl.render([{ role: 'user', content: `${QUESTIONS[i % QUESTIONS.length]}${i >= QUESTIONS.length ? ` (${i})` : ''}` }], { addGenerationPrompt: true })));
+}
+
+/** Tokens per second of `run` over batches, after one warm-up batch. */
+async function rate(batches: number[][][], run: (batch: number[][]) => Promise<number>): Promise<number> {
+  await run(batches[0]);
+  let tokens = 0;
+  const t0 = performance.now();
+  for (const b of batches) tokens += await run(b);
+  return tokens / ((performance.now() - t0) / 1000);
+}
+
+/** The floor: one onnxruntime session, left-padded batch, argmax, presents fed straight back. */
+async function bareLoop(folder: ModelFolder): Promise<(batch: number[][]) => Promise<number>> {
+  const session = await ort.InferenceSession.create(folder.onnxFile, {
+    executionProviders: ['cpu'], graphOptimizationLevel: 'all', executionMode: 'sequential', interOpNumThreads: 1, intraOpNumThreads: THREADS,
+  });
+  const past = session.inputNames.filter((n) => n.startsWith('past_key_values.'));
+  const cfg = folder.config;
+  const kvHeads = cfg.num_key_value_heads ?? cfg.num_attention_heads!;
+  const headDim = cfg.head_dim ?? cfg.hidden_size! / cfg.num_attention_heads!;
+  const V = cfg.vocab_size!;
+  return async (batch) => {
+    const B = batch.length;
+    const P = Math.max(...batch.map((p) => p.length));
+    const ids = new BigInt64Array(B * P);
+    const mask = new BigInt64Array(B * P);
+    const pos = new BigInt64Array(B * P);
+    batch.forEach((p, r) => p.forEach((t, j) => {
+      const at = r * P + P - p.length + j;
+      ids[at] = BigInt(t);
+      mask[at] = 1n;
+      pos[at] = BigInt(j);
+    }));
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [B, P]),
+      attention_mask: new ort.Tensor('int64', mask, [B, P]),
+      position_ids: new ort.Tensor('int64', pos, [B, P]),
+    };
+    for (const n of past) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [B, kvHeads, 0, headDim]);
+    let out = await session.run(feeds);
+    let T = P;
+    const next = new BigInt64Array(B);
+    const lens = batch.map((p) => p.length);
+    for (let step = 0; step < NEW; step++) {
+      const logits = out.logits.data as Float32Array;
+      const rowLen = (logits.length / B) | 0;
+      for (let r = 0; r < B; r++) next[r] = BigInt(argmax(logits, r * rowLen + rowLen - V, V));
+      if (step === NEW - 1) break;
+      T++;
+      const m = new BigInt64Array(B * T);
+      const ps = new BigInt64Array(B);
+      for (let r = 0; r < B; r++) {
+        m.fill(1n, r * T + (P - lens[r]), (r + 1) * T);
+        ps[r] = BigInt(lens[r] + step);
+      }
+      const f: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', next.slice(), [B, 1]),
+        attention_mask: new ort.Tensor('int64', m, [B, T]),
+        position_ids: new ort.Tensor('int64', ps, [B, 1]),
+      };
+      for (const n of past) f[n] = out[n.replace('past_key_values.', 'present.')];
+      out = await session.run(f);
+    }
+    return B * NEW;
+  };
+}
+
+async function transformersJs(folder: ModelFolder) {
+  const { AutoModelForCausalLM, Tensor, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.localModelPath = dirname(folder.dir) + '/';
+  const model = await AutoModelForCausalLM.from_pretrained(basename(folder.dir), {
+    dtype: 'fp32', device: 'cpu', session_options: { intraOpNumThreads: THREADS, interOpNumThreads: 1 },
+  });
+  const run = async (batch: number[][]) => {
+    const B = batch.length;
+    const P = Math.max(...batch.map((p) => p.length));
+    const ids = new BigInt64Array(B * P);
+    const mask = new BigInt64Array(B * P);
+    batch.forEach((p, r) => p.forEach((t, j) => {
+      ids[r * P + P - p.length + j] = BigInt(t);
+      mask[r * P + P - p.length + j] = 1n;
+    }));
+    await model.generate({
+      input_ids: new Tensor('int64', ids, [B, P]), attention_mask: new Tensor('int64', mask, [B, P]),
+      max_new_tokens: NEW, min_new_tokens: NEW, do_sample: false,
+    });
+    return B * NEW;
+  };
+  return { run, close: () => model.dispose() };
+}
+
+async function main(): Promise<void> {
+  const folder = openModelFolder(args.model!);
+  const all = prompts(folder, 16);
+  const singles = all.slice(0, 4).map((p) => [p]);
+  const sixteen = [all];
+  const greedy = { temperature: 0, topP: 1, topK: 0, maxNewTokens: NEW, seed: 0, stopTokenIds: [] };
+  const results: Record<string, [number, number]> = {};
+
+  for (const thread of ['worker', 'main'] as const) {
+    const engine = await Engine.open(folder, { threads: THREADS, thread, maxBatch: 16 });
+    const run = async (batch: number[][]) => (await Promise.all(batch.map((p) => engine.generate(p, greedy)))).reduce((n, g) => n + g.tokenIds.length, 0);
+    results[thread === 'worker' ? 'agent-tune engine' : 'agent-tune engine, model on the main thread'] = [await rate(singles, run), await rate(sixteen, run)];
+    await engine.close();
+  }
+  const tjs = await transformersJs(folder);
+  results['transformers.js generate'] = [await rate(singles, tjs.run), await rate(sixteen, tjs.run)];
+  await tjs.close();
+  const bare = await bareLoop(folder);
+  results['bare onnxruntime loop'] = [await rate(singles, bare), await rate(sixteen, bare)];
+
+  console.log(`model ${folder.ref}, ${NEW} new tokens a sequence, greedy, ${THREADS} intra-op thread(s)\n`);
+  console.log(`${'tokens/s'.padEnd(46)}${'batch 1'.padStart(10)}${'batch 16'.padStart(10)}`);
+  for (const [name, [b1, b16]] of Object.entries(results)) console.log(`${name.padEnd(46)}${b1.toFixed(0).padStart(10)}${b16.toFixed(0).padStart(10)}`);
+  const ours = results['agent-tune engine'];
+  const ratio = (name: string, i: 0 | 1) => (ours[i] / results[name][i]).toFixed(2);
+  console.log('\nratios (agent-tune engine / peer)');
+  console.log(`  vs transformers.js     batch 1 ${ratio('transformers.js generate', 0)}x   batch 16 ${ratio('transformers.js generate', 1)}x   (target at batch 16: >= 1.5x)`);
+  console.log(`  vs bare onnxruntime    batch 1 ${ratio('bare onnxruntime loop', 0)}x   batch 16 ${ratio('bare onnxruntime loop', 1)}x   (target: >= 0.80x)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
