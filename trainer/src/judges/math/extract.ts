@@ -87,9 +87,9 @@ export function isBareAnswer(text: string): boolean {
   if (!t || t.length > 200 || t.includes('\n') || (t.match(/=/g) ?? []).length > 1) return false;
   const words = t.replace(/\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{2,}/g) ?? [];
   // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars"), or the whole text is a
-  // word or two ("Tuesday", "(B)") without a sentence around it.
+  // word or two without digits ("Tuesday", "(B)").
   if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()))) return true;
-  return !/[=.!?]/.test(t) && t.split(/\s+/).length <= 2;
+  return !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
 }
 
 export interface ExtractOptions {
