@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { registerConfigCommands } from './config/commands';
+import { registerConfigLanguage } from './config/register';
 import { registerViewer } from './viewer';
 
 export function activate(context: vscode.ExtensionContext): void {
-  registerConfigCommands(context);
+  registerConfigLanguage(context);
   registerViewer(context);
 }
 

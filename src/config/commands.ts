@@ -1,21 +1,64 @@
+// Commands on tune configs: Validate, Run and Debug (as `agent-tune` debug sessions), and
+// Open last run (handed to the run viewer's `agentTune.openRun`).
 import * as vscode from 'vscode';
-import { validateConfigText } from '../../trainer/src/config/validate';
+import type { ConfigIssue } from '../../trainer/src/config/validate';
+import type { ConfigDiagnostics } from './diagnostics';
+import { isConfig } from './host';
 
-/** "Agent Tune: Validate Config": validates the active tune file and reports the result. */
-export function registerConfigCommands(context: vscode.ExtensionContext): void {
+async function targetDocument(uri: unknown): Promise<vscode.TextDocument | undefined> {
+  const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+  if (!target) {
+    void vscode.window.showWarningMessage('Open a *.tune.yaml file first.');
+    return undefined;
+  }
+  return vscode.workspace.openTextDocument(target);
+}
+
+async function start(uri: unknown, mode: 'train' | 'debug', diagnostics: ConfigDiagnostics): Promise<boolean> {
+  const doc = await targetDocument(uri);
+  if (!doc) return false;
+  // The trainer reads the file from disk.
+  if (doc.isDirty && !(await doc.save())) return false;
+  const errors = (await diagnostics.check(doc)).filter((i) => i.severity === 'error');
+  if (errors.length) {
+    const show = 'Show Problems';
+    const pick = await vscode.window.showErrorMessage(
+      `${vscode.workspace.asRelativePath(doc.uri)} has ${errors.length} problem${errors.length > 1 ? 's' : ''}; fix ${errors.length > 1 ? 'them' : 'it'} first. ${errors[0].line}:${errors[0].column} ${errors[0].message}`,
+      show,
+    );
+    if (pick === show) await vscode.commands.executeCommand('workbench.actions.view.problems');
+    return false;
+  }
+  const name = `${mode === 'train' ? 'Run' : 'Debug'} ${vscode.workspace.asRelativePath(doc.uri)}`;
+  return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), { type: 'agent-tune', request: 'launch', name, config: doc.uri.fsPath, mode });
+}
+
+export function registerConfigCommands(context: vscode.ExtensionContext, diagnostics: ConfigDiagnostics): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('agentTune.validateConfig', async (uri?: vscode.Uri) => {
-      const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-      if (!target) {
-        void vscode.window.showWarningMessage('Open a *.tune.yaml file to validate it.');
+    vscode.commands.registerCommand('agentTune.validateConfig', async (uri?: vscode.Uri): Promise<ConfigIssue[]> => {
+      const doc = await targetDocument(uri);
+      if (!doc) return [];
+      if (!isConfig(doc)) {
+        void vscode.window.showWarningMessage(`${vscode.workspace.asRelativePath(doc.uri)} is not a tune config (*.tune.yaml).`);
         return [];
       }
-      const doc = await vscode.workspace.openTextDocument(target);
-      const result = validateConfigText(doc.getText(), vscode.workspace.asRelativePath(target));
-      const errors = result.issues.filter((i) => i.severity === 'error');
-      if (errors.length === 0) void vscode.window.showInformationMessage(`${vscode.workspace.asRelativePath(target)} is valid.`);
-      else void vscode.window.showErrorMessage(`${errors.length} problem${errors.length > 1 ? 's' : ''} in ${vscode.workspace.asRelativePath(target)}: ${errors[0].message}`);
-      return result.issues;
+      const issues = await diagnostics.check(doc);
+      const errors = issues.filter((i) => i.severity === 'error');
+      const warnings = issues.length - errors.length;
+      const name = vscode.workspace.asRelativePath(doc.uri);
+      if (errors.length === 0) void vscode.window.showInformationMessage(`${name} is valid${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`);
+      else void vscode.window.showErrorMessage(`${errors.length} problem${errors.length > 1 ? 's' : ''} in ${name}: ${errors[0].line}:${errors[0].column} ${errors[0].message}`);
+      return issues;
+    }),
+    vscode.commands.registerCommand('agentTune.runConfig', (uri?: vscode.Uri) => start(uri, 'train', diagnostics)),
+    vscode.commands.registerCommand('agentTune.debugConfig', (uri?: vscode.Uri) => start(uri, 'debug', diagnostics)),
+    vscode.commands.registerCommand('agentTune.openLastRun', async (runDir?: vscode.Uri) => {
+      if (!runDir) return;
+      if (!(await vscode.commands.getCommands(true)).includes('agentTune.openRun')) {
+        void vscode.window.showErrorMessage(`The run viewer is not available, so ${runDir.fsPath} cannot be opened here; open its events.jsonl instead.`);
+        return;
+      }
+      await vscode.commands.executeCommand('agentTune.openRun', runDir);
     }),
   );
 }

@@ -1,0 +1,20 @@
+// Registers everything the editor does for `*.tune.yaml`: diagnostics, hover, completion,
+// go to definition, code lenses and the config commands.
+import * as vscode from 'vscode';
+import { registerConfigCommands } from './commands';
+import { ConfigDiagnostics } from './diagnostics';
+import { CONFIG_SELECTOR } from './host';
+import { codeLensProvider, completionProvider, completionTriggers, definitionProvider, hoverProvider } from './providers';
+
+export function registerConfigLanguage(context: vscode.ExtensionContext): ConfigDiagnostics {
+  const diagnostics = new ConfigDiagnostics();
+  context.subscriptions.push(
+    diagnostics,
+    vscode.languages.registerHoverProvider(CONFIG_SELECTOR, hoverProvider),
+    vscode.languages.registerCompletionItemProvider(CONFIG_SELECTOR, completionProvider, ...completionTriggers),
+    vscode.languages.registerDefinitionProvider(CONFIG_SELECTOR, definitionProvider),
+    vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, codeLensProvider),
+  );
+  registerConfigCommands(context, diagnostics);
+  return diagnostics;
+}
