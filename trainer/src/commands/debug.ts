@@ -19,13 +19,14 @@ export function registerDebug(program: Command, out: () => Output, setExit: (cod
     .option('--tasks <n>', 'number of tasks', (v) => parsePositive(v, '--tasks'), 4)
     .option('--split <split>', 'take tasks from `train` or `test`', 'train')
     .option('--no-timeouts', 'never time out user code (set while a debugger is attached)')
-    .action(async (file: string, opts: { tasks: number; split: string; timeouts: boolean }) => {
+    .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
+    .action(async (file: string, opts: { tasks: number; split: string; timeouts: boolean; outputDir?: string }) => {
       const o = out();
       const loaded = loadConfig(file);
       const source = opts.split === 'test' ? loaded.config.tasks.test : loaded.config.tasks.train;
       if (!source) throw new Error(`--split ${opts.split}: the config has no tasks.${opts.split}`);
       const tasks = (await loadTasks(source, loaded.dir)).slice(0, opts.tasks);
-      const writer = startRun(loaded, 'debug');
+      const writer = startRun(loaded, 'debug', opts.outputDir);
       o.info(`run directory: ${writer.dir}`);
       await runGuarded(writer, async () => {
         const env = await createEnv(loaded, { writer, timeouts: opts.timeouts });

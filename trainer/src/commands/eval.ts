@@ -19,7 +19,8 @@ export function registerEval(program: Command, out: () => Output, setExit: (code
     .argument('<config>', 'a *.tune.yaml file')
     .option('--adapter <checkpoint>', 'a checkpoint folder with adapter_model.safetensors')
     .option('--no-timeouts', 'never time out user code (set while a debugger is attached)')
-    .action(async (file: string, opts: { adapter?: string; timeouts: boolean }) => {
+    .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
+    .action(async (file: string, opts: { adapter?: string; timeouts: boolean; outputDir?: string }) => {
       const o = out();
       const loaded = loadConfig(file);
       const { config } = loaded;
@@ -34,7 +35,7 @@ export function registerEval(program: Command, out: () => Output, setExit: (code
           lora.copyFrom(a.A, a.B);
           backend.engine.logitHook = lora.hook;
         }
-        const writer = startRun(loaded, 'eval');
+        const writer = startRun(loaded, 'eval', opts.outputDir);
         o.info(`run directory: ${writer.dir}`);
         let metrics: Record<string, number> = {};
         await runGuarded(writer, async () => {

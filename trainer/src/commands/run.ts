@@ -14,13 +14,15 @@ export function registerRun(program: Command, out: () => Output, setExit: (code:
     .option('--resume <run-dir>', 'continue a run from its last checkpoint')
     .option('--steps <n>', 'override train.steps', (v) => parsePositive(v, '--steps'))
     .option('--no-timeouts', 'never time out user code (set while a debugger is attached)')
-    .action(async (file: string, opts: { resume?: string; steps?: number; timeouts: boolean }) => {
+    .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
+    .action(async (file: string, opts: { resume?: string; steps?: number; timeouts: boolean; outputDir?: string }) => {
       const o = out();
       const loaded = loadConfig(file);
       const result = await train(loaded, {
         resume: opts.resume,
         steps: opts.steps,
         timeouts: opts.timeouts,
+        outputDir: opts.outputDir,
         progress: (total) => o.progress(total, 'steps'),
         log: (m) => o.info(m),
       });

@@ -30,6 +30,8 @@ export interface TrainOptions {
   progress?: (total: number) => Progress;
   log?: (message: string) => void;
   timeouts?: boolean;
+  /** Parent folder of the new run directory; `train.output_dir` when absent. */
+  outputDir?: string;
 }
 
 export interface TrainResult {
@@ -62,7 +64,7 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       start = resumed.step;
       opts.log?.(`resuming ${opts.resume} from step ${start}`);
     } else {
-      writer = startRun(loaded, 'train');
+      writer = startRun(loaded, 'train', opts.outputDir);
       opts.log?.(`run directory: ${writer.dir}`);
     }
     env = await createEnv(loaded, { writer, backend, timeouts: opts.timeouts });
