@@ -36,11 +36,22 @@ export function matchesFilter(r: RowSummary, f: Filter, searchIds: ReadonlySet<s
   return true;
 }
 
+/** Dense ranks of strings in natural order, so sorting compares numbers, not strings. */
+export function rankOf(values: Iterable<string>): Map<string, number> {
+  const unique = [...new Set(values)].sort(natural);
+  return new Map(unique.map((v, i) => [v, i]));
+}
+
+interface Ranks {
+  group: Map<string, number>;
+  task: Map<string, number>;
+}
+
 /** Sort value of a row; null sorts after every number in either direction. */
-function value(r: RowSummary, key: SortKey): number | string | null {
+function value(r: RowSummary, key: SortKey, ranks: Ranks): number | null {
   switch (key) {
     case 'task':
-      return r.task;
+      return ranks.task.get(r.task) ?? null;
     case 'success':
       return r.success === null ? null : r.success ? 1 : 0;
     case 'flags':
@@ -56,19 +67,23 @@ function popcount(x: number): number {
   return n;
 }
 
-function cmpValues(a: number | string | null, b: number | string | null, dir: 1 | -1): number {
+/** Natural order for ids ("task-2" before "task-10"); one collator, as localeCompare with options is slow. */
+const natural = new Intl.Collator(undefined, { numeric: true }).compare;
+
+function cmpValues(a: number | null, b: number | null, dir: 1 | -1): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  if (typeof a === 'string' || typeof b === 'string') return dir * String(a).localeCompare(String(b), undefined, { numeric: true });
   return dir * (a - b);
 }
 
-export function compareRows(key: SortKey, dir: 1 | -1): (a: RowSummary, b: RowSummary) => number {
+export function compareRows(key: SortKey, dir: 1 | -1, ranks?: Ranks): (a: RowSummary, b: RowSummary) => number {
+  if (!ranks) return (a, b) => compareRows(key, dir, { group: rankOf([a.group, b.group]), task: rankOf([a.task, b.task]) })(a, b);
+  const r = ranks;
   return (a, b) =>
-    cmpValues(value(a, key), value(b, key), dir) ||
+    cmpValues(value(a, key, r), value(b, key, r), dir) ||
     a.step - b.step ||
-    a.group.localeCompare(b.group, undefined, { numeric: true }) ||
+    r.group.get(a.group)! - r.group.get(b.group)! ||
     a.sample - b.sample ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
@@ -87,15 +102,29 @@ export function stats(rows: readonly RowSummary[]): Stats {
   return { n: rows.length, scored, rewardMean: scored ? sum / scored : null, ok };
 }
 
+function merged(parts: Stats[]): Stats {
+  let n = 0;
+  let scored = 0;
+  let sum = 0;
+  let ok = 0;
+  for (const p of parts) {
+    n += p.n;
+    scored += p.scored;
+    sum += (p.rewardMean ?? 0) * p.scored;
+    ok += p.ok;
+  }
+  return { n, scored, rewardMean: scored ? sum / scored : null, ok };
+}
+
 /** Mean of the sort key over a group, to order groups within a step. */
-function groupValue(rows: readonly RowSummary[], key: SortKey): number | string | null {
-  if (key === 'task') return rows[0]?.task ?? '';
+function groupValue(rows: readonly RowSummary[], key: SortKey, ranks: Ranks): number | null {
+  if (key === 'task') return ranks.task.get(rows[0]?.task) ?? null;
   if (key === 'step' || key === 'sample') return null;
   let sum = 0;
   let n = 0;
   for (const r of rows) {
-    const v = value(r, key);
-    if (typeof v === 'number') {
+    const v = value(r, key, ranks);
+    if (v !== null) {
       sum += v;
       n++;
     }
@@ -109,7 +138,8 @@ export const groupKey = (step: number, group: string) => `g:${step}:${group}`;
 export function buildView(all: Iterable<RowSummary>, o: ViewOptions): DisplayRow[] {
   const rows: RowSummary[] = [];
   for (const r of all) if (matchesFilter(r, o.filter, o.searchIds)) rows.push(r);
-  const cmp = compareRows(o.sort.key, o.sort.dir);
+  const ranks: Ranks = { group: rankOf(rows.map((r) => r.group)), task: o.sort.key === 'task' ? rankOf(rows.map((r) => r.task)) : new Map() };
+  const cmp = compareRows(o.sort.key, o.sort.dir, ranks);
   if (!o.grouped) return rows.sort(cmp).map((row) => ({ kind: 'row', key: row.id, row }));
 
   const steps = new Map<number, Map<string, RowSummary[]>>();
@@ -126,11 +156,11 @@ export function buildView(all: Iterable<RowSummary>, o: ViewOptions): DisplayRow
     const groups = [...steps.get(step)!.entries()];
     const sKey = stepKey(step);
     const sCollapsed = o.collapsed.has(sKey);
-    out.push({ kind: 'step', key: sKey, step, stats: stats(groups.flatMap(([, g]) => g)), collapsed: sCollapsed });
+    out.push({ kind: 'step', key: sKey, step, stats: merged(groups.map(([, g]) => stats(g))), collapsed: sCollapsed });
     if (sCollapsed) continue;
     const ordered = groups
-      .map(([group, g]) => ({ group, g, v: groupValue(g, o.sort.key) }))
-      .sort((a, b) => cmpValues(a.v, b.v, o.sort.dir) || a.group.localeCompare(b.group, undefined, { numeric: true }));
+      .map(([group, g]) => ({ group, g, v: groupValue(g, o.sort.key, ranks) }))
+      .sort((a, b) => cmpValues(a.v, b.v, o.sort.dir) || ranks.group.get(a.group)! - ranks.group.get(b.group)!);
     for (const { group, g } of ordered) {
       const gKey = groupKey(step, group);
       const gCollapsed = o.collapsed.has(gKey);
