@@ -11,8 +11,7 @@ import { viewerHtml } from '../../src/viewer/html';
 import { RunSource } from '../../src/viewer/runSource';
 import type { HostMessage, WebviewMessage } from '../../src/viewer/protocol';
 
-const root = join(__dirname, '..', '..');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { chromiumPath, repoRoot as root } from '../host/paths';
 
 const THEMES = {
   dark: {
@@ -69,6 +68,10 @@ export class ViewerHarness {
   private origin = '';
   browser!: Browser;
 
+  get url(): string {
+    return this.origin;
+  }
+
   async start(): Promise<void> {
     this.server = createServer(async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
@@ -88,7 +91,7 @@ export class ViewerHarness {
     await new Promise<void>((ok) => this.server.listen(0, '127.0.0.1', ok));
     this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'],
     });
   }
@@ -137,6 +140,8 @@ export class ViewerHarness {
             s = v;
           },
         });
+        // Lets a test carry the state into a new page, as VS Code does when a panel is restored.
+        (window as unknown as Record<string, unknown>).__agentTuneState = () => s;
         document.addEventListener('DOMContentLoaded', () => {
           // CSSOM, as VS Code does it; a style attribute would be refused by the page's CSP.
           for (const [k, v] of vars) document.documentElement.style.setProperty(k, v);

@@ -1,0 +1,197 @@
+// The run viewer rendered in Debian's Chromium: the panel's real HTML, CSP and bundle, fed by a
+// real RunSource reading fixture runs. Screenshots go to test-results/viewer/ (CI artifacts).
+import * as assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resultsDir } from '../host/paths';
+import { makeRun, writeRollout } from '../fixtures/make-run';
+import { ViewerHarness, type ViewerPage } from './harness';
+
+const shots = join(resultsDir, 'viewer');
+const HOSTILE = [
+  '<script>window.__pwned = "script"</script>',
+  '<img src=x onerror="window.__pwned = \'img\'">',
+  '</div></div><div id="injected">escaped the container</div>',
+  '<a href="javascript:window.__pwned = \'link\'" id="jslink">click me</a>',
+  '<style>body { display: none }</style>',
+];
+
+describe('run viewer in Chromium', function () {
+  this.timeout(120_000);
+  const h = new ViewerHarness();
+  let tmp: string;
+  let v: ViewerPage | undefined;
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    await h.start();
+  });
+  after(async () => h.stop());
+  beforeEach(() => (tmp = mkdtempSync(join(tmpdir(), 'viewer-ui-'))));
+  afterEach(async () => {
+    await v?.close();
+    v = undefined;
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function openFixture(opts: Parameters<typeof makeRun>[1] = {}, theme: 'dark' | 'light' | 'high-contrast' = 'dark') {
+    const f = makeRun(tmp, { steps: 4, tasksPerStep: 3, groupSize: 4, evalEvery: 2, ...opts });
+    f.writer.close();
+    v = await h.open(f.dir, { theme });
+    await v.page.waitForSelector('.tr.data');
+    return f;
+  }
+
+  it('shows rows grouped by step and task, a transcript, metrics and the eval heatmap', async () => {
+    const f = await openFixture();
+    const { page } = v!;
+    await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('48 of 48'));
+    assert.equal(await page.locator('.tr.head-step').first().locator('.hlabel').textContent(), 'Step 1');
+    await page.locator('.tr.data').first().click();
+    await page.waitForSelector('.transcript .msg.role-tool');
+    assert.equal(await page.locator('.transcript').getAttribute('data-id'), f.ids[0]);
+    assert.match((await page.locator('.transcript .tool-call pre').first().textContent()) ?? '', /"expression": "\d+ \* \d+"/);
+    await page.screenshot({ path: join(shots, 'rollouts-dark.png') });
+    await page.getByRole('button', { name: 'Tokens' }).click();
+    assert.ok((await page.locator('.tok').count()) > 10);
+    await page.screenshot({ path: join(shots, 'tokens-dark.png') });
+    await page.locator('button[data-tab=metrics]').click();
+    await page.waitForSelector('.chart canvas');
+    assert.ok((await page.locator('.chart[data-title="Reward (mean ± std)"] canvas').count()) >= 1);
+    assert.ok((await page.locator('.chart[data-title="Eval pass@k"] canvas').count()) >= 1);
+    await page.screenshot({ path: join(shots, 'metrics-dark.png') });
+    await page.locator('button[data-tab=eval]').click();
+    await page.waitForFunction(() => (document.querySelector('.heatmap .muted')?.textContent ?? '').startsWith('12 tasks × 2 evaluations'));
+    await page.screenshot({ path: join(shots, 'eval-dark.png') });
+    assert.deepEqual(v!.incidents, []);
+  });
+
+  for (const theme of ['light', 'high-contrast'] as const) {
+    it(`draws with the ${theme} theme's colours`, async () => {
+      await openFixture({}, theme);
+      const { page } = v!;
+      await page.locator('.tr.data').nth(2).click();
+      await page.waitForSelector('.transcript');
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(bg, theme === 'light' ? 'rgb(255, 255, 255)' : 'rgb(0, 0, 0)');
+      await page.screenshot({ path: join(shots, `rollouts-${theme}.png`) });
+    });
+  }
+
+  it('moves the selection with the keyboard and folds groups', async () => {
+    await openFixture();
+    const { page } = v!;
+    await page.locator('.tr.data').first().click();
+    const selected = () => page.locator('.tr[aria-selected=true]').getAttribute('aria-rowindex');
+    const start = Number(await selected());
+    await page.keyboard.press('ArrowDown');
+    assert.equal(Number(await selected()), start + 1);
+    await page.keyboard.press('Home');
+    assert.equal(Number(await selected()), 1);
+    const before = await page.locator('.table').getAttribute('aria-rowcount');
+    await page.keyboard.press('Enter'); // on the "Step 1" header: fold it
+    await page.waitForFunction((n) => document.querySelector('.table')?.getAttribute('aria-rowcount') !== n, before);
+    assert.equal(await page.locator('.tr.head-step').first().getAttribute('aria-expanded'), 'false');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((n) => document.querySelector('.table')?.getAttribute('aria-rowcount') === n, before);
+    await page.keyboard.press('End');
+    assert.equal(Number(await selected()), Number(before));
+  });
+
+  it('filters failed rollouts and searches inside transcripts on the host', async () => {
+    const f = await openFixture();
+    const { page } = v!;
+    await page.getByLabel('Failed only').check();
+    await page.waitForFunction(() => [...document.querySelectorAll('.tr.data .c-success')].every((c) => c.textContent === '✗'));
+    await page.getByLabel('Failed only').uncheck();
+    await page.getByLabel('search transcripts').fill('crate holds 68 boxes');
+    await page.getByLabel('search transcripts').press('Enter');
+    await page.waitForFunction(() => /^\d+ match/.test(document.querySelector('.search-state')?.textContent ?? ''));
+    const expected = f.ids.filter((id) => id.includes('-t4-')).length;
+    await page.waitForFunction((n) => document.querySelector('.shown')?.textContent?.startsWith(`${n} of 48`), expected);
+    assert.ok(v!.fromWebview.some((m) => m.type === 'search' && m.query === 'crate holds 68 boxes'));
+  });
+
+  it('comes back with its filters and selection after a reload', async () => {
+    const f = await openFixture();
+    await v!.page.getByLabel('reward ≥').fill('1');
+    await v!.page.getByLabel('reward ≥').press('Tab');
+    await v!.page.locator('.tr.data').nth(1).click();
+    await v!.page.waitForSelector('.transcript');
+    const state = await v!.page.evaluate(() => new Promise((r) => setTimeout(() => r((window as unknown as { __agentTuneState(): unknown }).__agentTuneState()), 300)));
+    const selectedId = await v!.page.locator('.transcript').getAttribute('data-id');
+    await v!.close();
+    v = await h.open(f.dir, { state });
+    await v.page.waitForSelector('.transcript');
+    assert.equal(await v.page.locator('.transcript').getAttribute('data-id'), selectedId);
+    assert.equal(await v.page.getByLabel('reward ≥').inputValue(), '1');
+    assert.ok(await v.page.locator('.tr.data .c-reward').evaluateAll((cells) => cells.every((c) => Number(c.textContent) >= 1)));
+  });
+
+  it('shows markup from a run as text and runs none of it', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 2, inject: HOSTILE });
+    // Hostile text in the fields the table, the log and the charts show, too.
+    f.writer.emit({ type: 'log', level: 'warn', message: HOSTILE.join(' ') });
+    f.writer.metric({ step: 1, kind: 'train', metrics: { [HOSTILE[1]]: 1 } });
+    f.writer.rollout({ ...JSON.parse(JSON.stringify({ id: 'evil', step: 1, phase: 'train', task_id: HOSTILE[0], group_id: HOSTILE[2], sample: 0, question: HOSTILE[3], reference: HOSTILE[1], final_answer: HOSTILE[2], reward: 0, parts: { [HOSTILE[0]]: 0 }, success: false, advantage: null, tool_calls: 1, tokens: { prompt: 1, completion: 1 }, flags: [], timings: { started: 0, duration_ms: 1, model_ms: 1, tool_ms: 0, judge_ms: 0 }, judge: { details: { html: HOSTILE[1] }, error: HOSTILE[0] }, turns: [{ index: 0, role: 'agent', message_index: 1, prompt_tokens: 1, completion_tokens: 2, tokens: [HOSTILE[0], HOSTILE[1]], logprobs: [-0.1, -2], flags: [], duration_ms: 1 }], messages: [{ role: 'user', content: HOSTILE[3] }, { role: 'assistant', content: HOSTILE.join('\n'), tool_calls: [{ id: HOSTILE[1], name: HOSTILE[0], arguments: { code: HOSTILE[0] } }] }, { role: 'tool', name: HOSTILE[2], tool_call_id: HOSTILE[1], content: HOSTILE[1] }] })) });
+    f.writer.close();
+    v = await h.open(f.dir);
+    const { page } = v;
+    await page.waitForSelector('.tr.data');
+    await page.locator('.tr.data', { hasText: 'script' }).first().click();
+    await page.waitForSelector('.transcript[data-id=evil] .msg.role-tool');
+    const text = (await page.locator('.transcript').textContent()) ?? '';
+    for (const s of HOSTILE) assert.ok(text.includes(s), `shown literally: ${s}`);
+    await page.getByRole('button', { name: 'Tokens' }).click();
+    await page.waitForSelector('.tok');
+    assert.equal(await page.locator('.tok').first().textContent(), HOSTILE[0]);
+    await page.locator('button[data-tab=log]').click();
+    assert.ok(((await page.locator('.log').textContent()) ?? '').includes(HOSTILE[4]));
+    await page.locator('button[data-tab=metrics]').click();
+    await page.waitForSelector('.chart canvas');
+    await page.locator('button[data-tab=rollouts]').click();
+    // Click where a link would be: nothing navigates, nothing runs.
+    await page.locator('.transcript pre', { hasText: 'click me' }).first().click();
+    await page.waitForTimeout(300);
+    const probe = await page.evaluate(() => ({
+      pwned: (window as unknown as { __pwned?: string }).__pwned ?? null,
+      injected: document.querySelectorAll('#injected, #jslink').length,
+      scripts: document.querySelectorAll('script').length,
+      imgs: document.querySelectorAll('img').length,
+      links: document.querySelectorAll('a').length,
+      styles: document.querySelectorAll('style').length,
+      visible: getComputedStyle(document.body).display,
+      url: location.pathname,
+    }));
+    assert.deepEqual(probe, { pwned: null, injected: 0, scripts: 1, imgs: 0, links: 0, styles: 0, visible: 'block', url: '/viewer.html' });
+    assert.deepEqual(v.incidents, []);
+    await page.screenshot({ path: join(shots, 'security.png') });
+  });
+
+  it('opens a corrupt, truncated run with a clear message and the rows it could read', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 3 });
+    f.writer.close();
+    appendFileSync(join(f.dir, 'rollouts.jsonl'), 'not json at all\n{"id": "torn", "ste');
+    v = await h.open(f.dir);
+    const { page } = v;
+    await page.waitForSelector('.problems li');
+    const problems = (await page.locator('.problems').textContent()) ?? '';
+    assert.match(problems, /rollouts\.jsonl:4 line 4 is not valid JSON/);
+    assert.match(problems, /last line is incomplete/);
+    await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('3 of 3'));
+    await page.screenshot({ path: join(shots, 'corrupt.png') });
+  });
+
+  it('adds rows of a live run as they are written', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 2, live: true });
+    v = await h.open(f.dir);
+    await v.page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('2 of 2'));
+    const r = writeRollout(f.writer, f.rng, { step: 2, task: 9, sample: 0 }, { turnEvents: true });
+    await v.page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('3 of 3'));
+    f.writer.rollout(r);
+    f.writer.emit({ type: 'run_finished', duration_ms: 1 });
+    await v.page.waitForFunction(() => document.querySelector('.run-header .badge')?.textContent?.includes('finished'));
+    f.writer.close();
+  });
+});
