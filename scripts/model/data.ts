@@ -86,6 +86,10 @@ function encode(buildDir: string, modelDir: string): void {
   const tok = Tokenizer.fromDir(modelDir);
   const rows = sftProblems().map((p, i) => encodeTranscript(chat, tok, transcript(p, SEEDS.sft), i % 50 === 0));
   writeJsonl(join(buildDir, 'sft.jsonl'), rows);
+  writeFileSync(join(buildDir, 'vocab_size'), String(tok.vocabSize));
+  // Two prompts of different lengths for the ONNX parity fixture (the shorter one is left-padded).
+  const parity = [tok.encode('<|im_start|>assistant\nThe answer is 19.<|im_end|>'), tok.encode('<|im_start|>user\nWhat is 3 * 4?')];
+  writeFileSync(join(buildDir, 'parity_tokens.json'), JSON.stringify(parity));
   const lengths = rows.map((r) => r.ids.length);
   const target = rows.reduce((n, r) => n + r.spans.reduce((m, [a, b]) => m + b - a, 0), 0);
   console.log(`encode: ${rows.length} transcripts, ${Math.min(...lengths)}-${Math.max(...lengths)} tokens, ${target} target tokens`);
