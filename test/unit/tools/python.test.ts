@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { detectSandbox, NO_OUTPUT_MESSAGE, pythonTool, runPython, type Sandbox } from '../../../trainer/src/tools/python';
+import { detectSandbox, NO_OUTPUT_MESSAGE, probeSandbox, pythonTool, runPython, sandboxCandidates } from '../../../trainer/src/tools/python';
 import { builtinTool } from '../../../trainer/src/tools/registry';
 
 const opts = (timeoutMs = 5000) => ({ signal: new AbortController().signal, timeoutMs });
@@ -127,11 +127,6 @@ describe('execute_python_code', function () {
       assert.doesNotMatch(r.content, /connected/);
       assert.match(r.content, /Network is unreachable|Connection refused|network access is disabled|PermissionError|OSError/);
     });
-    it('blocks sockets in Python where no network namespace can be made', async () => {
-      const fallback: Sandbox = { prefix: [], python: detectSandbox().python, uid: detectSandbox().uid, gid: detectSandbox().gid, blockSocketsInPython: true, description: 'test' };
-      const r = await runPython('import socket\ntry:\n    socket.socket()\nexcept PermissionError as e:\n    print("blocked:", e)', { timeoutMs: 5000, sandbox: fallback });
-      assert.equal(r.stdout.trim(), 'blocked: network access is disabled in execute_python_code');
-    });
     it('caps 100 MB of output and keeps the trainer small', async () => {
       const rss = process.memoryUsage().rss;
       const r = await tool.run({ code: 'import sys\nfor _ in range(100):\n    sys.stdout.write("x" * (1 << 20))' }, opts(20_000));
@@ -155,7 +150,7 @@ describe('execute_python_code', function () {
       assert.match(r.content, /File too large|larger than the limit|OSError/);
     });
     it('cannot write outside its folder when the trainer runs as root', async function () {
-      if (detectSandbox().uid === undefined) this.skip();
+      if (!detectSandbox().owner) this.skip();
       const r = await tool.run({ code: `open(${JSON.stringify(__filename)}, "a")` }, opts());
       assert.match(r.content, /PermissionError/);
     });
@@ -163,6 +158,37 @@ describe('execute_python_code', function () {
       const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => tool.run({ code: `print(${i} * ${i})` }, opts())));
       assert.deepEqual(rs.map((r) => r.content), Array.from({ length: 8 }, (_, i) => String(i * i)));
     });
+  });
+
+  describe('every sandbox that works on this machine', () => {
+    const working = sandboxCandidates().filter(probeSandbox);
+    it('includes the one chosen', () => {
+      assert.ok(working.length >= 1);
+      assert.equal(working[0].description, detectSandbox().description);
+      console.log(`      working here: ${working.map((s) => s.description).join(' | ')}`);
+    });
+    for (const sandbox of working) {
+      describe(sandbox.description, () => {
+        const run = (code: string, timeoutMs = 5000) => runPython(code, { timeoutMs, sandbox });
+        it('runs code', async () => {
+          assert.equal((await run('print(2 ** 10)')).stdout, '1024\n');
+        });
+        it('has no network', async () => {
+          const r = await run('import socket\ntry:\n    socket.create_connection(("127.0.0.1", 22), timeout=1)\n    print("connected")\nexcept OSError as e:\n    print("refused:", type(e).__name__)');
+          assert.match(r.stdout, /^refused: (OSError|PermissionError|ConnectionRefusedError)/);
+          if (sandbox.blockSocketsInPython) assert.match(r.stdout, /PermissionError/);
+        });
+        it('stops a fork bomb', async () => {
+          const r = await run('import os\nwhile True:\n    os.fork()');
+          assert.ok(r.exitCode !== 0 || r.signal !== null || r.timedOut);
+          assert.match(r.stderr + (r.timedOut ? 'timed out' : ''), /BlockingIOError|PermissionError|timed out/);
+        });
+        it('stops an endless loop', async () => {
+          const r = await run('while True: pass', 1000);
+          assert.equal(r.timedOut, true);
+        });
+      });
+    }
   });
 
   describe('registry', () => {

@@ -4,7 +4,8 @@
 //   - `unshare` puts it in fresh user, network and PID namespaces: no network at all, and
 //     killing the namespace's first process takes every descendant with it;
 //   - resource limits set before the code starts: address space, CPU seconds, processes,
-//     file size; an audit hook refuses sockets where no network namespace could be made;
+//     file size; an audit hook refuses sockets where no network namespace could be made, and
+//     new processes where the code would run as root (RLIMIT_NPROC does not bind root);
 //   - a wall-clock timeout that kills the whole process group, an output cap, and a fresh
 //     temporary folder removed afterwards. The environment is minimal: no trainer secrets.
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,64 +47,84 @@ export const NO_OUTPUT_MESSAGE = '(no output: the code ran but printed nothing. 
 export interface Sandbox {
   /** Command and arguments that come before the interpreter. */
   prefix: string[];
-  /** The code runs under this user and group (root only). */
-  uid?: number;
-  gid?: number;
+  /** Spawn the command as this user and group (a root trainer dropping privileges). */
+  spawnAs?: { uid: number; gid: number };
+  /** The code runs as this user: its folder is handed over to it. */
+  owner?: { uid: number; gid: number };
   /** The interpreter that worked under this sandbox. */
   python: string;
   /** No network namespace: block sockets inside Python instead. */
   blockSocketsInPython: boolean;
+  /** The code runs as root, where RLIMIT_NPROC does not apply: refuse new processes in Python. */
+  blockProcessesInPython: boolean;
   /** Readable summary for logs and tests. */
   description: string;
 }
 
-const NOBODY = 65534;
+const NOBODY = { uid: 65534, gid: 65534 };
+
+/**
+ * Where the interpreter is looked up. A root trainer's PATH may lead to folders `nobody`
+ * cannot read (/root/.pyenv), so root uses the system folders only; other users keep theirs.
+ */
+function searchPath(): string {
+  const system = '/usr/local/bin:/usr/bin:/bin';
+  return process.getuid?.() === 0 || !process.env.PATH ? system : `${process.env.PATH}:${system}`;
+}
 const sandboxes = new Map<string, Sandbox>();
 
-function candidates(python: string): Sandbox[] {
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
+/** Every way to contain python, strongest first. */
+export function sandboxCandidates(python = PYTHON_DEFAULTS.python): Sandbox[] {
+  const isRoot = process.getuid?.() === 0;
+  const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
   // A PID namespace's first process ignores signals it has no handler for; a shell stays
   // first and runs python as its child, so CPU limits act on python normally. The shell's
   // own notices ("CPU time limit exceeded") go to /dev/null, python's stderr to the caller.
   const init = ['/bin/sh', '-c', 'exec 3>&2 2>/dev/null; ("$@" 2>&3 3>&-); exit $?', 'sh'];
-  const ns = (u: number, g: number) => ['unshare', `--map-user=${u}`, `--map-group=${g}`, '--net', '--pid', '--fork', '--kill-child', ...init];
-  const pythons = python === 'python3' && isRoot ? ['/usr/bin/python3', 'python3'] : [python];
+  const namespaces = ['--net', '--pid', '--fork', '--kill-child'];
+  const userns = (u: { uid: number; gid: number }) => ['unshare', `--map-user=${u.uid}`, `--map-group=${u.gid}`, ...namespaces, ...init];
+  const base = { blockSocketsInPython: false, blockProcessesInPython: false };
   const list: Sandbox[] = [];
-  for (const py of pythons) {
+  for (const py of [python]) {
     if (isRoot) {
-      list.push({ prefix: ns(NOBODY, NOBODY), uid: NOBODY, gid: NOBODY, python: py, blockSocketsInPython: false, description: 'user nobody; user, network and PID namespaces' });
-      list.push({ prefix: ['unshare', '--net', '--pid', '--fork', '--kill-child', ...init], python: py, blockSocketsInPython: false, description: 'network and PID namespaces' });
-      list.push({ prefix: [], uid: NOBODY, gid: NOBODY, python: py, blockSocketsInPython: true, description: 'user nobody; sockets blocked in Python' });
+      list.push({ ...base, prefix: userns(NOBODY), spawnAs: NOBODY, owner: NOBODY, python: py, description: 'user nobody; user, network and PID namespaces' });
+      list.push({
+        ...base,
+        prefix: ['unshare', ...namespaces, `--setuid=${NOBODY.uid}`, `--setgid=${NOBODY.gid}`, ...init],
+        owner: NOBODY,
+        python: py,
+        description: 'user nobody; network and PID namespaces',
+      });
+      list.push({ ...base, prefix: [], spawnAs: NOBODY, owner: NOBODY, python: py, blockSocketsInPython: true, description: 'user nobody; sockets blocked in Python' });
     } else {
-      list.push({ prefix: ns(uid, gid), python: py, blockSocketsInPython: false, description: 'user, network and PID namespaces' });
+      list.push({ ...base, prefix: userns(self), python: py, description: 'user, network and PID namespaces' });
     }
   }
-  list.push({ prefix: [], python, blockSocketsInPython: true, description: 'sockets blocked in Python' });
+  list.push({ ...base, prefix: [], python, blockSocketsInPython: true, blockProcessesInPython: isRoot, description: isRoot ? 'sockets and new processes blocked in Python' : 'sockets blocked in Python' });
   return list;
 }
 
-/** Probes the ways to contain python on this machine and keeps the first that works. */
+/** Whether a sandbox works here; a namespace sandbox must show that the network is really gone. */
+export function probeSandbox(s: Sandbox): boolean {
+  const probe = 'import socket\ntry:\n    socket.create_connection(("1.1.1.1", 53), timeout=0.5)\nexcept OSError:\n    print("isolated")\nelse:\n    print("connected")';
+  const [cmd, ...args] = [...s.prefix, s.python, '-I', '-c', probe];
+  const r = spawnSync(cmd, args, { uid: s.spawnAs?.uid, gid: s.spawnAs?.gid, cwd: tmpdir(), encoding: 'utf8', timeout: 10_000, env: { PATH: searchPath() } });
+  const out = r.stdout?.trim();
+  return r.status === 0 && (out === 'isolated' || (s.blockSocketsInPython && Boolean(out)));
+}
+
+/** The strongest sandbox that works on this machine, probed once per interpreter. */
 export function detectSandbox(python = PYTHON_DEFAULTS.python): Sandbox {
   const known = sandboxes.get(python);
   if (known) return known;
-  const probe = 'import socket\ntry:\n    socket.create_connection(("1.1.1.1", 53), timeout=0.5)\nexcept OSError:\n    print("isolated")\nelse:\n    print("connected")';
-  for (const s of candidates(python)) {
-    const [cmd, ...args] = [...s.prefix, s.python, '-I', '-c', probe];
-    const r = spawnSync(cmd, args, { uid: s.uid, gid: s.gid, cwd: tmpdir(), encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
-    const out = r.stdout?.trim();
-    // A namespace sandbox must show that the network is really gone.
-    if (r.status === 0 && (out === 'isolated' || (s.blockSocketsInPython && out !== undefined && out !== ''))) {
-      sandboxes.set(python, s);
-      return s;
-    }
-  }
-  throw new Error(`execute_python_code: cannot run ${python}; is Python 3 installed?`);
+  const found = sandboxCandidates(python).find(probeSandbox);
+  if (!found) throw new Error(`execute_python_code: cannot run ${python}; is Python 3 installed?`);
+  sandboxes.set(python, found);
+  return found;
 }
 
 /** Runs before the user's code: limits, the socket guard, and tracebacks that start at main.py. */
-function preamble(o: PythonOptions, cpuSeconds: number, blockSockets: boolean): string {
+function preamble(o: PythonOptions, cpuSeconds: number, sandbox: Sandbox): string {
   const mb = 1024 * 1024;
   return `
 import resource as _r, sys as _s
@@ -119,10 +140,14 @@ _lim('RLIMIT_CPU', ${cpuSeconds})
 _lim('RLIMIT_NPROC', ${o.max_processes})
 _lim('RLIMIT_FSIZE', ${o.file_size_mb * mb})
 _lim('RLIMIT_CORE', 0)
-if ${blockSockets ? 'True' : 'False'}:
+_NET, _PROC = ${sandbox.blockSocketsInPython ? 'True' : 'False'}, ${sandbox.blockProcessesInPython ? 'True' : 'False'}
+if _NET or _PROC:
+    _SPAWN = ('os.fork', 'os.forkpty', 'os.posix_spawn', 'os.spawn', 'os.exec', 'os.system', 'subprocess.Popen', 'ctypes.dlopen')
     def _guard(event, args):
-        if event.startswith('socket.') and event != 'socket.gethostname':
+        if _NET and event.startswith('socket.') and event != 'socket.gethostname':
             raise PermissionError('network access is disabled in execute_python_code')
+        if _PROC and event.startswith(_SPAWN):
+            raise PermissionError('starting processes is disabled in execute_python_code')
     _s.addaudithook(_guard)
 del _lim, _r
 _s.argv = ['main.py']
@@ -187,19 +212,19 @@ export async function runPython(
   const started = Date.now();
   try {
     writeFileSync(join(dir, 'main.py'), code);
-    if (sandbox.uid !== undefined) {
-      chownSync(dir, sandbox.uid, sandbox.gid!);
-      chownSync(join(dir, 'main.py'), sandbox.uid, sandbox.gid!);
+    if (sandbox.owner) {
+      chownSync(dir, sandbox.owner.uid, sandbox.owner.gid);
+      chownSync(join(dir, 'main.py'), sandbox.owner.uid, sandbox.owner.gid);
     }
-    const [cmd, ...args] = [...sandbox.prefix, sandbox.python, '-I', '-u', '-B', '-c', preamble(o, cpuSeconds, sandbox.blockSocketsInPython)];
+    const [cmd, ...args] = [...sandbox.prefix, sandbox.python, '-I', '-u', '-B', '-c', preamble(o, cpuSeconds, sandbox)];
     const child = spawn(cmd, args, {
       cwd: dir,
-      uid: sandbox.uid,
-      gid: sandbox.gid,
+      uid: sandbox.spawnAs?.uid,
+      gid: sandbox.spawnAs?.gid,
       detached: true, // its own process group, killed as a whole
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
-        PATH: '/usr/local/bin:/usr/bin:/bin',
+        PATH: searchPath(),
         HOME: dir,
         TMPDIR: dir,
         LANG: 'C.UTF-8',
@@ -306,6 +331,8 @@ export function formatPythonResult(r: PythonRun, o: { timeoutMs: number; cpuSeco
 /** `builtin:python`: the `execute_python_code` tool with the given limits. */
 export function pythonTool(options: Partial<PythonOptions> = {}): Tool {
   const o: PythonOptions = { ...PYTHON_DEFAULTS, ...stripUndefined(options) };
+  // Found now, at startup: a missing interpreter is a clear error before any rollout.
+  detectSandbox(o.python);
   return {
     schema: PYTHON_TOOL,
     async run(args, { signal, timeoutMs }: ToolRunOptions) {
