@@ -2,10 +2,8 @@
 // checks that turn a wrong folder into one clear error naming the file and what was expected.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { builtinsOf, findBuiltin } from '../config/builtins';
 import type { IoInfo } from './onnx-graph';
-
-/** Models shipped inside the trainer package, by `builtin:` name. */
-const BUILTIN: Record<string, string> = { 'tiny-math': 'models/tiny-math' };
 
 export class ModelFolderError extends Error {
   constructor(readonly file: string, readonly detail: string) {
@@ -35,10 +33,10 @@ export function trainerRoot(from: string = __dirname): string {
 /** `builtin:NAME` or a folder path (relative to `cwd`) to an absolute folder path. */
 export function resolveModelRef(ref: string, cwd: string = process.cwd()): string {
   if (ref.startsWith('builtin:')) {
-    const name = ref.slice('builtin:'.length);
-    const rel = BUILTIN[name];
-    if (!rel) throw new Error(`unknown built-in model \`${ref}\`; built-in models: ${Object.keys(BUILTIN).map((n) => `builtin:${n}`).join(', ')}`);
-    return join(trainerRoot(), rel);
+    // Built-in names and their folders come from the one list the config checks also use.
+    const builtin = findBuiltin('model', ref);
+    if (!builtin) throw new Error(`unknown built-in model \`${ref}\`; built-in models: ${builtinsOf('model').map((b) => `builtin:${b.name}`).join(', ')}`);
+    return join(trainerRoot(), builtin.asset!);
   }
   return isAbsolute(ref) ? ref : resolve(cwd, ref);
 }
