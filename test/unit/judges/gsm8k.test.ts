@@ -115,6 +115,9 @@ describe('builtin:gsm8k', () => {
       ['A: 7', '7', true],
       ['7', 'The answer is 7', true],
       ['#### 64', 'For the thirteenth glass Kylar needs to pay 5 * 1', false],
+      // "A:" counts only at the start of a line: "Job A: 2000 hours" is not an answer.
+      ['First the salary for Job A: 2000 hours * $15 = $30,000\nA: 8400', 'A: 2000', false],
+      ['First the salary for Job A: 2000 hours * $15 = $30,000\nA: 8400', 'Net pay at Job A: 24000.\nA: 8400', true],
     ];
     for (const [gold, pred, correct] of cases) {
       it(`${JSON.stringify(pred)} ${correct ? '=' : '≠'} ${JSON.stringify(gold)}`, () => {
