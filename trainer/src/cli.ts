@@ -2,7 +2,6 @@
 import { Command, CommanderError } from 'commander';
 import { createOutput, type Output } from './cli/output';
 import { registerValidate, EXIT } from './commands/validate';
-import { registerPending } from './commands/pending';
 import { registerDebug } from './commands/debug';
 import { registerRejudge } from './commands/rejudge';
 import { registerRun } from './commands/run';
@@ -11,6 +10,7 @@ import { registerSft } from './commands/sft';
 import { registerExport } from './commands/export';
 import { registerModel } from './commands/model';
 import { registerVerify } from './commands/verify';
+import { registerServe } from './commands/serve';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
 
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRejudge(program, out, setExit);
   registerModel(program, out, setExit);
   registerVerify(program, out, setExit);
-  registerPending(program);
+  registerServe(program, out, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -216,6 +216,12 @@ export const tuneSchema = {
               default: 4,
               examples: [4],
             },
+            logprobs: {
+              type: 'boolean',
+              description: "Ask for the sampled tokens' logprobs (recorded per turn). Turn off for servers that refuse them.",
+              default: true,
+              examples: [true],
+            },
           },
         },
       },
@@ -348,9 +354,10 @@ export const tuneSchema = {
         },
         options: {
           type: 'object',
-          description: 'Judge options, for example the numeric tolerance of `builtin:math`.',
+          description:
+            'Judge options, for example the numeric tolerance of `builtin:math`, or the grader of `builtin:llm_judge`: `mode` (`llm`, `math_then_llm`, `math_or_llm`), `backend` (`openai`, `onnx`), `model`, `base_url`, `api_key_env`, `rubric` (with {question}, {reference}, {answer}).',
           default: {},
-          examples: [{ tolerance: 1e-6 }],
+          examples: [{ tolerance: 1e-6 }, { mode: 'math_then_llm', backend: 'openai', base_url: 'http://127.0.0.1:8000/v1', model: 'tiny-math' }],
         },
       },
     },

@@ -1,11 +1,13 @@
 // Chooses the chat backend a config asks for.
 import type { TuneConfig } from '../config/types';
 import { OnnxChatBackend } from '../model/backend';
+import { OpenAIChatBackend } from '../model/openai';
 import type { ChatBackend } from '../model/types';
 
 export async function createBackend(config: TuneConfig, dir: string): Promise<ChatBackend> {
   if (config.model.backend === 'openai') {
-    throw new Error('model.backend: the `openai` backend is not available in this build yet; use `onnx`');
+    if (!config.model.openai) throw new Error('model.openai: the `openai` backend needs model.openai with base_url and model');
+    return OpenAIChatBackend.fromConfig(config.model.openai);
   }
   return openLocal(config, dir);
 }

@@ -84,7 +84,7 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
     }
 
     const judgeRefText = opts.judgeRef ?? config.judge.ref;
-    const judge = await makeJudge(config, parseRef(dir, judgeRefText), judgeRefText, userHost);
+    const judge = await makeJudge(config, parseRef(dir, judgeRefText), judgeRefText, userHost, dir);
 
     const workflowRef = parseRef(dir, config.workflow.ref);
     const rolloutMs = config.rollout.rollout_timeout_s * 1000;
@@ -129,12 +129,12 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
 }
 
 /** The judge a config names, ready to call; user judges are loaded and checked first. */
-export async function makeJudge(config: TuneConfig, ref: CodeRef, refText: string, userHost: () => UserCodeHost): Promise<RolloutEnv['judge']> {
+export async function makeJudge(config: TuneConfig, ref: CodeRef, refText: string, userHost: () => UserCodeHost, dir?: string): Promise<RolloutEnv['judge']> {
   const ms = config.judge.timeout_s * 1000;
   const options = config.judge.options as Record<string, unknown>;
   if (ref.builtin) {
     if (!findBuiltin('judge', refText)) throw new Error(`judge: unknown built-in judge "${refText}"`);
-    const fn = builtinJudge(ref.builtin, options);
+    const fn = builtinJudge(ref.builtin, options, { dir });
     return (input) => withTimeout(ms, 'the judge', async () => fn({ ...input, options }));
   }
   await userHost().inspect(ref, 'judge');

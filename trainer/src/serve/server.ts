@@ -1,0 +1,177 @@
+// `agent-tune serve`: the local model behind an OpenAI-compatible HTTP API on node:http.
+// Every request becomes one or more chats on the shared backend, whose engine decodes all
+// requests in flight as one batch. A client that goes away aborts its generation.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { OnnxChatBackend } from '../model/backend';
+import type { ChatCompletionChunk, ModelList } from '../model/openai-wire';
+import type { ChatResult } from '../model/types';
+import { ChoiceStream, budget, completionBody, completionId, usage } from './completion';
+import { HttpError } from './errors';
+import { parseChatRequest } from './request';
+
+export interface ServeOptions {
+  /** The name clients put in `model`. */
+  modelName: string;
+  host?: string;
+  port?: number;
+  /** Largest request body accepted, in bytes. Default 8 MiB. */
+  maxBodyBytes?: number;
+  /** One line per request, e.g. to stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  server: Server;
+  /** `http://host:port/v1` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, `the request body is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `the request body is not valid JSON (${(e as Error).message})`, null, 'invalid_json');
+  }
+}
+
+export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<RunningServer> {
+  const created = () => Math.floor(Date.now() / 1000);
+  const startedAt = created();
+  const maxBody = o.maxBodyBytes ?? 8 << 20;
+  let seedCounter = Date.now() >>> 0;
+
+  const models: ModelList = { object: 'list', data: [{ id: o.modelName, object: 'model', created: startedAt, owned_by: 'agent-tune' }] };
+
+  async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const parsed = parseChatRequest(await readBody(req, maxBody), () => (seedCounter = (seedCounter + 0x9e3779b9) >>> 0));
+    if (parsed.model !== o.modelName) {
+      throw new HttpError(404, `the model "${parsed.model}" does not exist here; this server serves "${o.modelName}"`, 'model', 'model_not_found');
+    }
+    const { promptTokens, maxNewTokens } = budget(backend, parsed);
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const id = completionId();
+    const when = created();
+    const chat = (i: number, onText?: (piece: string) => void): Promise<ChatResult> =>
+      backend.chat({
+        messages: parsed.messages,
+        tools: parsed.tools,
+        sampling: { ...parsed.sampling, seed: parsed.sampling.seed + i, max_new_tokens: maxNewTokens },
+        signal: gone.signal,
+        ...(onText ? { onText } : {}),
+      });
+
+    if (!parsed.stream) {
+      const results = await Promise.all(Array.from({ length: parsed.n }, (_, i) => chat(i)));
+      if (gone.signal.aborted) return 'client went away';
+      sendJson(res, 200, completionBody(id, when, o.modelName, results, parsed, promptTokens));
+      return `${results.reduce((n, r) => n + r.completion_tokens, 0)} tokens`;
+    }
+
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.flushHeaders();
+    const send = (chunk: Omit<ChatCompletionChunk, 'id' | 'object' | 'created' | 'model'>) => {
+      if (!res.writableEnded) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: when, model: o.modelName, ...chunk })}\n\n`);
+    };
+    const sendChoice = (c: ChatCompletionChunk['choices'][number]) => send({ choices: [c], ...(parsed.includeUsage ? { usage: null } : {}) });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: parsed.n }, async (_, i) => {
+          const s = new ChoiceStream(i, parsed, sendChoice);
+          s.start();
+          const r = await chat(i, (piece) => s.text(piece));
+          s.finish(r);
+          return r;
+        }),
+      );
+      if (parsed.includeUsage) send({ choices: [], usage: usage(promptTokens, results) });
+      res.end('data: [DONE]\n\n');
+      return `${results.reduce((n, r) => n + r.completion_tokens, 0)} tokens, streamed`;
+    } catch (e) {
+      // The status line has gone out: the error travels as an event, and the stream ends without [DONE].
+      const err = e instanceof HttpError ? e : new HttpError(500, (e as Error).message);
+      if (!res.writableEnded) res.end(`data: ${JSON.stringify(err.body())}\n\n`);
+      throw err;
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
+    const route = (method: string) => {
+      if (req.method !== method) throw new HttpError(405, `${path} takes ${method}, not ${req.method}`);
+    };
+    switch (path) {
+      case '/v1/chat/completions':
+        route('POST');
+        return chatCompletions(req, res);
+      case '/v1/models':
+        route('GET');
+        sendJson(res, 200, models);
+        return '';
+      case `/v1/models/${o.modelName}`:
+        route('GET');
+        sendJson(res, 200, models.data[0]);
+        return '';
+      case '/health':
+        sendJson(res, 200, { status: 'ok' });
+        return '';
+      default:
+        throw new HttpError(404, `there is nothing at ${path}; this server answers POST /v1/chat/completions and GET /v1/models`);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const t0 = performance.now();
+    handle(req, res).then(
+      (note) => o.log?.(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - t0).toFixed(0)}ms${note ? ` ${note}` : ''}`),
+      (e: unknown) => {
+        const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
+        if (!res.headersSent) sendJson(res, err.status, err.body());
+        else if (!res.writableEnded) res.end();
+        o.log?.(`${req.method} ${req.url} ${err.status} ${(performance.now() - t0).toFixed(0)}ms ${err.message}`);
+      },
+    );
+  });
+  // Generations can be long; the client's own timeout decides.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 8000, o.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      const addr = server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      resolve({
+        server,
+        url: `http://${host}:${addr.port}/v1`,
+        port: addr.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
