@@ -1,7 +1,8 @@
 // Builds the extension, the standalone debug adapter, the webview client and the trainer CLI.
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,7 +44,22 @@ async function writeSchema() {
   writeFileSync(join(root, 'dist/tune.schema.json'), JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n');
 }
 
+async function writeConfigDocs() {
+  // The reference part of docs/config.md is generated from the same schema.
+  const out = await esbuild.build({
+    entryPoints: [join(root, 'scripts/config-docs.ts')], bundle: true, write: false,
+    platform: 'node', format: 'cjs', logLevel: 'silent', external: ['yaml', 'ajv'],
+  });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', '__dirname', out.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url), join(root, 'scripts'));
+  const { DOC_FILE, renderDoc } = mod.exports;
+  const current = readFileSync(DOC_FILE, 'utf8');
+  const next = renderDoc(current);
+  if (next !== current) writeFileSync(DOC_FILE, next);
+}
+
 await writeSchema();
+await writeConfigDocs();
 if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
   console.log('watching for changes');

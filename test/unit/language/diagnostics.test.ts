@@ -203,6 +203,18 @@ describe('language service: diagnostics', () => {
     ]);
   });
 
+  it('cross-key rules still run beside schema errors elsewhere, but not on rejected values', async () => {
+    const issues = await run(base + 'algorithm:\n  lr: 0.5\n  type: grop\nrollout:\n  group_size: 1\n');
+    assert.deepEqual(issues.map((i) => [where(i), i.severity]), [
+      [[6, 7, 'algorithm.lr'], 'warning'],
+      [[7, 9, 'algorithm.type'], 'error'],
+      [[9, 15, 'rollout.group_size'], 'error'],
+    ]);
+    assert.match(issues[2].message, /^GRPO compares samples within a group/);
+    const typed = await run(base + 'eval:\n  samples: many\n  k: [1, 4]\n');
+    assert.deepEqual(typed.map(where), [[6, 12, 'eval.samples']]);
+  });
+
   it('schema errors and file errors are reported together', async () => {
     const issues = await run(base + 'judge:\n  ref: ./nope.ts#j\nseed: -1\n');
     assert.deepEqual(issues.map(where), [

@@ -128,15 +128,26 @@ export function validateConfigText(text: string, file: string): ValidationResult
     return finish({ issues, document: doc, lineCounter });
   }
   const validate = validator();
-  if (!validate(data)) {
+  const valid = validate(data);
+  const faulted: KeyPath[] = [];
+  if (!valid) {
     for (const err of prune(validate.errors ?? [])) {
       const { path, start, end, message } = locate(doc, err);
       at(start, end, path, message);
+      faulted.push(path);
     }
-    return finish({ issues, document: doc, lineCounter });
   }
   const config = data as TuneConfig;
-  for (const s of semanticIssues(config)) {
+  // Cross-key rules also run beside schema errors (ajv has filled in the defaults), except
+  // where they read a value the schema already rejected.
+  const touches = (a: KeyPath, b: KeyPath) => a.slice(0, Math.min(a.length, b.length)).every((k, i) => k === b[i]);
+  let semantic: ReturnType<typeof semanticIssues> = [];
+  try {
+    semantic = semanticIssues(config).filter((s) => valid || !faulted.some((f) => touches(f, s.path)));
+  } catch {
+    // A value of the wrong type that the schema reported already.
+  }
+  for (const s of semantic) {
     const node = nodeAt(doc, s.path);
     const r = node?.range ?? [0, 0];
     at(r[0], r[1], s.path, s.message, s.severity);
@@ -155,7 +166,7 @@ function finish(r: ValidationResult): ValidationResult {
 function semanticIssues(c: TuneConfig): { path: KeyPath; message: string; severity: Severity }[] {
   const out: { path: KeyPath; message: string; severity: Severity }[] = [];
   if (c.rollout.group_size < 2) {
-    out.push({ path: ['rollout', 'group_size'], severity: 'error', message: `${c.algorithm.type} compares samples within a group: group_size must be at least 2, got ${c.rollout.group_size}` });
+    out.push({ path: ['rollout', 'group_size'], severity: 'error', message: `${c.algorithm.type === 'rloo' ? 'RLOO' : 'GRPO'} compares samples within a group: group_size must be at least 2, got ${c.rollout.group_size}` });
   }
   for (const [i, k] of c.eval.k.entries()) {
     if (k > c.eval.samples) out.push({ path: ['eval', 'k', i], severity: 'error', message: `k = ${k} is larger than eval.samples = ${c.eval.samples}; pass@k needs at least k samples` });
