@@ -17,11 +17,13 @@ const { values: args } = parseArgs({
   options: {
     model: { type: 'string', default: 'builtin:tiny-math' },
     tokens: { type: 'string', default: '128' },
+    rounds: { type: 'string', default: '3' },
     threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
   },
 });
 const NEW = Number(args.tokens);
 const THREADS = Number(args.threads);
+const ROUNDS = Number(args.rounds);
 
 const QUESTIONS = [
   'What is 7 + 5?', 'A farmer has 128 sheep and buys 45 more. How many sheep does he have now?', 'Compute 9 * 8.',
@@ -37,9 +39,10 @@ function prompts(folder: ModelFolder, n: number): number[][] {
     tok.encode(tpl.render([{ role: 'user', content: `${QUESTIONS[i % QUESTIONS.length]}${i >= QUESTIONS.length ? ` (${i})` : ''}` }], { addGenerationPrompt: true })));
 }
 
-/** Tokens per second of `run` over batches, after one warm-up batch. */
-async function rate(batches: number[][][], run: (batch: number[][]) => Promise<number>): Promise<number> {
-  await run(batches[0]);
+type Run = (batch: number[][]) => Promise<number>;
+
+/** Tokens per second of one pass of `run` over `batches`. */
+async function rate(batches: number[][][], run: Run): Promise<number> {
   let tokens = 0;
   const t0 = performance.now();
   for (const b of batches) tokens += await run(b);
@@ -133,21 +136,32 @@ async function main(): Promise<void> {
   const singles = all.slice(0, 4).map((p) => [p]);
   const sixteen = [all];
   const greedy = { temperature: 0, topP: 1, topK: 0, maxNewTokens: NEW, seed: 0, stopTokenIds: [] };
-  const results: Record<string, [number, number]> = {};
 
-  for (const thread of ['worker', 'main'] as const) {
-    const engine = await Engine.open(folder, { threads: THREADS, thread, maxBatch: 16 });
-    const run = async (batch: number[][]) => (await Promise.all(batch.map((p) => engine.generate(p, greedy)))).reduce((n, g) => n + g.tokenIds.length, 0);
-    results[thread === 'worker' ? 'agent-tune engine' : 'agent-tune engine, model on the main thread'] = [await rate(singles, run), await rate(sixteen, run)];
-    await engine.close();
-  }
+  const engineRun = (engine: Engine): Run => async (batch) =>
+    (await Promise.all(batch.map((p) => engine.generate(p, greedy)))).reduce((n, g) => n + g.tokenIds.length, 0);
+  const worker = await Engine.open(folder, { threads: THREADS, thread: 'worker', maxBatch: 16 });
+  const main = await Engine.open(folder, { threads: THREADS, thread: 'main', maxBatch: 16 });
   const tjs = await transformersJs(folder);
-  results['transformers.js generate'] = [await rate(singles, tjs.run), await rate(sixteen, tjs.run)];
-  await tjs.close();
-  const bare = await bareLoop(folder);
-  results['bare onnxruntime loop'] = [await rate(singles, bare), await rate(sixteen, bare)];
+  const runs: Record<string, Run> = {
+    'agent-tune engine': engineRun(worker),
+    'agent-tune engine, model on the main thread': engineRun(main),
+    'transformers.js generate': tjs.run,
+    'bare onnxruntime loop': await bareLoop(folder),
+  };
+  // Rounds interleave the contenders so that a busy moment of the machine hits them alike;
+  // each reports its best round, after a warm-up pass.
+  const results: Record<string, [number, number]> = Object.fromEntries(Object.keys(runs).map((k) => [k, [0, 0]]));
+  for (const run of Object.values(runs)) await run(singles[0]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of Object.entries(runs)) {
+      const r = results[name];
+      r[0] = Math.max(r[0], await rate(singles, run));
+      r[1] = Math.max(r[1], await rate(sixteen, run));
+    }
+  }
+  await Promise.all([worker.close(), main.close(), tjs.close()]);
 
-  console.log(`model ${folder.ref}, ${NEW} new tokens a sequence, greedy, ${THREADS} intra-op thread(s)\n`);
+  console.log(`model ${folder.ref}, ${NEW} new tokens a sequence, greedy, ${THREADS} intra-op thread(s), best of ${ROUNDS} rounds\n`);
   console.log(`${'tokens/s'.padEnd(46)}${'batch 1'.padStart(10)}${'batch 16'.padStart(10)}`);
   for (const [name, [b1, b16]] of Object.entries(results)) console.log(`${name.padEnd(46)}${b1.toFixed(0).padStart(10)}${b16.toFixed(0).padStart(10)}`);
   const ours = results['agent-tune engine'];

@@ -1,0 +1,181 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { Engine, type GenerateOptions, type Generation } from '../../../trainer/src/model/engine';
+import { openModelFolder } from '../../../trainer/src/model/folder';
+import { chatPrompts, logSoftmax, removeDir, TINY, TINY_DIR } from './fixtures';
+
+const GREEDY: GenerateOptions = { temperature: 0, topP: 1, topK: 0, maxNewTokens: 24, seed: 0 };
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+describe('generation engine (onnxruntime, builtin:tiny-math)', function () {
+  this.timeout(60000);
+  let engine: Engine;
+  const prompts = chatPrompts(16);
+
+  before(async () => {
+    engine = await Engine.open(openModelFolder(TINY), { threads: 1, maxBatch: 16 });
+  });
+  after(async () => {
+    await engine?.close();
+  });
+
+  it('batch-16 greedy equals batch-1 greedy, with sequences leaving and joining', async () => {
+    const single: Generation[] = [];
+    for (const p of prompts) single.push(await engine.generate(p, GREEDY));
+    // Different lengths make sequences leave at different steps; the second half joins late.
+    const lengths = prompts.map((_, i) => 4 + ((i * 5) % 21));
+    const first = prompts.slice(0, 8).map((p, i) => engine.generate(p, { ...GREEDY, maxNewTokens: lengths[i] }));
+    await new Promise((r) => setTimeout(r, 5));
+    const second = prompts.slice(8).map((p, i) => engine.generate(p, { ...GREEDY, maxNewTokens: lengths[8 + i] }));
+    const batched = await Promise.all([...first, ...second]);
+    batched.forEach((g, i) => {
+      const want = single[i].tokenIds.slice(0, lengths[i]);
+      assert.deepEqual(g.tokenIds, want, `prompt ${i}`);
+      const stopped = single[i].finishReason === 'stop' && single[i].tokenIds.length <= lengths[i];
+      assert.equal(g.finishReason, stopped ? 'stop' : 'length');
+      assert.ok(maxAbsDiff(g.logprobs, single[i].logprobs.slice(0, want.length)) < 1e-4);
+    });
+  });
+
+  it('seeded sampling is reproducible whatever shares the batch', async () => {
+    const opts = { temperature: 1, topP: 0.95, topK: 40, maxNewTokens: 24 };
+    const alone = await engine.generate(prompts[0], { ...opts, seed: 11 });
+    const crowd = await Promise.all([
+      engine.generate(prompts[1], { ...opts, seed: 3 }),
+      engine.generate(prompts[0], { ...opts, seed: 11 }),
+      engine.generate(prompts[2], { ...opts, seed: 5 }),
+    ]);
+    assert.deepEqual(crowd[1].tokenIds, alone.tokenIds);
+    assert.ok(maxAbsDiff(crowd[1].logprobs, alone.logprobs) < 1e-4);
+    const seeds = await Promise.all([1, 2, 3, 4].map((seed) => engine.generate(prompts[0], { ...opts, seed })));
+    const distinct = new Set(seeds.map((g) => g.tokenIds.join(',')));
+    assert.ok(distinct.size > 1, 'different seeds give different samples');
+  });
+
+  it('KV-cache decoding equals a full-sequence forward, and logprobs are the log-softmax of the logits', async () => {
+    const V = engine.layout.vocab;
+    for (const temperature of [0, 0.7]) {
+      const steps: Float32Array[] = [];
+      engine.logitHook = (_hidden, logits, rows) => {
+        assert.equal(rows, 1);
+        steps.push(logits.slice(0, V));
+      };
+      const prompt = prompts[3];
+      const g = await engine.generate(prompt, { ...GREEDY, temperature, seed: 7 });
+      engine.logitHook = undefined;
+      assert.equal(steps.length, g.tokenIds.length);
+      const [full] = await engine.forward([[...prompt, ...g.tokenIds]]);
+      assert.equal(full.logits.length, (prompt.length + g.tokenIds.length) * V);
+      g.tokenIds.forEach((id, k) => {
+        const row = full.logits.subarray((prompt.length - 1 + k) * V, (prompt.length + k) * V);
+        assert.ok(maxAbsDiff(steps[k], row) < 1e-3, `step ${k}: cached decode logits equal the forward's`);
+        const lp = logSoftmax(steps[k], temperature || 1);
+        assert.ok(Math.abs(g.logprobs[k] - lp[id]) < 1e-5, `step ${k}: logprob is log_softmax(logits / T) at the sampled id`);
+      });
+    }
+  });
+
+  it('gives the logit hook the LM head input and lets it steer sampling', async () => {
+    const H = engine.layout.hiddenSize;
+    const V = engine.layout.vocab;
+    const [plain] = await engine.forward([prompts[0]]);
+    const forced = prompts[0][prompts[0].length - 2];
+    let firstHidden: Float32Array | undefined;
+    engine.logitHook = (hidden, logits, rows) => {
+      assert.equal(hidden.length, rows * H);
+      assert.equal(logits.length, rows * V);
+      firstHidden ??= hidden.slice(0, H);
+      for (let r = 0; r < rows; r++) logits[r * V + forced] += 1e4;
+    };
+    const g = await engine.generate(prompts[0], { ...GREEDY, maxNewTokens: 5, stopTokenIds: [] });
+    engine.logitHook = undefined;
+    assert.deepEqual(g.tokenIds, [forced, forced, forced, forced, forced]);
+    const last = plain.hidden.subarray((prompts[0].length - 1) * H, prompts[0].length * H);
+    assert.ok(maxAbsDiff(firstHidden!, last) < 1e-4, 'hidden rows are last_hidden_state at the last prompt position');
+  });
+
+  it('ends on stop tokens, on request of onToken, at max_new_tokens and on abort', async () => {
+    const ref = await engine.generate(prompts[4], { ...GREEDY, stopTokenIds: [] });
+    const stopAt = ref.tokenIds[3];
+    const stopped = await engine.generate(prompts[4], { ...GREEDY, stopTokenIds: [stopAt] });
+    assert.equal(stopped.finishReason, 'stop');
+    assert.deepEqual(stopped.tokenIds, ref.tokenIds.slice(0, ref.tokenIds.indexOf(stopAt) + 1));
+    const seen: number[] = [];
+    const byCaller = await engine.generate(prompts[4], { ...GREEDY, stopTokenIds: [], onToken: (id) => seen.push(id) >= 2 });
+    assert.deepEqual(byCaller.tokenIds, ref.tokenIds.slice(0, 2));
+    assert.deepEqual(seen, byCaller.tokenIds);
+    assert.equal(byCaller.finishReason, 'stop');
+    const short = await engine.generate(prompts[4], { ...GREEDY, maxNewTokens: 3, stopTokenIds: [] });
+    assert.equal(short.finishReason, 'length');
+    assert.equal(short.tokenIds.length, 3);
+    const ac = new AbortController();
+    let n = 0;
+    const a = await engine.generate(prompts[4], { ...GREEDY, maxNewTokens: 200, stopTokenIds: [], signal: ac.signal, onToken: () => void (++n === 3 && ac.abort()) });
+    assert.equal(a.finishReason, 'abort');
+    assert.equal(a.tokenIds.length, 3);
+  });
+
+  it('keeps the event loop free while the model runs', async () => {
+    // onnxruntime-node's run() blocks its thread; on the worker thread it must not block ours.
+    const long = prompts.map((p) => [...p, ...p, ...p, ...p].slice(0, 256));
+    let spins = 0;
+    let running = true;
+    const spin = () => {
+      spins++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const out = await engine.forward(long);
+    running = false;
+    assert.equal(out.length, long.length);
+    assert.ok(spins > 10, `the event loop turned ${spins} times during one forward pass`);
+  });
+
+  it('forward returns per-sequence rows, batched with padding', async () => {
+    const seqs = [prompts[0], prompts[5].slice(0, 4), prompts[2]];
+    const together = await engine.forward(seqs);
+    for (let i = 0; i < seqs.length; i++) {
+      const [alone] = await engine.forward([seqs[i]]);
+      assert.equal(together[i].logits.length, seqs[i].length * engine.layout.vocab);
+      assert.equal(together[i].hidden.length, seqs[i].length * engine.layout.hiddenSize);
+      assert.ok(maxAbsDiff(together[i].logits, alone.logits) < 1e-3);
+    }
+  });
+
+  it('runs from bundles, with the model runner bundled beside them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-tune-bundle-'));
+    try {
+      const src = join(__dirname, '../../../trainer/src/model');
+      writeFileSync(join(dir, 'entry.ts'), `
+        import { Engine } from ${JSON.stringify(join(src, 'engine'))};
+        import { openModelFolder } from ${JSON.stringify(join(src, 'folder'))};
+        (async () => {
+          const engine = await Engine.open(openModelFolder(${JSON.stringify(TINY_DIR)}), { threads: 1 });
+          const g = await engine.generate(${JSON.stringify(prompts[0])}, ${JSON.stringify({ ...GREEDY, maxNewTokens: 8 })});
+          await engine.close();
+          console.log(JSON.stringify(g.tokenIds));
+        })();`);
+      await esbuild.build({
+        entryPoints: { cli: join(dir, 'entry.ts'), 'model-runner': join(src, 'runner-thread.ts') },
+        outdir: join(dir, 'dist'), bundle: true, platform: 'node', format: 'cjs', external: ['onnxruntime-node'], logLevel: 'silent',
+      });
+      const out = execFileSync(process.execPath, [join(dir, 'dist', 'cli.js')], {
+        encoding: 'utf8', env: { ...process.env, NODE_PATH: join(__dirname, '../../../node_modules') },
+      });
+      const inProcess = await engine.generate(prompts[0], { ...GREEDY, maxNewTokens: 8 });
+      assert.deepEqual(JSON.parse(out), inProcess.tokenIds);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
