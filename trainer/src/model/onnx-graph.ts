@@ -241,7 +241,9 @@ export function exposeHiddenState(model: Model, opts: { hiddenSize?: number; nam
     }
     // A new node names the tensor; a cast when the head runs in reduced precision.
     const cast = srcType !== FLOAT;
-    g.node.push({
+    // Right after the tensor's producer, keeping the node list in topological order.
+    const at = g.node.findIndex((n) => n.output.includes(source)) + 1;
+    g.node.splice(at, 0, {
       input: [source], output: [name], name: `expose_${name}`, opType: cast ? 'Cast' : 'Identity',
       domain: '', attribute: cast ? [{ name: 'to', i: FLOAT, type: 2 } as never] : [],
     });
