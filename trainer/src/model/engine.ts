@@ -140,6 +140,10 @@ export class Engine {
   async forward(sequences: readonly (readonly number[])[]): Promise<ForwardResult[]> {
     if (this.closed) throw new Error('the engine has been closed');
     const { vocab: V, hiddenSize: H } = this.layout;
+    sequences.forEach((seq, k) => {
+      const bad = seq.find((t) => !Number.isInteger(t) || t < 0 || t >= V);
+      if (bad !== undefined) throw new Error(`sequence ${k}: token id ${bad} is outside the vocabulary (0..${V - 1})`);
+    });
     const results: ForwardResult[] = [];
     let i = 0;
     while (i < sequences.length) {
