@@ -8,7 +8,7 @@ import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { viewerHtml } from '../../src/viewer/html';
-import { RunSource } from '../../src/viewer/runSource';
+import { RunSource, type RunSourceOptions } from '../../src/viewer/runSource';
 import type { HostMessage, WebviewMessage } from '../../src/viewer/protocol';
 
 import { chromiumPath, repoRoot as root } from '../host/paths';
@@ -106,7 +106,7 @@ export class ViewerHarness {
   }
 
   /** Opens the viewer on a run directory; resolves once the page has loaded (not the run). */
-  async open(dir: string, o: { theme?: Theme; width?: number; height?: number; state?: unknown } = {}): Promise<ViewerPage> {
+  async open(dir: string, o: { theme?: Theme; width?: number; height?: number; state?: unknown; source?: RunSourceOptions } = {}): Promise<ViewerPage> {
     const context = await this.browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 800 } });
     const page = await context.newPage();
     const fromWebview: WebviewMessage[] = [];
@@ -123,7 +123,7 @@ export class ViewerHarness {
     let chain = Promise.resolve();
     const source = new RunSource(dir, (m: HostMessage) => {
       chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m).then(() => undefined, () => undefined));
-    }, { pollMs: 100, batchMs: 10 });
+    }, o.source ?? { pollMs: 100, batchMs: 10 });
     await page.exposeFunction('__agentTuneToHost', (m: WebviewMessage) => {
       fromWebview.push(m);
       void source.handle(m);

@@ -1,0 +1,163 @@
+// `npm run bench:viewer [-- --rollouts N]`: the run viewer on a generated run of 100k rollouts
+// (turn events included, as the trainer writes them), in Debian's Chromium through the same
+// harness as the UI tests, with the host pipeline's production settings.
+//   first paint  navigation start → first rollout row drawn (and: all rows loaded)
+//   memory       the page's JS heap and the renderer process's resident memory, all rows loaded
+//   latency      an event appended to events.jsonl → its row in the table's DOM (median, p95)
+// Targets: first paint ≤ 1 s, memory ≤ 300 MB, latency ≤ 200 ms. Peers, measured in the same run:
+// reading and parsing the whole rollouts.jsonl in Node (what a viewer without streaming waits
+// for), the file's size (what holding every transcript costs), and the fs.watch notification
+// delay of the same append (the floor any follower has).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RunWriter } from '../trainer/src/run/writer';
+import { RUN_FORMAT_VERSION } from '../trainer/src/run/events';
+import { readJsonl } from '../trainer/src/run/reader';
+import { rng, writeRollout } from '../test/fixtures/make-run';
+import { ViewerHarness } from '../test/ui/harness';
+import { resultsDir } from '../test/host/paths';
+
+const { values: args } = parseArgs({ options: { rollouts: { type: 'string', default: '100000' }, samples: { type: 'string', default: '20' }, keep: { type: 'boolean', default: false } } });
+const N = Number(args.rollouts);
+const GROUP = 8;
+const TASKS = 50;
+const MB = 1 << 20;
+
+function generate(dir: string): RunWriter {
+  rmSync(dir, { recursive: true, force: true });
+  const w = new RunWriter(dir);
+  const r = rng(7);
+  w.emit({ type: 'run_started', format: RUN_FORMAT_VERSION, run_id: 'bench', name: `bench-${N}`, mode: 'train', config_file: join(dir, 'bench.tune.yaml'), pid: process.pid });
+  let n = 0;
+  for (let step = 1; n < N; step++) {
+    w.emit({ type: 'step_started', step, task_ids: [] });
+    const recs = [];
+    for (let t = 0; t < TASKS && n < N; t++) for (let s = 0; s < GROUP && n < N; s++, n++) recs.push(writeRollout(w, r, { step, task: step * TASKS + t, sample: s, advantage: r() * 2 - 1 }, { turnEvents: true }));
+    for (const x of recs) w.rollout(x);
+    const mean = recs.reduce((a, x) => a + x.reward, 0) / recs.length;
+    w.metric({ step, kind: 'train', metrics: { reward_mean: mean, success_rate: recs.filter((x) => x.success).length / recs.length, kl: 0.001 * step, entropy: 1 } });
+  }
+  return w;
+}
+
+async function naiveLoad(file: string): Promise<number> {
+  const t = performance.now();
+  let n = 0;
+  for await (const batch of readJsonl(file, { chunkSize: 1 << 20 })) n += batch.length;
+  if (n !== N) throw new Error(`expected ${N} rollouts, read ${n}`);
+  return performance.now() - t;
+}
+
+function rendererRss(): number {
+  let kb = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return kb * 1024;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+async function main(): Promise<void> {
+  const dir = join(tmpdir(), 'agent-tune-bench', `viewer-${N}`);
+  mkdirSync(dir, { recursive: true });
+  let t = performance.now();
+  const w = generate(dir);
+  const genS = (performance.now() - t) / 1000;
+  const rolloutsBytes = statSync(join(dir, 'rollouts.jsonl')).size;
+  const eventsBytes = statSync(join(dir, 'events.jsonl')).size;
+  console.log(`generated ${N.toLocaleString()} rollouts in ${genS.toFixed(1)} s: rollouts.jsonl ${(rolloutsBytes / MB).toFixed(0)} MB, events.jsonl ${(eventsBytes / MB).toFixed(0)} MB`);
+
+  const naiveMs = await naiveLoad(join(dir, 'rollouts.jsonl'));
+  const h = new ViewerHarness();
+  await h.start();
+  const v = await h.open(dir, { width: 1400, height: 900, source: {} });
+  const { page } = v;
+  // Time of the first frame that shows a rollout row, on the page's clock (navigation start = 0).
+  await page.waitForSelector('.tr.data', { timeout: 120_000 });
+  const firstPaint = await page.evaluate(() => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now()))));
+  await page.waitForFunction((n) => document.querySelector('.shown')?.textContent?.startsWith(`${n.toLocaleString()} of`), N, { timeout: 300_000, polling: 100 });
+  const allRows = await page.evaluate(() => performance.now());
+  await page.waitForTimeout(1000);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+  const nodes = metrics.find((m) => m.name === 'Nodes')?.value ?? NaN;
+  const rss = rendererRss();
+
+  // Live latency: show only the newest step, so each appended rollout's row is in view.
+  const liveStep = Math.ceil(N / (TASKS * GROUP)) + 1;
+  await page.getByLabel('step ≥').fill(String(liveStep));
+  await page.getByLabel('step ≥').press('Tab');
+  await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('0 of'));
+  const r = rng(99);
+  const lat: number[] = [];
+  const watchLat: number[] = [];
+  for (let i = 0; i < Number(args.samples); i++) {
+    const id = `s${liveStep}-train-t${900000 + i}-0`;
+    const seen = new Promise<number>((resolve) => {
+      const poll = setInterval(() => {
+        const m = [...v.fromWebview].reverse().find((x) => x.type === 'rendered');
+        if (m && m.type === 'rendered' && m.ids.includes(id)) {
+          clearInterval(poll);
+          resolve(performance.now());
+        }
+      }, 1);
+    });
+    const watcher = new Promise<number>((resolve) => {
+      const fw = watch(join(dir, 'events.jsonl'), () => {
+        fw.close();
+        resolve(performance.now());
+      });
+    });
+    const t0 = performance.now();
+    w.emit({ type: 'rollout_started', rollout_id: id, step: liveStep, phase: 'train', task_id: `arith-${900000 + i}`, group_id: `g-live-${i}`, sample: 0, question: 'live' });
+    lat.push((await seen) - t0);
+    watchLat.push((await watcher) - t0);
+    await new Promise((res) => setTimeout(res, 50 + r() * 100));
+  }
+  await v.close();
+  await h.stop();
+  w.close();
+  if (!args.keep) rmSync(dir, { recursive: true, force: true });
+
+  const res = {
+    rollouts: N,
+    rollouts_jsonl_mb: rolloutsBytes / MB,
+    events_jsonl_mb: eventsBytes / MB,
+    first_paint_ms: firstPaint,
+    all_rows_loaded_ms: allRows,
+    js_heap_mb: heap / MB,
+    renderer_rss_mb: rss / MB,
+    dom_nodes: nodes,
+    live_latency_ms: { median: quantile(lat, 0.5), p95: quantile(lat, 0.95), max: Math.max(...lat) },
+    peers: { naive_full_parse_ms: naiveMs, fs_watch_ms: quantile(watchLat, 0.5) },
+  };
+  const row = (what: string, value: string, target: string, ok: boolean, peer: string) => console.log(`${what.padEnd(14)} ${value.padStart(12)}   target ${target.padEnd(8)} ${ok ? 'ok  ' : 'MISS'}  ${peer}`);
+  console.log(`\nmachine load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (timings scale with it)`);
+  row('first paint', `${firstPaint.toFixed(0)} ms`, '≤ 1 s', firstPaint <= 1000, `${(firstPaint / naiveMs).toFixed(2)}× a full parse of rollouts.jsonl (${naiveMs.toFixed(0)} ms); all ${N.toLocaleString()} rows at ${(allRows / 1000).toFixed(1)} s`);
+  row('memory', `${(heap / MB).toFixed(0)} MB`, '≤ 300 MB', heap / MB <= 300, `JS heap; ${(heap / rolloutsBytes).toFixed(2)}× rollouts.jsonl (${(rolloutsBytes / MB).toFixed(0)} MB); renderer RSS ${(rss / MB).toFixed(0)} MB; ${nodes} DOM nodes`);
+  row('live latency', `${res.live_latency_ms.median.toFixed(0)} ms`, '≤ 200 ms', res.live_latency_ms.p95 <= 200, `median; p95 ${res.live_latency_ms.p95.toFixed(0)} ms; ${(res.live_latency_ms.median / Math.max(1, res.peers.fs_watch_ms)).toFixed(1)}× the fs.watch notification (${res.peers.fs_watch_ms.toFixed(1)} ms)`);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'bench-viewer.json'), JSON.stringify(res, null, 2) + '\n');
+  if (existsSync(join(resultsDir, 'bench-viewer.json'))) console.log(`\nfigures: ${join(resultsDir, 'bench-viewer.json')}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
