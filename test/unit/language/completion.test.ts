@@ -125,6 +125,7 @@ describe('language service: completion', () => {
       './data/',
       './grade.cjs#',
       './judge.ts#',
+      './linked/',
       './model-notemplate/',
       './model-partial/',
       './model/',
@@ -155,7 +156,7 @@ describe('language service: completion', () => {
 
   it('model paths offer folders only', async () => {
     const list = (await items('model:\n  path: ./§\n')).filter((i) => i.kind !== 'builtin');
-    assert.deepEqual(list.map((i) => i.label), ['data/', 'model/', 'model-notemplate/', 'model-partial/', 'runs/']);
+    assert.deepEqual(list.map((i) => i.label), ['data/', 'linked/', 'model/', 'model-notemplate/', 'model-partial/', 'runs/']);
   });
 
   it('the exports of a module after #, values only', async () => {

@@ -1,6 +1,6 @@
 // A small workspace on disk for the language-service tests: modules, task files, model
 // folders and run directories, all real files read through the real Node host.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -66,6 +66,9 @@ export function makeWorkspace(): Workspace {
   // A large JSON array: checked from its first element.
   writeFileSync(join(dir, 'data/big.json'), '[' + Array.from({ length: 60000 }, (_, i) => `{"question": "q${i}", "answer": "${i}"}`).join(',\n') + ']');
   mkdirSync(join(dir, 'data/nested'), { recursive: true });
+  // Links count as what they point to; a dangling link is left out of completions.
+  symlinkSync(join(dir, 'data'), join(dir, 'linked'));
+  symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling.ts'));
   return { dir, config: join(dir, 'demo.tune.yaml'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

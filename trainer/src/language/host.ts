@@ -1,6 +1,7 @@
 // What the language service needs from the file system. The CLI passes `nodeHost`; the
 // editor passes a host that also sees unsaved editor buffers; tests pass either.
 import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface FileInfo {
   kind: 'file' | 'dir';
@@ -45,8 +46,15 @@ export const nodeHost: LanguageHost = {
   },
   async readDir(path) {
     const entries = await readdir(path, { withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile() || e.isDirectory() || e.isSymbolicLink())
-      .map((e) => ({ name: e.name, kind: e.isDirectory() ? ('dir' as const) : ('file' as const) }));
+    const out: DirEntry[] = [];
+    for (const e of entries) {
+      if (e.isFile() || e.isDirectory()) out.push({ name: e.name, kind: e.isDirectory() ? 'dir' : 'file' });
+      else if (e.isSymbolicLink()) {
+        // A link counts as what it points to; a dangling one is left out.
+        const target = await nodeHost.stat(join(path, e.name));
+        if (target) out.push({ name: e.name, kind: target.kind });
+      }
+    }
+    return out;
   },
 };
