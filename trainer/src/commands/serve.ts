@@ -16,6 +16,7 @@ interface ServeFlags {
   name?: string;
   threads?: number;
   maxBatch: number;
+  apiKeyEnv?: string;
   quiet?: boolean;
 }
 
@@ -44,9 +45,12 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
     .option('--name <model>', 'the model name clients ask for (default: the folder name)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: its own choice)', integer('--threads', 1))
     .option('--max-batch <n>', 'most sequences decoded together', integer('--max-batch', 1), 32)
+    .option('--api-key-env <name>', 'require clients to send the API key held in this environment variable')
     .option('--quiet', 'no line per request on stderr')
     .action(async (model: string, flags: ServeFlags) => {
       const o = out();
+      const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
+      if (flags.apiKeyEnv && !apiKey) throw new Error(`--api-key-env: the environment variable ${flags.apiKeyEnv} is not set`);
       const backend = await OnnxChatBackend.open(model, { ...(flags.threads ? { threads: flags.threads } : {}), maxBatch: flags.maxBatch });
       try {
         if (flags.adapter) {
@@ -61,6 +65,7 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
           modelName: name,
           host: flags.host,
           port: flags.port,
+          ...(apiKey ? { apiKey } : {}),
           ...(flags.quiet ? {} : { log: (line: string) => o.info(line) }),
         });
         o.result({ url: running.url, model: name, adapter: flags.adapter ?? null, pid: process.pid }, () =>

@@ -13,6 +13,7 @@ export class HttpError extends Error {
   }
 
   get type(): string {
+    if (this.status === 401) return 'authentication_error';
     if (this.status === 404) return 'not_found_error';
     if (this.status === 405) return 'invalid_request_error';
     if (this.status >= 500) return 'server_error';

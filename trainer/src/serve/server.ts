@@ -1,6 +1,7 @@
 // `agent-tune serve`: the local model behind an OpenAI-compatible HTTP API on node:http.
 // Every request becomes one or more chats on the shared backend, whose engine decodes all
 // requests in flight as one batch. A client that goes away aborts its generation.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +19,8 @@ export interface ServeOptions {
   port?: number;
   /** Largest request body accepted, in bytes. Default 8 MiB. */
   maxBodyBytes?: number;
+  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
   /** One line per request, e.g. to stderr. */
   log?: (line: string) => void;
 }
@@ -115,8 +118,17 @@ export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<
     }
   }
 
+  const keyDigest = o.apiKey ? createHash('sha256').update(o.apiKey).digest() : undefined;
+  const authorized = (req: IncomingMessage) => {
+    if (!keyDigest) return true;
+    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    // Digests have one length, so the comparison takes the same time whatever was sent.
+    return m !== null && timingSafeEqual(createHash('sha256').update(m[1].trim()).digest(), keyDigest);
+  };
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
     const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
+    if (path.startsWith('/v1/') && !authorized(req)) throw new HttpError(401, 'missing or wrong API key: send it as "Authorization: Bearer <key>"', null, 'invalid_api_key');
     const route = (method: string) => {
       if (req.method !== method) throw new HttpError(405, `${path} takes ${method}, not ${req.method}`);
     };
