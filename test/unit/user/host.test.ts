@@ -93,6 +93,32 @@ describe('user code host (worker threads)', function () {
     assert.ok(process.memoryUsage().heapUsed - heapBefore < 50e6);
   });
 
+  it('blames each stall on the job that caused it, across several looping, throwing and good judges at once', async () => {
+    const f = file(
+      'mixed.ts',
+      `export const judge = (i: { task: { id: string } }) => {
+         const kind = i.task.id.split('-')[0];
+         if (kind === 'loop') for (;;) {}
+         if (kind === 'throw') throw new Error('exploded on ' + i.task.id);
+         return { reward: 1, is_success: true };
+       };`,
+    );
+    const kinds = ['loop', 'throw', 'good', 'loop', 'throw', 'good', 'loop', 'good'];
+    const results = await Promise.all(
+      kinds.map((k, i) =>
+        host.judge({ file: f, exportName: 'judge' }, { ...input, task: { ...input.task, id: `${k}-${i}` } }, 600).then(
+          (r) => `ok ${r.reward}`,
+          (e: UserCodeFailure) => `${e.reason}: ${e.message}`,
+        ),
+      ),
+    );
+    kinds.forEach((k, i) => {
+      if (k === 'loop') assert.match(results[i], /^timeout: timed out in synchronous code/);
+      if (k === 'throw') assert.match(results[i], new RegExp(`^error: .*exploded on throw-${i}`));
+      if (k === 'good') assert.equal(results[i], 'ok 1');
+    });
+  });
+
   it('abandons a judge that never settles without stopping the worker', async () => {
     const hang = file('hang.ts', 'export const judge = () => new Promise(() => {});\n');
     const e = await host.judge({ file: hang, exportName: 'judge' }, input, 300).then(() => assert.fail('should time out'), (x: UserCodeFailure) => x);

@@ -47,7 +47,6 @@ interface Job {
   deadline: number;
   timeoutMs: number;
   handlers?: WorkflowHandlers;
-  attempts: number;
   resolve(v: unknown): void;
   reject(e: Error): void;
   slot?: Slot;
@@ -131,7 +130,7 @@ export class UserCodeHost {
     if (this.closed) return Promise.reject(new UserCodeFailure('the trainer is shutting down', 'error'));
     return new Promise((resolve, reject) => {
       const id = this.nextJob++;
-      const job: Job = { id, message: { ...message, job: id }, deadline: Date.now() + timeoutMs, timeoutMs, handlers, attempts: 0, resolve, reject };
+      const job: Job = { id, message: { ...message, job: id }, deadline: Date.now() + timeoutMs, timeoutMs, handlers, resolve, reject };
       this.jobs.set(id, job);
       this.dispatch(job);
     });
@@ -140,7 +139,6 @@ export class UserCodeHost {
   private dispatch(job: Job): void {
     const slot = this.slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     job.slot = slot;
-    job.attempts++;
     slot.jobs.add(job);
     slot.worker.ref();
     slot.worker.postMessage(job.message);
@@ -215,10 +213,11 @@ export class UserCodeHost {
     if (i >= 0) this.slots[i] = this.spawn();
     const victims = [...slot.jobs];
     slot.jobs.clear();
-    // Without a known culprit (a crash, running out of memory) the oldest job is blamed.
+    // Without a known culprit (a crash, running out of memory) the oldest job is blamed. Each
+    // replacement fails one job, so the others can always be retried.
     const blamed = culprit ?? victims.sort((a, b) => a.id - b.id)[0];
     for (const job of victims) {
-      if (job === blamed || job.attempts >= 3) {
+      if (job === blamed) {
         this.jobs.delete(job.id);
         job.reject(new UserCodeFailure(reason, culprit ? 'timeout' : 'crash'));
       } else {

@@ -27,6 +27,12 @@ createHook({
 }).enable();
 setInterval(() => Atomics.add(slots, SLOT.heartbeat, 1), 50).unref();
 
+/** Runs `fn` as job `job`: marked for the stall monitor now, and for every callback it schedules. */
+function enter<T>(job: number, fn: () => T): T {
+  Atomics.store(slots, SLOT.job, job);
+  return current.run(job, fn);
+}
+
 const pending = new Map<string, { resolve(v: unknown): void; reject(e: Error): void }>();
 const aborts = new Map<number, AbortController>();
 let nextCall = 0;
@@ -151,14 +157,14 @@ port.on('message', (m: ToWorker) => {
     if (!p) return;
     pending.delete(key);
     // The continuation belongs to this job, not to whichever job ran last.
-    current.run(m.job, () => (m.error ? p.reject(Object.assign(new Error(m.error.message), { stack: m.error.stack })) : p.resolve(m.value)));
+    enter(m.job, () => (m.error ? p.reject(Object.assign(new Error(m.error.message), { stack: m.error.stack })) : p.resolve(m.value)));
     return;
   }
   if (m.type === 'cancel') {
     aborts.get(m.job)?.abort();
     return;
   }
-  current.run(m.job, () => {
+  enter(m.job, () => {
     run(m).then(
       (value) => {
         try {
