@@ -10,6 +10,7 @@ import { startRun } from '../run/start';
 import { loadTasks } from '../tasks/load';
 import { EXIT } from './validate';
 import { runGuarded } from './guard';
+import { openDebugBridge } from '../debug/open';
 
 export function registerDebug(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program
@@ -19,17 +20,20 @@ export function registerDebug(program: Command, out: () => Output, setExit: (cod
     .option('--tasks <n>', 'number of tasks', (v) => parsePositive(v, '--tasks'), 4)
     .option('--split <split>', 'take tasks from `train` or `test`', 'train')
     .option('--no-timeouts', 'never time out user code (set while a debugger is attached)')
+    .option('--debug-bridge', 'let the debugger that spawned the trainer hold rollouts (IPC)')
     .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
-    .action(async (file: string, opts: { tasks: number; split: string; timeouts: boolean; outputDir?: string }) => {
+    .action(async (file: string, opts: { tasks: number; split: string; timeouts: boolean; outputDir?: string; debugBridge?: boolean }) => {
       const o = out();
+      const bridge = await openDebugBridge(opts.debugBridge);
       const loaded = loadConfig(file);
       const source = opts.split === 'test' ? loaded.config.tasks.test : loaded.config.tasks.train;
       if (!source) throw new Error(`--split ${opts.split}: the config has no tasks.${opts.split}`);
       const tasks = (await loadTasks(source, loaded.dir)).slice(0, opts.tasks);
       const writer = startRun(loaded, 'debug', opts.outputDir);
       o.info(`run directory: ${writer.dir}`);
+      bridge?.attach(writer);
       await runGuarded(writer, async () => {
-        const env = await createEnv(loaded, { writer, timeouts: opts.timeouts });
+        const env = await createEnv(loaded, { writer, timeouts: opts.timeouts && !bridge, hooks: bridge?.hooks });
         try {
           const g = loaded.config.rollout.group_size;
           const specs: RolloutSpec[] = tasks.flatMap((task) =>

@@ -10,6 +10,7 @@ import { loadAdapter } from '../train/checkpoint';
 import { evaluate } from '../train/evaluate';
 import { LoraHead } from '../train/lora';
 import { runGuarded } from './guard';
+import { openDebugBridge } from '../debug/open';
 import { EXIT } from './validate';
 
 export function registerEval(program: Command, out: () => Output, setExit: (code: number) => void): void {
@@ -19,9 +20,11 @@ export function registerEval(program: Command, out: () => Output, setExit: (code
     .argument('<config>', 'a *.tune.yaml file')
     .option('--adapter <checkpoint>', 'a checkpoint folder with adapter_model.safetensors')
     .option('--no-timeouts', 'never time out user code (set while a debugger is attached)')
+    .option('--debug-bridge', 'let the debugger that spawned the trainer hold rollouts (IPC)')
     .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
-    .action(async (file: string, opts: { adapter?: string; timeouts: boolean; outputDir?: string }) => {
+    .action(async (file: string, opts: { adapter?: string; timeouts: boolean; outputDir?: string; debugBridge?: boolean }) => {
       const o = out();
+      const bridge = await openDebugBridge(opts.debugBridge);
       const loaded = loadConfig(file);
       const { config } = loaded;
       if (!config.tasks.test) throw new Error(`${file}: evaluation needs tasks.test`);
@@ -37,9 +40,10 @@ export function registerEval(program: Command, out: () => Output, setExit: (code
         }
         const writer = startRun(loaded, 'eval', opts.outputDir);
         o.info(`run directory: ${writer.dir}`);
+        bridge?.attach(writer);
         let metrics: Record<string, number> = {};
         await runGuarded(writer, async () => {
-          const env = await createEnv(loaded, { writer, backend, timeouts: opts.timeouts });
+          const env = await createEnv(loaded, { writer, backend, timeouts: opts.timeouts && !bridge, hooks: bridge?.hooks });
           try {
             const bar = o.progress(tasks.length * (config.eval.samples + (config.eval.greedy ? 1 : 0)), 'eval');
             let done = 0;

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load';
 import { train } from '../train/loop';
 import { parsePositive } from './debug';
 import { EXIT } from './validate';
+import { openDebugBridge } from '../debug/open';
 
 export function registerRun(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program
@@ -14,14 +15,17 @@ export function registerRun(program: Command, out: () => Output, setExit: (code:
     .option('--resume <run-dir>', 'continue a run from its last checkpoint')
     .option('--steps <n>', 'override train.steps', (v) => parsePositive(v, '--steps'))
     .option('--no-timeouts', 'never time out user code (set while a debugger is attached)')
+    .option('--debug-bridge', 'let the debugger that spawned the trainer hold rollouts (IPC)')
     .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
-    .action(async (file: string, opts: { resume?: string; steps?: number; timeouts: boolean; outputDir?: string }) => {
+    .action(async (file: string, opts: { resume?: string; steps?: number; timeouts: boolean; outputDir?: string; debugBridge?: boolean }) => {
       const o = out();
+      const bridge = await openDebugBridge(opts.debugBridge);
       const loaded = loadConfig(file);
       const result = await train(loaded, {
         resume: opts.resume,
         steps: opts.steps,
-        timeouts: opts.timeouts,
+        timeouts: opts.timeouts && !bridge,
+        debug: bridge,
         outputDir: opts.outputDir,
         progress: (total) => o.progress(total, 'steps'),
         log: (m) => o.info(m),

@@ -6,7 +6,7 @@ import type { TuneConfig } from '../config/types';
 import { builtinJudge } from '../judges/registry';
 import type { JudgeInput, JudgeResult } from '../judges/types';
 import type { ChatBackend, ToolSchema } from '../model/types';
-import type { ToolCall } from '../run/events';
+import type { Message, ToolCall } from '../run/events';
 import type { RunWriter } from '../run/writer';
 import type { AssistantTurn, WorkflowResult } from '../sdk';
 import { builtinTool } from '../tools/registry';
@@ -15,6 +15,7 @@ import { UserCodeHost } from '../user/host';
 import { createBackend } from './backend';
 import { react } from './react';
 import { hashSeed } from './seed';
+import type { Scored } from './score';
 import type { RolloutSession } from './session';
 
 export interface ToolEntry {
@@ -28,7 +29,9 @@ export interface RolloutHooks {
   beforeTurn?(session: RolloutSession, turn: number): Promise<void> | void;
   afterTurn?(session: RolloutSession, turn: number, message: AssistantTurn): Promise<void> | void;
   beforeTool?(session: RolloutSession, call: ToolCall): Promise<void> | void;
+  afterTool?(session: RolloutSession, call: ToolCall, result: Message): Promise<void> | void;
   beforeJudge?(session: RolloutSession): Promise<void> | void;
+  afterJudge?(session: RolloutSession, result: Scored): Promise<void> | void;
 }
 
 export interface RolloutEnv {

@@ -111,6 +111,7 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
   };
   const scored = await score(env.judge, config, input);
   const judgeMs = Date.now() - judgeStarted;
+  await env.hooks.afterJudge?.(session, scored);
   if (scored.error) {
     session.flags.add('judge_error');
     error ??= { ...scored.error, source: 'judge' };

@@ -178,6 +178,7 @@ export class RolloutSession {
     writer.emit({ type: 'turn', rollout_id: this.spec.id, turn, role, kind: 'tool_result', call_id: call.id, name: call.name, content, error, duration_ms: duration });
     const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name };
     this.log.push(message);
+    await hooks.afterTool?.(this, call, message);
     return message;
   }
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../cli/output';
 import type { LoadedConfig } from '../config/load';
+import type { RunDebugger } from '../debug/bridge';
 import { openLocal } from '../rollout/backend';
 import { createEnv, type RolloutEnv } from '../rollout/env';
 import { runRollouts } from '../rollout/runner';
@@ -32,6 +33,8 @@ export interface TrainOptions {
   timeouts?: boolean;
   /** Parent folder of the new run directory; `train.output_dir` when absent. */
   outputDir?: string;
+  /** A debugger holding rollouts (`--debug-bridge`). */
+  debug?: RunDebugger;
 }
 
 export interface TrainResult {
@@ -67,7 +70,8 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       writer = startRun(loaded, 'train', opts.outputDir);
       opts.log?.(`run directory: ${writer.dir}`);
     }
-    env = await createEnv(loaded, { writer, backend, timeouts: opts.timeouts });
+    opts.debug?.attach(writer);
+    env = await createEnv(loaded, { writer, backend, timeouts: opts.timeouts, hooks: opts.debug?.hooks });
     const evals: TrainResult['evals'] = [];
     const state = (step: number): TrainerState => ({
       format: 1,
