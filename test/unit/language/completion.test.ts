@@ -192,6 +192,11 @@ describe('language service: completion', () => {
     assert.deepEqual(await labels('workflow:\n  system_prompt: |\n    line one\n    line two\n  §\n'), ['ref', 'options']);
   });
 
+  it('Windows line endings', async () => {
+    assert.deepEqual(await labels('model:\r\n  sampling:\r\n    temperature: 1\r\n    §\r\n'), ['top_p', 'top_k', 'max_new_tokens', 'stop', 'seed']);
+    assert.deepEqual((await items('algorithm:\r\n  type: r§\r\n')).map((i) => i.replaces), ['r', 'r']);
+  });
+
   it('keys for a misspelt parent are empty', async () => {
     assert.deepEqual(await labels('modle:\n  §\n'), []);
   });

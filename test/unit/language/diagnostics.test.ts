@@ -228,6 +228,14 @@ describe('language service: diagnostics', () => {
     assert.deepEqual(d.dependencies.sort(), [join(ws.dir, 'judge.ts'), join(ws.dir, 'tools.ts')]);
   });
 
+  it('positions with Windows line endings', async () => {
+    const issues = await run(base.replace(/\n/g, '\r\n') + 'judge:\r\n  ref: ./judge.ts#nope\r\nseed: x\r\n');
+    assert.deepEqual(issues.map(where), [
+      [6, 19, 'judge.ref'],
+      [7, 7, 'seed'],
+    ]);
+  });
+
   it('the CLI form of a file issue', async () => {
     const [i] = await run(base + 'judge:\n  ref: ./judge.ts#nope\n');
     assert.match(formatIssue(i), /^demo\.tune\.yaml:6:19  judge\.ref  \.\/judge\.ts has no export "nope"/);
