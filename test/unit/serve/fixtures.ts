@@ -25,8 +25,8 @@ export interface Served {
 }
 
 /** Starts `agent-tune serve` and waits until it listens. */
-export async function serve(args: string[]): Promise<Served> {
-  const { child, done } = startCli(['--json', 'serve', ...args, '--threads', '1']);
+export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const { child, done } = startCli(['--json', 'serve', ...args, '--threads', '1'], { env });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d) => {

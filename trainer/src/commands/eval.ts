@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { Output } from '../cli/output';
 import { loadConfig } from '../config/load';
-import { openLocal } from '../rollout/backend';
+import { OnnxChatBackend } from '../model/backend';
+import { createBackend, openLocal } from '../rollout/backend';
 import { createEnv } from '../rollout/env';
 import { startRun } from '../run/start';
 import { loadTasks } from '../tasks/load';
@@ -29,10 +30,12 @@ export function registerEval(program: Command, out: () => Output, setExit: (code
       const { config } = loaded;
       if (!config.tasks.test) throw new Error(`${file}: evaluation needs tasks.test`);
       const tasks = await loadTasks(config.tasks.test, loaded.dir);
-      const backend = await openLocal(config, loaded.dir);
+      // A served model is evaluated as it is served; adapters apply to the local model.
+      const backend = config.model.backend === 'openai' ? await createBackend(config, loaded.dir) : await openLocal(config, loaded.dir);
       try {
-        const { vocab, hiddenSize } = backend.engine.layout;
         if (opts.adapter) {
+          if (!(backend instanceof OnnxChatBackend)) throw new Error('--adapter: adapters apply to the local onnx backend; serve the tuned model with `agent-tune serve MODEL --adapter CKPT` instead');
+          const { vocab, hiddenSize } = backend.engine.layout;
           const a = loadAdapter(opts.adapter, { vocab, hidden: hiddenSize });
           const lora = new LoraHead(hiddenSize, vocab, a.rank, a.alpha);
           lora.copyFrom(a.A, a.B);

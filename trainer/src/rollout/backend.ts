@@ -14,6 +14,9 @@ export async function createBackend(config: TuneConfig, dir: string): Promise<Ch
 
 /** The local ONNX backend; training needs its engine for the adapter hook and forward passes. */
 export function openLocal(config: TuneConfig, dir: string): Promise<OnnxChatBackend> {
+  if (config.model.backend === 'openai') {
+    return Promise.reject(new Error('model.backend: training needs the local `onnx` backend (token ids, hidden states, the adapter); the `openai` backend serves rollouts: `agent-tune debug` and `agent-tune eval`'));
+  }
   return OnnxChatBackend.open(config.model.path, {
     cwd: dir,
     ...(config.model.threads ? { threads: config.model.threads } : {}),
