@@ -26,7 +26,7 @@ export const MAX_N = 16;
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+const kind = (v: unknown) => (v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
 
 function number(body: Json, key: string, o: { min?: number; max?: number; exclusiveMin?: boolean; integer?: boolean } = {}): number | undefined {
   const v = body[key];
@@ -86,6 +86,7 @@ function toolCalls(v: unknown, at: string): ToolCall[] {
 }
 
 function messages(v: unknown): Message[] {
+  if (v === undefined) throw badParam('messages', 'is required');
   if (!Array.isArray(v) || v.length === 0) throw badParam('messages', Array.isArray(v) ? 'must not be empty' : `expected a list of messages, got ${kind(v)}`);
   const names = new Map<string, string>();
   return v.map((m, i) => {
