@@ -26,7 +26,7 @@ import { parseBreakpoint } from '../../trainer/src/debug/breakpoints';
 import { describePosition } from '../../trainer/src/debug/bridge';
 import type { BreakpointSpec, Events, RolloutView } from '../../trainer/src/debug/protocol';
 import { checkLaunchArgs, type LaunchArgs } from './launch';
-import { resolveRuntime, RuntimeError } from './runtime';
+import { resolveRuntime, RuntimeError, type Runtime } from './runtime';
 import { TrainerProcess } from './trainer';
 import { judgeTranscript, turnTranscript } from './transcript';
 import { VariableStore } from './variables';
@@ -59,6 +59,19 @@ interface FrameRef {
 }
 
 class LaunchError extends Error {}
+
+interface Plan {
+  args: LaunchArgs;
+  config: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  runtime: Runtime;
+  cli: string;
+  debug: boolean;
+  inspect: boolean;
+  mode: string;
+  trainerArgs: string[];
+}
 
 function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Error): void } {
   let resolve!: (v: T) => void;
@@ -132,10 +145,11 @@ export class AgentTuneSession extends DebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
-    // Breakpoints and filters arrive before configurationDone; a client that never sends it still runs.
-    await Promise.race([this.configurationDone.promise, new Promise((r) => setTimeout(r, 2000))]);
     try {
-      await this.startTrainer(args as LaunchArgs & DebugProtocol.LaunchRequestArguments);
+      const plan = this.plan((args ?? {}) as LaunchArgs);
+      // Breakpoints and filters arrive before configurationDone; a client that never sends it still runs.
+      await Promise.race([this.configurationDone.promise, new Promise((r) => setTimeout(r, 2000))]);
+      await this.startTrainer(plan);
       this.sendResponse(response);
     } catch (e) {
       await this.trainer?.kill();
@@ -144,8 +158,8 @@ export class AgentTuneSession extends DebugSession {
     }
   }
 
-  /** Checks the launch configuration, starts the trainer and waits until it is ready. */
-  private async startTrainer(args: LaunchArgs): Promise<void> {
+  /** Checks the launch configuration and works out how to run the trainer; throws what to fix. */
+  private plan(args: LaunchArgs): Plan {
     const problem = checkLaunchArgs(args);
     if (problem) throw new LaunchError(problem);
     this.launchArgs = args;
@@ -184,7 +198,12 @@ export class AgentTuneSession extends DebugSession {
     const mode = args.mode ?? 'debug';
     const command = mode === 'train' ? ['run', config] : mode === 'eval' ? ['eval', config] : ['debug', config, '--tasks', String(args.tasks ?? 2)];
     const trainerArgs = [...command, ...(debug ? ['--debug-bridge', '--no-timeouts'] : []), ...(args.args ?? [])];
+    return { args, config, cwd, env, runtime, cli, debug, inspect, mode, trainerArgs };
+  }
 
+  /** Starts the trainer and waits until it is ready (and the Node debugger attached). */
+  private async startTrainer(plan: Plan): Promise<void> {
+    const { args, config, cwd, env, runtime, cli, debug, inspect, mode, trainerArgs } = plan;
     this.ready = deferred();
     this.nodeAttached = deferred();
     this.stopping = false;
@@ -208,6 +227,7 @@ export class AgentTuneSession extends DebugSession {
     const exited = trainer.exited.then(() => {
       throw new LaunchError(`The trainer exited before it started${this.stderrTail.trim() ? `:\n${this.stderrTail.trim()}` : '.'}`);
     });
+    exited.catch(() => undefined);
 
     if (inspect) {
       const port = await Promise.race([trainer.inspectorPort, exited]);
@@ -549,7 +569,7 @@ export class AgentTuneSession extends DebugSession {
     }
     try {
       this.sendEvent(new ContinuedEvent(0, true));
-      await this.startTrainer(next);
+      await this.startTrainer(this.plan(next));
       this.sendResponse(response);
     } catch (e) {
       await this.trainer?.kill();

@@ -1,0 +1,180 @@
+// The `agent-tune` debug adapter over DAP (dist/debugAdapter.js), with the real trainer, the
+// embedded tiny model and the real python tool: rollouts as threads, turns as frames,
+// variables, function breakpoints with conditions, stepping one turn, pause and continue,
+// and a terminate that leaves no process behind.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { descendants } from '../../src/debug/processTree';
+import { Client } from './client';
+import { liveProcesses, waitFor } from './processes';
+import { mathWorkspace, repoRoot, type Workspace } from './workspace';
+
+function runStartedPid(runDir: string): number {
+  const first = JSON.parse(readFileSync(join(runDir, 'events.jsonl'), 'utf8').split('\n')[0]);
+  assert.equal(first.type, 'run_started');
+  return first.pid;
+}
+
+function lastEvent(runDir: string): { type: string; message?: string } {
+  const lines = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+const isAlive = (pid: number) => liveProcesses().some((p) => p.pid === pid);
+
+describe('agent-tune debug adapter (DAP)', function () {
+  this.timeout(240_000);
+  let ws: Workspace | undefined;
+  let dc: Client | undefined;
+
+  afterEach(async () => {
+    await dc?.stop().catch(() => undefined);
+    ws?.remove();
+    dc = undefined;
+    ws = undefined;
+  });
+
+  async function start(launch: Record<string, unknown>, breakpoints: DebugProtocol.FunctionBreakpoint[] = []) {
+    dc = new Client();
+    await dc.start();
+    const init = await dc.initializeRequest({ adapterID: 'agent-tune', clientID: 'dap-test', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const launched = dc.launchRequest(launch as DebugProtocol.LaunchRequestArguments);
+    await dc.next('initialized', () => true, 10_000).catch(() => undefined);
+    const bps = (await dc.setFunctionBreakpointsRequest({ breakpoints })).body.breakpoints;
+    await dc.setExceptionBreakpointsRequest({ filters: ['userErrors'] });
+    await dc.configurationDoneRequest();
+    await launched;
+    const runDir = ((await dc.next('agentTune.run')).body as { runDir: string }).runDir;
+    return { dc, init, bps, runDir };
+  }
+
+  it('debugs rollouts: threads, stack, variables, a conditional function breakpoint, step, pause, continue, terminate', async () => {
+    ws = mathWorkspace({ 'rollout.group_size': 2, 'rollout.parallel': 2 });
+    const { dc, init, bps, runDir } = await start({ config: ws.config, tasks: 3, stopOnEntry: true, debugUserCode: false }, [
+      { name: 'judge', condition: 'sample == 1' },
+      { name: 'rewrd > 1' },
+    ]);
+    assert.deepEqual(init.body?.exceptionBreakpointFilters?.map((f) => f.label), ['Workflow and judge errors']);
+    assert.equal(bps[0].verified, true);
+    assert.equal(bps[1].verified, false);
+    assert.match(bps[1].message ?? '', /unknown name "rewrd"/);
+    const pid = runStartedPid(runDir);
+    assert.ok(isAlive(pid), 'the trainer runs');
+
+    // Entry: a rollout held before its first turn; rollouts are threads.
+    const entry = await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
+    const T = entry.body.threadId!;
+    const threads = (await dc.threadsRequest()).body.threads;
+    assert.ok(threads.some((t) => t.id === T), 'the stopped rollout is a thread');
+    assert.ok(threads.every((t) => /#\d+$/.test(t.name)), `thread names end with the sample: ${threads.map((t) => t.name)}`);
+
+    let frames = (await dc.stackTraceRequest({ threadId: T })).body.stackFrames;
+    assert.equal(frames.length, 1);
+    assert.match(frames[0].name, /^turn 0/);
+    const rollout = await dc.scopeValues(T, 'Rollout');
+    assert.equal(rollout.turns, '0');
+    const question = JSON.parse(rollout.question) as string;
+    const doc = (await dc.sourceRequest({ sourceReference: frames[0].source!.sourceReference!, source: frames[0].source })).body.content;
+    assert.ok(doc.includes(`rollout ${JSON.parse(rollout.id)}`), 'the frame source is the transcript of this rollout');
+
+    // Step over: exactly one more turn, the other rollouts stay where they are.
+    const others = threads.filter((t) => t.id !== T);
+    const before = await Promise.all(others.map((t) => dc.evaluate(t.id, 'turns')));
+    await dc.nextRequest({ threadId: T });
+    const stepped = await dc.stopped((e) => e.body.reason === 'step');
+    assert.equal(stepped.body.threadId, T);
+    assert.equal(await dc.evaluate(T, 'turns'), '1');
+    frames = (await dc.stackTraceRequest({ threadId: T })).body.stackFrames;
+    assert.equal(frames.length, 2, `one frame per turn plus where it is held: ${frames.map((f) => f.name)}`);
+    assert.match(frames[1].name, /^turn 0 · agent/);
+    const turn0 = await dc.scopeValues(T, 'Turn 0', 1);
+    assert.ok('content' in turn0 && 'tool calls' in turn0 && 'flags' in turn0);
+    const messages = await dc.scopeValues(T, 'Messages', 1);
+    assert.deepEqual(Object.keys(messages).slice(0, 2), ['0 system', '1 user']);
+    assert.ok(messages['1 user'].includes(JSON.stringify(question).slice(1, 20)), 'the prompt holds the question');
+    assert.deepEqual(await Promise.all(others.map((t) => dc.evaluate(t.id, 'turns'))), before);
+
+    // A conditional function breakpoint: the judge of a second sample.
+    await dc.continueRequest({ threadId: T });
+    const hit = await dc.stopped((e) => e.body.reason === 'function breakpoint');
+    assert.deepEqual(hit.body.hitBreakpointIds, [bps[0].id]);
+    assert.equal(await dc.evaluate(hit.body.threadId!, 'sample'), '1');
+    assert.equal(await dc.evaluate(hit.body.threadId!, 'at'), '"judge"');
+    assert.equal((await dc.stackTraceRequest({ threadId: hit.body.threadId! })).body.stackFrames[0].name, 'judge');
+    const judgeScopes = (await dc.scopesRequest({ frameId: (await dc.stackTraceRequest({ threadId: hit.body.threadId! })).body.stackFrames[0].id })).body.scopes;
+    assert.deepEqual(judgeScopes.map((s) => s.name), ['Judge', 'Conversation', 'Rollout']);
+
+    // Pause and continue: nothing moves while paused.
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    await dc.continueRequest({ threadId: hit.body.threadId! });
+    await dc.pauseRequest({ threadId: hit.body.threadId! });
+    const paused = await dc.stopped((e) => e.body.reason === 'pause' && !e.body.preserveFocusHint);
+    const P = paused.body.threadId!;
+    const held = [await dc.evaluate(P, 'at'), await dc.evaluate(P, 'turns')];
+    await new Promise((r) => setTimeout(r, 750));
+    assert.deepEqual([await dc.evaluate(P, 'at'), await dc.evaluate(P, 'turns')], held);
+    await dc.continueRequest({ threadId: P });
+
+    // The log viewer opens on this run.
+    const opened = await dc.customRequest('agentTune.openRunViewer');
+    assert.equal(opened.body.runDir, runDir);
+    assert.equal(((await dc.next('agentTune.openRun')).body as { runDir: string }).runDir, runDir);
+
+    // Terminate: the trainer and everything it started are gone when the response comes.
+    const tree = [pid, ...descendants(pid)];
+    await dc.terminateRequest();
+    assert.deepEqual(tree.filter(isAlive), []);
+    await dc.next('terminated');
+    assert.match(lastEvent(runDir).type, /^run_(failed|finished)$/);
+  });
+
+  it('stops at tool:python with its arguments, and terminate kills the python process', async () => {
+    const marker = `agent_tune_dap_${process.pid}_${Date.now()}`;
+    ws = mathWorkspace(
+      {
+        'workflow.ref': './python-workflow.ts#workflow',
+        'workflow.options': { code: `import time\n${marker} = 1\ntime.sleep(120)\n` },
+        tools: [{ ref: 'builtin:python', timeout_s: 120 }],
+        'rollout.group_size': 2,
+        'rollout.parallel': 2,
+      },
+      { 'python-workflow.ts': join(repoRoot, 'test', 'dap', 'fixtures', 'python-workflow.ts') },
+    );
+    const { dc, runDir } = await start({ config: ws.config, tasks: 1, debugUserCode: false }, [{ name: 'tool:python' }]);
+    const pid = runStartedPid(runDir);
+    const hit = await dc.stopped((e) => e.body.reason === 'function breakpoint');
+    const tool = await dc.scopeValues(hit.body.threadId!, 'Tool call');
+    assert.equal(tool.name, '"execute_python_code"');
+    assert.equal(await dc.evaluate(hit.body.threadId!, 'args.code'), JSON.stringify(`import time\n${marker} = 1\ntime.sleep(120)\n`));
+    await dc.continueRequest({ threadId: hit.body.threadId! });
+
+    // The python process runs under the trainer (in a process group of its own).
+    const tree = await waitFor('a python process under the trainer', () => {
+      const pids = descendants(pid);
+      const python = liveProcesses().filter((p) => pids.includes(p.pid) && /python/.test(p.cmdline));
+      return python.length ? [pid, ...pids] : undefined;
+    });
+    await dc.terminateRequest();
+    assert.deepEqual(tree.filter(isAlive), [], 'no trainer or python process remains');
+  });
+
+  it('ends at once with a message that says what to fix', async () => {
+    dc = new Client();
+    await dc.start();
+    await dc.initializeRequest({ adapterID: 'agent-tune', pathFormat: 'path' });
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ config: '/nonexistent/x.tune.yaml' }, /Config file not found: \/nonexistent\/x\.tune\.yaml/],
+      [{}, /set "config" to a \*\.tune\.yaml file/],
+      [{ config: join(repoRoot, 'examples', 'math-agent', 'math.tune.yaml'), runtimeExecutable: '/nonexistent/node' }, /"runtimeExecutable": \/nonexistent\/node was not found/],
+    ];
+    for (const [args, message] of cases) {
+      const started = Date.now();
+      await assert.rejects(dc.launchRequest(args as DebugProtocol.LaunchRequestArguments), (e: Error) => (assert.match(e.message, message), true));
+      assert.ok(Date.now() - started < 5000, 'no hang');
+    }
+    ws = mathWorkspace({ 'rollout.group_size': 'many' });
+    await assert.rejects(dc.launchRequest({ config: ws.config } as DebugProtocol.LaunchRequestArguments), (e: Error) => (assert.match(e.message, /math\.tune\.yaml:\d+:\d+ +rollout\.group_size/), true));
+  });
+});
