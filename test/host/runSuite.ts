@@ -59,7 +59,13 @@ export async function runExtensionTests(options: SuiteOptions): Promise<SuiteRes
       extensionTestsPath: options.extensionTestsPath ?? suiteEntry,
       onExit: (code) => exitCode(code),
       env,
-    }).then((w) => (workbench = w));
+    }).then((w) => {
+      // A dead browser or server never reports an exit code: stop waiting for one.
+      w.page.once('crash', () => exitCode(1));
+      w.browser.once('disconnected', () => exitCode(1));
+      void w.server.exited.then(() => exitCode(1));
+      return (workbench = w);
+    });
     const outcome = await Promise.race([opened.then(() => Promise.race([exited, timedOut])), timedOut]);
     tail.flush();
     const stats = readStats(statsFile);

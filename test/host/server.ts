@@ -24,6 +24,8 @@ export interface CodeServer {
   /** Fresh folder holding the user-data-dir, extensions-dir and server log; removed by stop(). */
   dataDir: string;
   userDataDir: string;
+  /** Settles when the server process exits, for whatever reason. */
+  exited: Promise<void>;
   /** Copies the server log and VS Code's logs (extension host included) into `dest`. */
   saveLogs(dest: string): void;
   stop(): Promise<void>;
@@ -93,7 +95,11 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   try {
     const url = await waitForListening(child, logFile, options.startTimeoutMs ?? 60_000);
     const authority = new URL(url).host;
-    return { url, authority, dataDir, userDataDir, saveLogs, stop };
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    return { url, authority, dataDir, userDataDir, exited, saveLogs, stop };
   } catch (error) {
     const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '';
     await stop();
