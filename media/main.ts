@@ -2,9 +2,9 @@
 // and keeps its filters, selection and scroll position in the webview state so a reopened
 // panel comes back as it was (the rows themselves are rebuilt from the run's files).
 import { FLAGS } from '../trainer/src/run/events';
-import { emptyFilter, type HostMessage, type LogEntry, type Problem, type RowSummary, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
+import { emptyFilter, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
 import { button, clear, h, icon } from './dom';
-import { buildView, type DisplayRow } from './view';
+import { ViewBuilder, type DisplayRow } from './view';
 import { RolloutTable } from './table';
 import { renderTranscript } from './transcript';
 import { MetricsView } from './charts';
@@ -36,8 +36,11 @@ function save(): void {
 }
 
 // ---- model ------------------------------------------------------------------------------
-const rows = new Map<string, RowSummary>();
+const rows = new ViewBuilder();
 let searchIds: Set<string> | null = null;
+/** Bumped whenever searchIds changes, so cached view segments are rebuilt. */
+let searchVersion = 0;
+let loaded = false;
 let searching = false;
 let run: RunInfo | null = null;
 let restored = false;
@@ -192,6 +195,7 @@ function startSearch(text: string): void {
   state.filter.text = text.trim();
   save();
   searchIds = state.filter.text ? new Set() : null;
+  searchVersion++;
   searching = Boolean(state.filter.text);
   searchState.textContent = searching ? 'searching…' : '';
   post({ type: 'search', query: state.filter.text });
@@ -210,24 +214,32 @@ function showTab(tab: ViewState['tab']): void {
 
 let refreshTimer = 0;
 let lastBuild = 0;
-/** Rebuilds the display list at most once a frame; during a large initial load, less often. */
+let buildCost = 0;
+/**
+ * Rebuilds the display list at most once a frame. While a large run is still loading, redraws
+ * are spaced by a multiple of their cost, so loading is not starved by drawing.
+ */
 function refresh(now = false): void {
   if (refreshTimer) return;
-  const wait = now ? 0 : rows.size > 20000 && performance.now() - lastBuild < 250 ? 250 : 0;
+  const gap = Math.max(200, 4 * buildCost);
+  const wait = now || loaded ? 0 : Math.max(0, lastBuild + gap - performance.now());
   refreshTimer = window.setTimeout(() => requestAnimationFrame(build), wait);
 }
 
 function build(): void {
   refreshTimer = 0;
-  lastBuild = performance.now();
-  const view = buildView(rows.values(), { filter: state.filter, searchIds, sort: state.sort, grouped: state.grouped, collapsed: new Set(state.collapsed) });
+  const t = performance.now();
+  const options = { filter: state.filter, searchIds, sort: state.sort, grouped: state.grouped, collapsed: new Set(state.collapsed) };
+  const view = rows.build(options, JSON.stringify([state.filter, state.sort, state.grouped, state.collapsed, searchVersion]));
   table.setSort(state.sort.key, state.sort.dir, state.grouped);
   table.setRows(view);
-  const n = view.filter((r) => r.kind === 'row').length;
+  let n = 0;
+  for (const r of view) if (r.kind === 'row') n++;
   shown.textContent = `${n.toLocaleString()} of ${rows.size.toLocaleString()} rollouts`;
   post({ type: 'rendered', rows: rows.size, shown: n, ids: table.visibleIds() });
+  lastBuild = performance.now();
+  buildCost = lastBuild - t;
   if (!restored && run && run.status !== 'loading') restore();
-  else if (state.selected) table.select(state.selected, false);
 }
 
 function restore(): void {
@@ -321,6 +333,8 @@ function onMessage(m: HostMessage): void {
       save();
       rows.clear();
       searchIds = state.filter.text ? new Set() : null;
+      searchVersion++;
+      loaded = false;
       restored = false;
       transcriptFor = null;
       showRun(m.run);
@@ -334,11 +348,12 @@ function onMessage(m: HostMessage): void {
       showRun(m.run);
       break;
     case 'rows':
-      for (const r of m.rows) rows.set(r.id, r);
+      for (const r of m.rows) rows.upsert(r);
       counts.textContent = `${rows.size.toLocaleString()} rollouts`;
       refresh();
       break;
     case 'loaded':
+      loaded = true;
       counts.textContent = `${m.rows.toLocaleString()} rollouts`;
       if (state.filter.text) startSearch(state.filter.text);
       refresh(true);
@@ -365,6 +380,7 @@ function onMessage(m: HostMessage): void {
       if (m.query.trim() !== state.filter.text) break;
       if (!searchIds) searchIds = new Set();
       for (const id of m.ids) searchIds.add(id);
+      searchVersion++;
       if (m.done) {
         searching = false;
         searchState.textContent = m.error ? `search failed: ${m.error}` : `${searchIds.size.toLocaleString()} match${searchIds.size === 1 ? '' : 'es'}`;

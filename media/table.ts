@@ -43,7 +43,7 @@ export class RolloutTable {
   private body: HTMLElement;
   private head: HTMLElement;
   private rows: DisplayRow[] = [];
-  private indexOf = new Map<string, number>();
+  private index: Map<string, number> | null = null;
   private selected: string | null = null;
   private pool: HTMLElement[] = [];
   private frame = 0;
@@ -90,10 +90,19 @@ export class RolloutTable {
 
   setRows(rows: DisplayRow[]): void {
     this.rows = rows;
-    this.indexOf = new Map(rows.map((r, i) => [r.key, i]));
+    this.index = null;
     this.spacer.style.height = `${rows.length * ROW_HEIGHT}px`;
     this.el.setAttribute('aria-rowcount', String(rows.length));
     this.render();
+  }
+
+  /** Position of each key; built on first use after the rows change (selection, keyboard). */
+  private indexOf(): Map<string, number> {
+    if (!this.index) {
+      this.index = new Map();
+      for (let i = 0; i < this.rows.length; i++) this.index.set(this.rows[i].key, i);
+    }
+    return this.index;
   }
 
   get displayRows(): readonly DisplayRow[] {
@@ -125,7 +134,7 @@ export class RolloutTable {
 
   select(key: string | null, reveal = true): void {
     this.selected = key;
-    const i = key === null ? -1 : this.indexOf.get(key) ?? -1;
+    const i = key === null ? -1 : this.indexOf().get(key) ?? -1;
     if (i >= 0 && reveal) this.viewport.scrollTop = revealRow(i, this.viewport.scrollTop, this.viewport.clientHeight, ROW_HEIGHT);
     this.render();
     if (i >= 0) this.events.onSelect(this.rows[i]);
@@ -182,7 +191,7 @@ export class RolloutTable {
 
   private key(e: KeyboardEvent): void {
     if (!this.rows.length) return;
-    const cur = this.selected === null ? -1 : this.indexOf.get(this.selected) ?? -1;
+    const cur = this.selected === null ? -1 : this.indexOf().get(this.selected) ?? -1;
     const page = pageRows(this.viewport.clientHeight, ROW_HEIGHT);
     let next = cur;
     const row = this.rows[cur];

@@ -135,40 +135,118 @@ function groupValue(rows: readonly RowSummary[], key: SortKey, ranks: Ranks): nu
 export const stepKey = (step: number) => `s:${step}`;
 export const groupKey = (step: number, group: string) => `g:${step}:${group}`;
 
-export function buildView(all: Iterable<RowSummary>, o: ViewOptions): DisplayRow[] {
+/** The display rows of one step (its header, its groups, their rows), or none when all are filtered out. */
+export function stepSegment(step: number, stepRows: Iterable<RowSummary>, o: ViewOptions): DisplayRow[] {
   const rows: RowSummary[] = [];
-  for (const r of all) if (matchesFilter(r, o.filter, o.searchIds)) rows.push(r);
+  for (const r of stepRows) if (matchesFilter(r, o.filter, o.searchIds)) rows.push(r);
+  if (!rows.length) return [];
   const ranks: Ranks = { group: rankOf(rows.map((r) => r.group)), task: o.sort.key === 'task' ? rankOf(rows.map((r) => r.task)) : new Map() };
   const cmp = compareRows(o.sort.key, o.sort.dir, ranks);
-  if (!o.grouped) return rows.sort(cmp).map((row) => ({ kind: 'row', key: row.id, row }));
-
-  const steps = new Map<number, Map<string, RowSummary[]>>();
+  const byGroup = new Map<string, RowSummary[]>();
   for (const r of rows) {
-    let groups = steps.get(r.step);
-    if (!groups) steps.set(r.step, (groups = new Map()));
-    const g = groups.get(r.group);
+    const g = byGroup.get(r.group);
     if (g) g.push(r);
-    else groups.set(r.group, [r]);
+    else byGroup.set(r.group, [r]);
   }
-  const stepDir = o.sort.key === 'step' ? o.sort.dir : 1;
-  const out: DisplayRow[] = [];
-  for (const step of [...steps.keys()].sort((a, b) => stepDir * (a - b))) {
-    const groups = [...steps.get(step)!.entries()];
-    const sKey = stepKey(step);
-    const sCollapsed = o.collapsed.has(sKey);
-    out.push({ kind: 'step', key: sKey, step, stats: merged(groups.map(([, g]) => stats(g))), collapsed: sCollapsed });
-    if (sCollapsed) continue;
-    const ordered = groups
-      .map(([group, g]) => ({ group, g, v: groupValue(g, o.sort.key, ranks) }))
-      .sort((a, b) => cmpValues(a.v, b.v, o.sort.dir) || ranks.group.get(a.group)! - ranks.group.get(b.group)!);
-    for (const { group, g } of ordered) {
-      const gKey = groupKey(step, group);
-      const gCollapsed = o.collapsed.has(gKey);
-      out.push({ kind: 'group', key: gKey, step, group, task: g[0].task, stats: stats(g), collapsed: gCollapsed });
-      if (gCollapsed) continue;
-      g.sort(cmp);
-      for (const row of g) out.push({ kind: 'row', key: row.id, row });
-    }
+  const groups = [...byGroup.entries()];
+  const sKey = stepKey(step);
+  const sCollapsed = o.collapsed.has(sKey);
+  const out: DisplayRow[] = [{ kind: 'step', key: sKey, step, stats: merged(groups.map(([, g]) => stats(g))), collapsed: sCollapsed }];
+  if (sCollapsed) return out;
+  const ordered = groups
+    .map(([group, g]) => ({ group, g, v: groupValue(g, o.sort.key, ranks) }))
+    .sort((a, b) => cmpValues(a.v, b.v, o.sort.dir) || ranks.group.get(a.group)! - ranks.group.get(b.group)!);
+  for (const { group, g } of ordered) {
+    const gKey = groupKey(step, group);
+    const gCollapsed = o.collapsed.has(gKey);
+    out.push({ kind: 'group', key: gKey, step, group, task: g[0].task, stats: stats(g), collapsed: gCollapsed });
+    if (gCollapsed) continue;
+    g.sort(cmp);
+    for (const row of g) out.push({ kind: 'row', key: row.id, row });
   }
   return out;
+}
+
+const stepOrder = (o: ViewOptions) => (o.sort.key === 'step' ? o.sort.dir : 1);
+
+export function buildView(all: Iterable<RowSummary>, o: ViewOptions): DisplayRow[] {
+  if (!o.grouped) {
+    const rows: RowSummary[] = [];
+    for (const r of all) if (matchesFilter(r, o.filter, o.searchIds)) rows.push(r);
+    const ranks: Ranks = { group: rankOf(rows.map((r) => r.group)), task: o.sort.key === 'task' ? rankOf(rows.map((r) => r.task)) : new Map() };
+    return rows.sort(compareRows(o.sort.key, o.sort.dir, ranks)).map((row) => ({ kind: 'row', key: row.id, row }));
+  }
+  const steps = new Map<number, RowSummary[]>();
+  for (const r of all) {
+    const list = steps.get(r.step);
+    if (list) list.push(r);
+    else steps.set(r.step, [r]);
+  }
+  const out: DisplayRow[] = [];
+  const dir = stepOrder(o);
+  for (const step of [...steps.keys()].sort((a, b) => dir * (a - b))) for (const d of stepSegment(step, steps.get(step)!, o)) out.push(d);
+  return out;
+}
+
+/**
+ * The client's rows, bucketed by step, with each step's display rows kept until a row of that
+ * step changes or the view options do: live updates touch one step, so a redraw of a
+ * 100k-row run rebuilds one step's segment instead of all of them.
+ */
+export class ViewBuilder {
+  private byStep = new Map<number, Map<string, RowSummary>>();
+  private stepOf = new Map<string, number>();
+  private segments = new Map<number, DisplayRow[]>();
+  private dirty = new Set<number>();
+  private key = '';
+
+  get size(): number {
+    return this.stepOf.size;
+  }
+
+  has(id: string): boolean {
+    return this.stepOf.has(id);
+  }
+
+  *values(): IterableIterator<RowSummary> {
+    for (const m of this.byStep.values()) yield* m.values();
+  }
+
+  upsert(row: RowSummary): void {
+    const prev = this.stepOf.get(row.id);
+    if (prev !== undefined && prev !== row.step) {
+      this.byStep.get(prev)?.delete(row.id);
+      this.dirty.add(prev);
+    }
+    let m = this.byStep.get(row.step);
+    if (!m) this.byStep.set(row.step, (m = new Map()));
+    m.set(row.id, row);
+    this.stepOf.set(row.id, row.step);
+    this.dirty.add(row.step);
+  }
+
+  clear(): void {
+    this.byStep.clear();
+    this.stepOf.clear();
+    this.segments.clear();
+    this.dirty.clear();
+  }
+
+  /** `optionsKey` must change whenever `o` does (the search ids included). */
+  build(o: ViewOptions, optionsKey: string): DisplayRow[] {
+    if (!o.grouped) return buildView(this.values(), o);
+    if (optionsKey !== this.key) {
+      this.segments.clear();
+      this.key = optionsKey;
+    }
+    const out: DisplayRow[] = [];
+    const dir = stepOrder(o);
+    for (const step of [...this.byStep.keys()].sort((a, b) => dir * (a - b))) {
+      let seg = this.dirty.has(step) ? undefined : this.segments.get(step);
+      if (!seg) this.segments.set(step, (seg = stepSegment(step, this.byStep.get(step)!.values(), o)));
+      for (const d of seg) out.push(d);
+    }
+    this.dirty.clear();
+    return out;
+  }
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { buildView, compareRows, matchesFilter, stats, stepKey, groupKey } from '../../../media/view';
+import { buildView, compareRows, matchesFilter, stats, stepKey, groupKey, ViewBuilder, type ViewOptions } from '../../../media/view';
 import { emptyFilter, flagBits, type RowSummary } from '../../../src/viewer/protocol';
 
 function row(p: Partial<RowSummary> & { id: string }): RowSummary {
@@ -13,7 +13,7 @@ const rows: RowSummary[] = [
   row({ id: 'd', step: 1, group: 'g3', task: 't3', sample: 0, reward: 0.5, success: true, flags: flagBits(['tool_error', 'truncated']) }),
   row({ id: 'e', step: 2, group: 'g2', task: 't2', sample: 0, reward: null, success: null, state: 'running' }),
 ];
-const opts = { filter: emptyFilter(), searchIds: null, sort: { key: 'step' as const, dir: 1 as const }, grouped: true, collapsed: new Set<string>() };
+const opts: ViewOptions = { filter: emptyFilter(), searchIds: null, sort: { key: 'step', dir: 1 }, grouped: true, collapsed: new Set<string>() };
 
 describe('viewer table view', () => {
   it('groups by step, then task group, with header stats', () => {
@@ -73,6 +73,29 @@ describe('viewer table view', () => {
 
   it('stats of an empty group', () => {
     assert.deepEqual(stats([]), { n: 0, scored: 0, rewardMean: null, ok: 0 });
+  });
+
+  it('incremental builds equal full builds as rows arrive, change step and options change', () => {
+    const vb = new ViewBuilder();
+    const key = (o: ViewOptions) => JSON.stringify([o.sort, o.grouped, [...o.collapsed]]);
+    for (const r of rows.slice(0, 3)) vb.upsert(r);
+    assert.deepEqual(vb.build(opts, key(opts)), buildView(rows.slice(0, 3), opts));
+    for (const r of rows.slice(3)) vb.upsert(r);
+    vb.upsert({ ...rows[1], reward: 0 });
+    const now = [rows[0], { ...rows[1], reward: 0 }, ...rows.slice(2)];
+    assert.deepEqual(vb.build(opts, key(opts)), buildView(now, opts));
+    // A row that moves to another step leaves its old one.
+    vb.upsert({ ...rows[2], step: 2 });
+    const moved = [rows[0], { ...rows[1], reward: 0 }, { ...rows[2], step: 2 }, ...rows.slice(3)];
+    assert.deepEqual(vb.build(opts, key(opts)), buildView(moved, opts));
+    const other: ViewOptions = { ...opts, sort: { key: 'reward', dir: -1 } };
+    assert.deepEqual(vb.build(other, key(other)), buildView(moved, other));
+    const flat = { ...opts, grouped: false };
+    assert.deepEqual(vb.build(flat, key(flat)), buildView(moved, flat));
+    assert.equal(vb.size, 5);
+    assert.ok(vb.has('e'));
+    vb.clear();
+    assert.deepEqual(vb.build(opts, key(opts)), []);
   });
 
   it('builds the view of 100k rows quickly enough to redraw on live updates', () => {
