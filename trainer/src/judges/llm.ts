@@ -3,7 +3,8 @@
 //
 //   mode: llm            the model grades every answer
 //   mode: math_then_llm  the math rule decides; the model grades only when the rule cannot
-//                        (no answer could be extracted, or the two could not be compared)
+//                        (no answer could be extracted, the two could not be compared, or the
+//                        answer is in words where the reference has digits)
 //   mode: math_or_llm    correct when the rule says so; otherwise the model gets a second look
 //
 // The grader is an OpenAI-compatible server (`backend: openai`, with `base_url` and `model`)
@@ -13,6 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { OnnxChatBackend } from '../model/backend';
 import { OpenAIChatBackend } from '../model/openai';
 import type { ChatBackend, ChatResult } from '../model/types';
+import type { Message } from '../run/events';
 import { loadAdapter } from '../train/checkpoint';
 import { LoraHead } from '../train/lora';
 import { answerText } from './answer';
@@ -134,6 +136,12 @@ function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(question|reference|answer)\}/g, (_, k: string) => values[k]);
 }
 
+/** The conversation the grader is given: the optional system prompt and the filled-in rubric. */
+export function graderMessages(o: Pick<LlmJudgeOptions, 'rubric' | 'system_prompt'>, task: { question: string; reference: string }, answer: string): Message[] {
+  const prompt = fill(o.rubric ?? DEFAULT_RUBRIC, { question: task.question, reference: task.reference, answer });
+  return [...(o.system_prompt ? [{ role: 'system' as const, content: o.system_prompt }] : []), { role: 'user', content: prompt }];
+}
+
 // One grader per distinct setting, shared by every judge made with it (rollouts judge in parallel).
 const graders = new Map<string, Promise<ChatBackend>>();
 
@@ -201,9 +209,13 @@ function checkOptions(o: LlmJudgeOptions): LlmJudgeMode {
   return mode;
 }
 
-/** The rule cannot decide: nothing to compare, or the two answers had no common form. */
+/**
+ * The rule cannot decide: nothing to compare, no common form, or an answer in words only
+ * ("seventy-five") against a reference with digits, which the rule would read as algebra.
+ */
 function undecided(v: Verdict): boolean {
-  return v.method === 'no_answer' || v.method === 'no_reference' || v.method === 'none';
+  if (v.method === 'no_answer' || v.method === 'no_reference' || v.method === 'none') return true;
+  return /\d/.test(v.gold.extracted ?? '') && !/\d/.test(v.pred.extracted ?? '');
 }
 
 export interface LlmJudgeDetails {
@@ -238,9 +250,8 @@ export function llmJudge(options: LlmJudgeOptions = {}, ctx: JudgeContext = {}):
     if (answer === null || answer.trim() === '') return result(false, { mode, decided_by: 'math', ...(rule ? { rule } : {}) });
 
     const backend = await grader(o, ctx);
-    const prompt = fill(o.rubric ?? DEFAULT_RUBRIC, { question: input.task.question, reference: input.task.reference, answer });
     const r: ChatResult = await backend.chat({
-      messages: [...(o.system_prompt ? [{ role: 'system' as const, content: o.system_prompt }] : []), { role: 'user', content: prompt }],
+      messages: graderMessages(o, input.task, answer),
       sampling: { temperature: o.temperature ?? 0, top_p: 1, top_k: 0, max_new_tokens: o.max_tokens ?? 512, stop: [], seed: o.seed ?? 0 },
     });
     const v = parseVerdict(r.text);
