@@ -80,7 +80,7 @@ model: { sampling: { max_new_tokens: 48 } }
       if (n === 0) {
         assert.ok(row.flags.includes('judge_error'));
         assert.match(row.judge?.error ?? '', /judge exploded/);
-        assert.match(row.judge?.stack ?? '', /judge\.ts:6/);
+        assert.match(row.judge?.stack ?? '', /judge\.ts:5/);
       } else if (n === 1) {
         assert.ok(row.flags.includes('judge_error'));
         assert.match(row.judge?.error ?? '', /timed out/);

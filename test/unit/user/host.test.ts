@@ -121,6 +121,7 @@ describe('user code host (worker threads)', function () {
 
   it('abandons a judge that never settles without stopping the worker', async () => {
     const hang = file('hang.ts', 'export const judge = () => new Promise(() => {});\n');
+    await host.inspect({ file: hang, exportName: 'judge' }, 'judge');
     const e = await host.judge({ file: hang, exportName: 'judge' }, input, 300).then(() => assert.fail('should time out'), (x: UserCodeFailure) => x);
     assert.equal(e.reason, 'timeout');
     assert.match(e.message, /timed out after 0.3s/);

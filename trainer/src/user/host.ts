@@ -58,13 +58,21 @@ interface Slot {
   jobs: Set<Job>;
   beat: number;
   beatAt: number;
+  /** The worker has started its heartbeat: before that, jobs wait for it, not for user code. */
+  ready: boolean;
+  spawnedAt: number;
   dead: boolean;
 }
+
+/** How long a new worker may take to start before it counts as broken. */
+const STARTUP_MS = 30_000;
 
 export class UserCodeHost {
   private slots: Slot[] = [];
   private jobs = new Map<number, Job>();
   private nextJob = 0;
+  /** Modules inspected so far: a replacement worker loads them before taking jobs. */
+  private modules: CodeRef[] = [];
   private monitor: NodeJS.Timeout;
   private closed = false;
   readonly timeouts: boolean;
@@ -85,6 +93,7 @@ export class UserCodeHost {
 
   /** Loads an export and checks its shape; errors name the file and line. */
   inspect(ref: CodeRef, kind: UserKind): Promise<ExportInfo> {
+    if (ref.file && !this.modules.some((r) => r.file === ref.file)) this.modules.push(ref);
     return this.submit({ type: 'inspect', job: 0, ref, kind }, 30_000) as Promise<ExportInfo>;
   }
 
@@ -110,19 +119,21 @@ export class UserCodeHost {
 
   private spawn(): Slot {
     const sab = new SharedArrayBuffer(8);
+    Atomics.store(new Int32Array(sab), SLOT.job, -1);
     const worker = new Worker(this.workerFile, {
       workerData: { slots: sab, sdkPath: join(trainerRoot(), 'dist', 'index.js') },
       resourceLimits: { maxOldGenerationSizeMb: this.memoryMb },
       stdout: false,
       stderr: false,
     });
-    const slot: Slot = { worker, shared: new Int32Array(sab), jobs: new Set(), beat: 0, beatAt: Date.now(), dead: false };
+    const slot: Slot = { worker, shared: new Int32Array(sab), jobs: new Set(), beat: 0, beatAt: Date.now(), ready: false, spawnedAt: Date.now(), dead: false };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (e) => this.replace(slot, undefined, `user code crashed the worker: ${e.message}`));
     worker.on('exit', (code) => {
       if (!slot.dead) this.replace(slot, undefined, `the worker running user code exited (code ${code})`);
     });
     worker.unref();
+    if (this.modules.length) worker.postMessage({ type: 'preload', refs: this.modules } satisfies ToWorker);
     return slot;
   }
 
@@ -130,7 +141,8 @@ export class UserCodeHost {
     if (this.closed) return Promise.reject(new UserCodeFailure('the trainer is shutting down', 'error'));
     return new Promise((resolve, reject) => {
       const id = this.nextJob++;
-      const job: Job = { id, message: { ...message, job: id }, deadline: Date.now() + timeoutMs, timeoutMs, handlers, resolve, reject };
+      // The deadline runs from when the worker begins the job, not while it waits its turn.
+      const job: Job = { id, message: { ...message, job: id }, deadline: Infinity, timeoutMs, handlers, resolve, reject };
       this.jobs.set(id, job);
       this.dispatch(job);
     });
@@ -162,7 +174,9 @@ export class UserCodeHost {
   private onMessage(slot: Slot, m: FromWorker): void {
     const job = this.jobs.get(m.job);
     if (!job || job.slot !== slot) return;
-    if (m.type === 'done') {
+    if (m.type === 'started') {
+      job.deadline = Date.now() + job.timeoutMs;
+    } else if (m.type === 'done') {
       this.finish(job);
       if (m.error) job.reject(failure(m.error));
       else job.resolve(m.value);
@@ -183,23 +197,29 @@ export class UserCodeHost {
       if (beat !== slot.beat) {
         slot.beat = beat;
         slot.beatAt = now;
+        slot.ready = true;
       }
     }
     if (!this.timeouts) return;
     for (const slot of [...this.slots]) {
-      const late = [...slot.jobs].filter((j) => now > j.deadline);
-      if (late.length === 0) continue;
+      if (!slot.ready) {
+        if (now - slot.spawnedAt > STARTUP_MS) this.replace(slot, undefined, `the worker for user code did not start within ${STARTUP_MS / 1000}s`);
+        continue;
+      }
       if (now - slot.beatAt > this.stallMs) {
-        // Synchronous code holds the worker: blame the job whose code was running.
+        // Synchronous code holds the worker. Only the job whose code runs can be at fault;
+        // the others are late because they wait behind it.
         const running = Atomics.load(slot.shared, SLOT.job);
-        const culprit = [...slot.jobs].find((j) => j.id === running) ?? late[0];
-        this.replace(slot, culprit, 'timed out in synchronous code; the worker was stopped');
-      } else {
-        for (const job of late) {
-          this.finish(job);
-          slot.worker.postMessage({ type: 'cancel', job: job.id } satisfies ToWorker);
-          job.reject(new UserCodeFailure(`timed out after ${job.timeoutMs / 1000}s`, 'timeout'));
-        }
+        const culprit = [...slot.jobs].find((j) => j.id === running);
+        if (culprit && now > culprit.deadline) this.replace(slot, culprit, 'timed out in synchronous code; the worker was stopped');
+        else if (!culprit && now - slot.beatAt > STARTUP_MS) this.replace(slot, undefined, 'the worker was stuck outside any job (loading user modules?) and was stopped');
+        continue;
+      }
+      for (const job of [...slot.jobs]) {
+        if (now <= job.deadline) continue;
+        this.finish(job);
+        slot.worker.postMessage({ type: 'cancel', job: job.id } satisfies ToWorker);
+        job.reject(new UserCodeFailure(`timed out after ${job.timeoutMs / 1000}s`, 'timeout'));
       }
     }
   }
@@ -222,7 +242,7 @@ export class UserCodeHost {
         job.reject(new UserCodeFailure(reason, culprit ? 'timeout' : 'crash'));
       } else {
         job.handlers?.restart();
-        job.deadline = Date.now() + job.timeoutMs;
+        job.deadline = Infinity;
         this.dispatch(job);
       }
     }

@@ -31,9 +31,13 @@ export type ToWorker =
   | { type: 'judge'; job: number; ref: CodeRef; input: JudgeInput }
   | { type: 'tool'; job: number; ref: CodeRef; args: Record<string, unknown>; timeoutMs: number }
   | { type: 'reply'; job: number; call: number; value?: unknown; error?: SerializedError }
-  | { type: 'cancel'; job: number };
+  | { type: 'cancel'; job: number }
+  /** Loads modules into a fresh worker before jobs arrive, so no job pays for it. */
+  | { type: 'preload'; refs: CodeRef[] };
 
 export type FromWorker =
+  /** The worker has begun the job: its deadline runs from now. */
+  | { type: 'started'; job: number }
   | { type: 'done'; job: number; value?: unknown; error?: SerializedError }
   | { type: 'chat'; job: number; call: number; messages: Message[]; options: ChatOptions }
   | { type: 'callTool'; job: number; call: number; toolCall: ToolCall; role?: string }

@@ -25,6 +25,8 @@ createHook({
     Atomics.store(slots, SLOT.job, current.getStore() ?? -1);
   },
 }).enable();
+// The first beat says the worker has started; later ones that its event loop is free.
+Atomics.add(slots, SLOT.heartbeat, 1);
 setInterval(() => Atomics.add(slots, SLOT.heartbeat, 1), 50).unref();
 
 /** Runs `fn` as job `job`: marked for the stall monitor now, and for every callback it schedules. */
@@ -164,6 +166,18 @@ port.on('message', (m: ToWorker) => {
     aborts.get(m.job)?.abort();
     return;
   }
+  if (m.type === 'preload') {
+    Atomics.store(slots, SLOT.job, -1);
+    for (const ref of m.refs) {
+      try {
+        loadExport(ref);
+      } catch {
+        // the job that needs it reports the error
+      }
+    }
+    return;
+  }
+  send({ type: 'started', job: m.job });
   enter(m.job, () => {
     run(m).then(
       (value) => {
