@@ -98,16 +98,16 @@ describe('config language in VS Code', () => {
     assert.deepEqual([link.targetRange.start.line, link.targetRange.start.character], [4, 13]);
   });
 
-  it('shows Run, Debug and Validate lenses at the top', async () => {
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', config);
-    assert.deepEqual(
-      lenses.map((l) => [l.range.start.line, l.command?.command]),
-      [
-        [0, 'agentTune.runConfig'],
-        [0, 'agentTune.debugConfig'],
-        [0, 'agentTune.validateConfig'],
-      ],
-    );
+  it('shows Run, Debug and Validate lenses at the top, and Open last run once a run exists', async () => {
+    const lenses = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', config)).map((l) => [l.range.start.line, l.command?.command, l.command?.arguments?.[0]?.fsPath]);
+    assert.deepEqual(await lenses(), [
+      [0, 'agentTune.runConfig', config.fsPath],
+      [0, 'agentTune.debugConfig', config.fsPath],
+      [0, 'agentTune.validateConfig', config.fsPath],
+    ]);
+    const run = vscode.Uri.joinPath(dir, 'runs', '20260101-120000-lang-test');
+    await vscode.workspace.fs.createDirectory(run);
+    assert.deepEqual((await lenses())[3], [0, 'agentTune.openLastRun', run.fsPath]);
   });
 
   async function diagnosticsWhen(ready: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 20_000): Promise<vscode.Diagnostic[]> {
