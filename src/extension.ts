@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
 import { registerConfigLanguage } from './config/register';
+import { registerDebugger } from './debug/register';
 import { registerViewer } from './viewer';
 
 export function activate(context: vscode.ExtensionContext): void {
   registerConfigLanguage(context);
   registerViewer(context);
+  registerDebugger(context);
 }
 
 export function deactivate(): void {}

@@ -1,6 +1,6 @@
 // The `agent-tune` launch configuration: its attributes, the configurations VS Code offers,
 // and the type the adapter reads. package.json's `contributes.debuggers` entry is checked
-// against this file by test/unit/debug/manifest.test.ts (`npm run sync:debugger` rewrites it).
+// against this file by test/unit/debug/manifest.test.ts.
 
 export const DEBUG_TYPE = 'agent-tune';
 

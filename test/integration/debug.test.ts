@@ -1,0 +1,102 @@
+// F5 on a tune config in a real VS Code: the agent-tune session starts the trainer, the child
+// node session attaches to it before any user code runs, a breakpoint in the example's judge
+// (TypeScript, run in a worker thread) stops there, and after continuing both sessions end
+// and the trainer is gone.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+interface Stop {
+  session: vscode.DebugSession;
+  threadId: number;
+  reason: string;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+describe('debugging a tune config in VS Code', function () {
+  this.timeout(240_000);
+  const disposables: vscode.Disposable[] = [];
+
+  afterEach(async () => {
+    vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging().then(undefined, () => undefined);
+    for (const d of disposables.splice(0)) d.dispose();
+  });
+
+  it('stops at a breakpoint in the judge in the child node session, continues, and ends cleanly', async () => {
+    const folder = vscode.workspace.workspaceFolders![0];
+    const judge = vscode.Uri.joinPath(folder.uri, 'math-agent', 'judge.ts');
+    const config = vscode.Uri.joinPath(folder.uri, 'math-agent', 'math.tune.yaml');
+    const lines = (await vscode.workspace.fs.readFile(judge)).toString().split('\n');
+    const line = lines.findIndex((l) => l.includes('const answer = lastNumber('));
+    assert.ok(line > 0, 'the judge has the line to break on');
+    const bp = new vscode.SourceBreakpoint(new vscode.Location(judge, new vscode.Position(line, 0)));
+    vscode.debug.addBreakpoints([bp]);
+
+    const stops: Stop[] = [];
+    const started: vscode.DebugSession[] = [];
+    const ended = new Set<string>();
+    let runDir: string | undefined;
+    disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('*', {
+        createDebugAdapterTracker: (session) => ({
+          onDidSendMessage: (m: { type: string; event?: string; body?: Record<string, unknown> }) => {
+            if (m.type === 'event' && m.event === 'stopped') stops.push({ session, threadId: m.body!.threadId as number, reason: m.body!.reason as string });
+            if (m.type === 'event' && m.event === 'agentTune.run') runDir = m.body!.runDir as string;
+          },
+        }),
+      }),
+      vscode.debug.onDidStartDebugSession((s) => started.push(s)),
+      vscode.debug.onDidTerminateDebugSession((s) => ended.add(s.id)),
+    );
+
+    const ok = await vscode.debug.startDebugging(folder, { type: 'agent-tune', request: 'launch', name: 'Debug math-agent', config: config.fsPath, mode: 'debug', tasks: 1 });
+    assert.ok(ok, 'the agent-tune session starts');
+    const parent = started.find((s) => s.type === 'agent-tune');
+    assert.ok(parent, 'an agent-tune session');
+
+    // The judge runs in a worker thread of the trainer: the stop comes from a node session under ours.
+    const stop = await waitFor('a stop in the judge', () => stops.find((s) => s.session.type !== 'agent-tune'), 180_000);
+    let root: vscode.DebugSession | undefined = stop.session;
+    while (root && root.type !== 'agent-tune') root = root.parentSession;
+    assert.equal(root?.id, parent.id, 'the node session is a child of the agent-tune session');
+    const trace = await stop.session.customRequest('stackTrace', { threadId: stop.threadId, levels: 1 });
+    const top = trace.stackFrames[0];
+    // A web workbench names local files by their vscode-remote URI.
+    const stoppedIn = /^[a-z-]+:\/\//.test(top.source.path) ? vscode.Uri.parse(top.source.path).path : top.source.path;
+    assert.equal(path.resolve(stoppedIn), judge.fsPath, `stopped in ${top.source.path}`);
+    assert.equal(top.line, line + 1, 'at the breakpoint line');
+
+    assert.ok(runDir, 'the adapter reported the run directory');
+    const pid = JSON.parse(readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n')[0]).pid as number;
+    assert.ok(alive(pid), 'the trainer runs while stopped in the judge');
+
+    // Continue without the breakpoint: the rollouts finish and every session ends by itself.
+    vscode.debug.removeBreakpoints([bp]);
+    await stop.session.customRequest('continue', { threadId: stop.threadId });
+    await waitFor('all debug sessions to end', () => (started.length > 1 && started.every((s) => ended.has(s.id)) ? true : undefined), 180_000);
+    assert.ok(!alive(pid), 'the trainer has exited');
+    const events = readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(events[events.length - 1].type, 'run_finished');
+    assert.equal(events.filter((e) => e.type === 'rollout_finished').length, 8, 'one task, group_size 8');
+  });
+});
