@@ -22,11 +22,13 @@ async function start(uri: unknown, mode: 'train' | 'debug', diagnostics: ConfigD
   const errors = (await diagnostics.check(doc)).filter((i) => i.severity === 'error');
   if (errors.length) {
     const show = 'Show Problems';
-    const pick = await vscode.window.showErrorMessage(
-      `${vscode.workspace.asRelativePath(doc.uri)} has ${errors.length} problem${errors.length > 1 ? 's' : ''}; fix ${errors.length > 1 ? 'them' : 'it'} first. ${errors[0].line}:${errors[0].column} ${errors[0].message}`,
-      show,
-    );
-    if (pick === show) await vscode.commands.executeCommand('workbench.actions.view.problems');
+    // Not awaited: the command answers at once, the notification stays until dismissed.
+    void vscode.window
+      .showErrorMessage(
+        `${vscode.workspace.asRelativePath(doc.uri)} has ${errors.length} problem${errors.length > 1 ? 's' : ''}; fix ${errors.length > 1 ? 'them' : 'it'} first. ${errors[0].line}:${errors[0].column} ${errors[0].message}`,
+        show,
+      )
+      .then((pick) => (pick === show ? vscode.commands.executeCommand('workbench.actions.view.problems') : undefined));
     return false;
   }
   const name = `${mode === 'train' ? 'Run' : 'Debug'} ${vscode.workspace.asRelativePath(doc.uri)}`;

@@ -60,6 +60,18 @@ describe('config language in VS Code', () => {
     assert.match(diagnostics[2].message, /^cannot find \.\/tools\.ts: no file at .*tools\.ts$/);
   });
 
+  it('Run and Debug refuse a config with errors and start no session', async () => {
+    let started = 0;
+    const listener = vscode.debug.onDidStartDebugSession(() => started++);
+    try {
+      assert.equal(await vscode.commands.executeCommand('agentTune.debugConfig', config), false);
+      assert.equal(await vscode.commands.executeCommand('agentTune.runConfig', config), false);
+    } finally {
+      listener.dispose();
+    }
+    assert.equal(started, 0);
+  });
+
   it('hovers show the schema documentation of a key and of an enum value', async () => {
     const key = await hoverText(new vscode.Position(4, 3));
     assert.match(key, /\*\*algorithm\*\* · `mapping`/);
