@@ -8,16 +8,17 @@ import { repoRoot, suiteOutDir } from './paths';
 
 const sourceDir = path.join(repoRoot, 'test', 'integration');
 
-export async function buildSuite(): Promise<void> {
+/** Builds into `outDir` (out/test/integration by default) and returns the suite's entry file. */
+export async function buildSuite(outDir = suiteOutDir): Promise<string> {
   const entryPoints = (fs.readdirSync(sourceDir, { recursive: true }) as string[])
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
     .map((name) => path.join(sourceDir, name));
   // Start clean: a compiled test whose source was deleted must not run.
-  fs.rmSync(suiteOutDir, { recursive: true, force: true });
+  fs.rmSync(outDir, { recursive: true, force: true });
   await esbuild.build({
     entryPoints,
     outbase: sourceDir,
-    outdir: suiteOutDir,
+    outdir: outDir,
     bundle: true,
     packages: 'external',
     platform: 'node',
@@ -27,6 +28,7 @@ export async function buildSuite(): Promise<void> {
     logLevel: 'warning',
     absWorkingDir: repoRoot,
   });
+  return path.join(outDir, 'index.js');
 }
 
 /** A throw-away copy of examples/ for the "Extension Tests" launch configuration to open. */

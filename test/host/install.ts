@@ -11,7 +11,7 @@ import { CODE_SERVER_VERSION, hostDir } from './paths';
 import { killTree, spawnGroup } from './processes';
 
 const MARKER = '.agent-tune-host.json';
-const STEP_TIMEOUT_MS = 10 * 60_000;
+const STEP_TIMEOUT_MS = 5 * 60_000;
 
 /** Native modules of VS Code's server that npm must build for this Node (kerberos is optional). */
 const VSCODE_NATIVE = ['native-watchdog', 'node-pty', '@parcel/watcher', '@vscode/deviceid', '@vscode/spdlog'];

@@ -28,15 +28,18 @@ async function main(): Promise<number> {
     if (error instanceof HostUnavailableError) return unavailable(`the VS Code host could not be installed: ${error.message}`);
     throw error;
   }
-  await buildSuite();
-
-  console.log('[host] extension-host tests (test/integration) in code-server');
+  // A folder of this run's own: engineers sharing a checkout may run the suite at the same time.
+  removeStaleRunFolders();
+  const suiteDir = path.join(runFoldersParent, `${RUN_FOLDER_PREFIX}${process.pid}`);
   const workspace = copyWorkspace(path.join(repoRoot, 'examples'));
   let suite;
   try {
-    suite = await runExtensionTests({ workspace: workspace.folder, grep, timeoutMs: SUITE_TIMEOUT_MS });
+    const extensionTestsPath = await buildSuite(suiteDir);
+    console.log('[host] extension-host tests (test/integration) in code-server');
+    suite = await runExtensionTests({ workspace: workspace.folder, extensionTestsPath, grep, timeoutMs: SUITE_TIMEOUT_MS });
   } finally {
     workspace.remove();
+    fs.rmSync(suiteDir, { recursive: true, force: true });
   }
   // A suite that crashed or timed out counts as a failure even if no test reported one.
   const totals = { passed: suite.passed, failed: Math.max(suite.failed, suite.exitCode === 0 ? 0 : 1), skipped: suite.skipped };
@@ -60,6 +63,24 @@ async function main(): Promise<number> {
   console.log(`\n[host] integration tests took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`integration: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   return failedRun ? 1 : 0;
+}
+
+const runFoldersParent = path.join(repoRoot, 'out', 'test');
+const RUN_FOLDER_PREFIX = 'integration-run-';
+
+/** Removes suites built by runs that were killed before cleaning up. */
+function removeStaleRunFolders(): void {
+  if (!fs.existsSync(runFoldersParent)) return;
+  for (const name of fs.readdirSync(runFoldersParent)) {
+    if (!name.startsWith(RUN_FOLDER_PREFIX)) continue;
+    const pid = Number(name.slice(RUN_FOLDER_PREFIX.length));
+    try {
+      process.kill(pid, 0);
+      continue; // That run is still going.
+    } catch {
+      fs.rmSync(path.join(runFoldersParent, name), { recursive: true, force: true });
+    }
+  }
 }
 
 function missingPrerequisite(): string | undefined {
