@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import Mocha from 'mocha';
 import { buildSuite } from './buildSuite';
 import { findRipgrep, HostUnavailableError, installHost } from './install';
-import { chromiumPath, repoRoot } from './paths';
+import { chromiumPath, CODE_SERVER_VERSION, repoRoot } from './paths';
 import { runExtensionTests } from './runSuite';
 import { copyWorkspace } from './workspace';
 
@@ -20,6 +20,9 @@ const uiTestDir = path.join(repoRoot, 'test', 'ui');
 async function main(): Promise<number> {
   const started = Date.now();
   const grep = argValue('--grep');
+  if (!process.versions.node.startsWith('20.')) {
+    console.warn(`[host] warning: code-server ${CODE_SERVER_VERSION} is made for Node 20; this is Node ${process.versions.node}`);
+  }
   const missing = missingPrerequisite();
   if (missing) return unavailable(missing);
   try {
