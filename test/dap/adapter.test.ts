@@ -160,6 +160,25 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.deepEqual(tree.filter(isAlive), [], 'no trainer or python process remains');
   });
 
+  it('restarts: a new trainer and run, nothing left of the old one', async () => {
+    ws = mathWorkspace({ 'rollout.group_size': 2, 'rollout.parallel': 2 });
+    const launch = { config: ws.config, tasks: 1, stopOnEntry: true, debugUserCode: false };
+    const { dc, runDir } = await start(launch);
+    await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
+    const pid = runStartedPid(runDir);
+    const tree = [pid, ...descendants(pid)];
+    await dc.restartRequest({ arguments: launch as DebugProtocol.LaunchRequestArguments });
+    assert.deepEqual(tree.filter(isAlive), [], 'the first trainer is gone');
+    const second = ((await dc.next('agentTune.run')).body as { runDir: string }).runDir;
+    assert.notEqual(second, runDir);
+    const entry = await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
+    assert.equal(await dc.evaluate(entry.body.threadId!, 'turns'), '0');
+    const pid2 = runStartedPid(second);
+    assert.ok(isAlive(pid2));
+    await dc.disconnectRequest({ terminateDebuggee: true });
+    assert.ok(!isAlive(pid2), 'disconnect stops the trainer');
+  });
+
   it('ends at once with a message that says what to fix', async () => {
     dc = new Client();
     await dc.start();
