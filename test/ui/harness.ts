@@ -119,10 +119,22 @@ export class ViewerHarness {
     page.on('console', (m) => {
       if (m.type() === 'error') incidents.push(`console: ${m.text()}`);
     });
-    // Messages to the page are delivered in order, as VS Code does.
-    let chain = Promise.resolve();
+    // Messages to the page are delivered in order, as VS Code does; those posted while a
+    // delivery is under way go together in the next one (one round trip, not one each).
+    let queue: HostMessage[] = [];
+    let sending = false;
+    const deliver = async () => {
+      sending = true;
+      while (queue.length) {
+        const batch = queue;
+        queue = [];
+        await page.evaluate((msgs) => msgs.forEach((msg) => window.postMessage(msg, '*')), batch).catch(() => undefined);
+      }
+      sending = false;
+    };
     const source = new RunSource(dir, (m: HostMessage) => {
-      chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m).then(() => undefined, () => undefined));
+      queue.push(m);
+      if (!sending) void deliver();
     }, o.source ?? { pollMs: 100, batchMs: 10 });
     await page.exposeFunction('__agentTuneToHost', (m: WebviewMessage) => {
       fromWebview.push(m);
@@ -142,7 +154,21 @@ export class ViewerHarness {
         });
         // Lets a test carry the state into a new page, as VS Code does when a panel is restored.
         (window as unknown as Record<string, unknown>).__agentTuneState = () => s;
+        const marks: Record<string, number> = ((window as unknown as Record<string, unknown>).__marks = {}) as Record<string, number>;
+        window.addEventListener('message', (e) => {
+          const type = (e.data as { type?: string })?.type ?? '?';
+          if (!(type in marks)) marks[type] = performance.now();
+        }, true);
+        // The frame after the first rollout row enters the DOM: first paint, on the page's clock.
+        const seen = new MutationObserver(() => {
+          if (!document.querySelector('.tr.data')) return;
+          seen.disconnect();
+          marks.firstRowInDom = performance.now();
+          requestAnimationFrame(() => (marks.firstPaint = performance.now()));
+        });
+        seen.observe(document, { childList: true, subtree: true });
         document.addEventListener('DOMContentLoaded', () => {
+          marks.dcl = performance.now();
           // CSSOM, as VS Code does it; a style attribute would be refused by the page's CSP.
           for (const [k, v] of vars) document.documentElement.style.setProperty(k, v);
           document.body.className = bodyClass;
