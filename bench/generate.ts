@@ -18,7 +18,7 @@ const { values: args } = isMainThread ? parseArgs({
   options: {
     model: { type: 'string', default: 'builtin:tiny-math' },
     tokens: { type: 'string', default: '128' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
   },
 }) : workerData as { values: Record<string, string> };
@@ -172,8 +172,10 @@ async function main(): Promise<void> {
   // each reports its best round, after a warm-up pass.
   const results: Record<string, [number, number]> = Object.fromEntries(Object.keys(runs).map((k) => [k, [0, 0]]));
   for (const run of Object.values(runs)) await run(singles[0]);
+  const entries = Object.entries(runs);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, run] of Object.entries(runs)) {
+    // A different contender leads each round.
+    for (const [name, run] of [...entries.slice(round % entries.length), ...entries.slice(0, round % entries.length)]) {
       const r = results[name];
       r[0] = Math.max(r[0], await rate(singles, run));
       r[1] = Math.max(r[1], await rate(sixteen, run));
