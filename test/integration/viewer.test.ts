@@ -3,7 +3,7 @@
 // editor. The debug-session part runs once an `agent-tune` debugger is contributed.
 import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import manifest from '../../package.json';
 import { makeRun, writeRollout, type Fixture } from '../fixtures/make-run';
@@ -112,7 +112,14 @@ describe('run viewer in VS Code', () => {
       const started = await vscode.debug.startDebugging(folder, { type: DEBUG_TYPE, request: 'launch', name: 'viewer test', config: join(folder.uri.fsPath, 'math-agent', 'math.tune.yaml') });
       assert.ok(started, 'the debug session starts');
       const runDir = await announced;
+      // The extension opened the panel by itself (agentTune.viewer.openOnDebugStart).
+      const title = `Run: ${basename(runDir)}`;
+      const deadline = Date.now() + 30_000;
+      const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label === title);
+      while (!tabs().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(tabs().length, 1, `a tab "${title}" opened on its own`);
       const panel = await vscode.commands.executeCommand<RunPanel>('agentTune.openRun', runDir);
+      assert.equal(tabs().length, 1, 'opening the run again reuses its panel');
       await rendered(panel, (rows) => rows > 0, 240_000);
       await vscode.debug.stopDebugging();
     });
