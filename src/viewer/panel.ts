@@ -129,7 +129,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   async rejudge(): Promise<void> {
-    const cli = join(this.host.extensionUri.fsPath, 'trainer', 'dist', 'cli.js');
+    const cli = join(this.host.extensionUri.fsPath, 'trainer', 'bin', 'agent-tune.js');
     const out = this.host.output;
     out.appendLine(`$ agent-tune rejudge ${this.dir}`);
     out.show(true);

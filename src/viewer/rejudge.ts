@@ -25,8 +25,9 @@ export function summarise(output: string): string {
   return (lines.pop() ?? '').replace(/^agent-tune:\s*/, '');
 }
 
+/** `cli` is the trainer's entry script, trainer/bin/agent-tune.js. */
 export function runRejudge(cli: string, runDir: string, onOutput: (text: string) => void): Promise<RejudgeResult> {
-  if (!existsSync(cli)) return Promise.resolve({ ok: false, code: null, message: `the trainer CLI is not built (${cli} is missing): run npm run build` });
+  if (!existsSync(cli)) return Promise.resolve({ ok: false, code: null, message: `the trainer CLI is missing (${cli})` });
   return new Promise((resolveResult) => {
     // The extension host's own binary runs the CLI: it is Node (code-server) or Electron in Node mode.
     const child = spawn(process.execPath, [cli, '--json', 'rejudge', runDir], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });

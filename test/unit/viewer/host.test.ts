@@ -113,7 +113,7 @@ describe('judge source and re-judge', () => {
     assert.equal(summarise('agent-tune: boom\n'), 'boom');
     const r = await runRejudge(join(tmp, 'missing-cli.js'), tmp, () => undefined);
     assert.equal(r.ok, false);
-    assert.match(r.message, /trainer CLI is not built/);
+    assert.match(r.message, /trainer CLI is missing/);
     // A real process that fails the way the CLI does.
     const cli = join(tmp, 'cli.js');
     writeFileSync(cli, 'process.stderr.write(JSON.stringify({error: "`rejudge` is not available in this build of agent-tune yet"}) + "\\n"); process.exit(1);');
@@ -121,5 +121,14 @@ describe('judge source and re-judge', () => {
     const failed = await runRejudge(cli, tmp, (s) => (streamed += s));
     assert.deepEqual([failed.ok, failed.code, failed.message], [false, 1, '`rejudge` is not available in this build of agent-tune yet']);
     assert.match(streamed, /not available/);
+  });
+
+  it('runs the real trainer CLI and reports its verdict on a run', async () => {
+    const f = makeRun(tmp, { steps: 1 });
+    f.writer.close();
+    const r = await runRejudge(join(__dirname, '..', '..', '..', 'trainer', 'bin', 'agent-tune.js'), f.dir, () => undefined);
+    // The fixture's config.yaml is not a complete tune config: the CLI says so, naming the file.
+    assert.equal(r.ok, false);
+    assert.match(r.message, /config\.yaml/);
   });
 });
