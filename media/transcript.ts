@@ -139,10 +139,17 @@ function tokenView(r: TranscriptRecord, turns: Map<number, TurnRecord>, mode: 'l
   const legend = h(
     'div',
     { class: 'legend' },
-    mode === 'logprob' ? 'Background: probability of each sampled token under the rollout policy (red low, green high). ' : `Background: the rollout's advantage ${fmtNum(r.advantage ?? null)} (green positive, red negative). `,
+    mode === 'logprob'
+      ? 'Background: probability of each sampled token under the rollout policy (red low, green high). '
+      : r.role_advantages
+        ? `Background: the advantage of each turn's role (${Object.entries(r.role_advantages).map(([k, v]) => `${k} ${fmtNum(v)}`).join(', ')}; green positive, red negative). `
+        : `Background: the rollout's advantage ${fmtNum(r.advantage ?? null)} (green positive, red negative). `,
     h('span', { class: 'masked' }, 'Dimmed'),
     ': loss-masked (prompts, tool results), not trained on.',
   );
+  // A complete rollout that no update used (evaluation, debugging, a dropped zero-variance group).
+  const untrained = r.advantage !== undefined && !(r.phase === 'train' && (r.advantage !== null || r.role_advantages));
+  if (untrained) legend.append(h('div', { class: 'untrained' }, r.phase === 'train' ? 'This rollout\'s group was dropped (no advantage): none of its tokens were trained on.' : `A ${r.phase ?? ''} rollout: none of its tokens were trained on.`));
   root.append(legend);
   r.messages.forEach((m, i) => {
     const turn = turns.get(i);
@@ -151,8 +158,8 @@ function tokenView(r: TranscriptRecord, turns: Map<number, TurnRecord>, mode: 'l
       const body = h('div', { class: 'tok-body' });
       turn.tokens.forEach((piece, k) => {
         const lp = turn.logprobs?.[k];
-        const paint = mode === 'logprob' ? (lp === undefined ? null : logprobPaint(lp)) : advantagePaint(r.advantage);
-        const span = h('span', { class: 'tok' }, showWhitespace(piece));
+        const paint = mode === 'logprob' ? (lp === undefined ? null : logprobPaint(lp)) : advantagePaint(r.role_advantages?.[turn.role] ?? r.advantage);
+        const span = h('span', { class: untrained ? 'tok masked' : 'tok' }, showWhitespace(piece));
         if (paint) span.style.background = paint.background;
         span.title = `${JSON.stringify(piece)}${turn.token_ids?.[k] !== undefined ? ` · id ${turn.token_ids[k]}` : ''}${lp !== undefined ? ` · logprob ${lp.toFixed(3)} · p ${Math.exp(lp).toFixed(3)}` : ''}`;
         body.append(span);

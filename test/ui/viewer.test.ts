@@ -55,6 +55,11 @@ describe('run viewer in Chromium', function () {
     await page.screenshot({ path: join(shots, 'rollouts-dark.png') });
     await page.getByRole('button', { name: 'Tokens' }).click();
     assert.ok((await page.locator('.tok').count()) > 10);
+    // Assistant tokens are coloured; prompts and tool results are dimmed as loss-masked.
+    assert.ok((await page.locator('.tok-msg.role-assistant .tok[style*="background"]').count()) > 10);
+    assert.ok((await page.locator('.tok-msg.role-tool pre.masked').count()) >= 1);
+    const trained = (await page.locator('.transcript .kv', { hasText: 'advantage' }).textContent())?.includes('–') === false;
+    assert.equal(await page.locator('.tok.masked').count() > 0, !trained, 'tokens of a rollout without advantage are dimmed');
     await page.screenshot({ path: join(shots, 'tokens-dark.png') });
     await page.locator('button[data-tab=metrics]').click();
     await page.waitForSelector('.chart canvas');
