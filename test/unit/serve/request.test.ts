@@ -1,6 +1,7 @@
 // What `agent-tune serve` accepts and refuses: OpenAI's error shape, the parameter named,
 // and the request options it honours.
 import { strict as assert } from 'node:assert';
+import { ROOT, runCli } from '../../support/cli';
 import { MODEL, serve, type Served } from './fixtures';
 
 interface ErrorReply {
@@ -68,6 +69,15 @@ describe('agent-tune serve: requests', function () {
     assert.equal(get.status, 405);
     const one = await fetch(`${s.url}/models/tiny-math`);
     assert.equal(((await one.json()) as { id: string }).id, 'tiny-math');
+  });
+
+  it('says plainly when its port is taken or the adapter is not a checkpoint', async () => {
+    const taken = await runCli(['serve', MODEL, '--port', String(s.port)]);
+    assert.equal(taken.code, 1);
+    assert.equal(taken.stderr.trim(), `agent-tune: 127.0.0.1:${s.port} is already in use; choose another --port (0 picks a free one)`);
+    const adapter = await runCli(['serve', MODEL, '--port', '0', '--adapter', ROOT]);
+    assert.equal(adapter.code, 1);
+    assert.equal(adapter.stderr.trim(), `agent-tune: ${ROOT}: no adapter_model.safetensors; is this a checkpoint folder?`);
   });
 
   it('honours n, seed, stop, text parts and the developer role', async () => {

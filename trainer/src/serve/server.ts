@@ -169,9 +169,14 @@ export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<
   server.headersTimeout = 60_000;
 
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const where = `${o.host ?? '127.0.0.1'}:${o.port ?? 8000}`;
+      if (e.code === 'EADDRINUSE') reject(new Error(`${where} is already in use; choose another --port (0 picks a free one)`));
+      else if (e.code === 'EADDRNOTAVAIL') reject(new Error(`${where}: this machine has no address ${o.host}; check --host`));
+      else reject(e);
+    });
     server.listen(o.port ?? 8000, o.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       const addr = server.address() as AddressInfo;
       const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
       resolve({
