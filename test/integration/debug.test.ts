@@ -99,4 +99,39 @@ describe('debugging a tune config in VS Code', function () {
     assert.equal(events[events.length - 1].type, 'run_finished');
     assert.equal(events.filter((e) => e.type === 'rollout_finished').length, 8, 'one task, group_size 8');
   });
+
+  it('stops rollouts at an agent-level function breakpoint, and Stop ends both sessions and the trainer', async () => {
+    const folder = vscode.workspace.workspaceFolders![0];
+    const config = vscode.Uri.joinPath(folder.uri, 'math-agent', 'math.tune.yaml');
+    vscode.debug.addBreakpoints([new vscode.FunctionBreakpoint('judge', true, 'sample == 1')]);
+    const stops: Stop[] = [];
+    const started: vscode.DebugSession[] = [];
+    const ended = new Set<string>();
+    let runDir: string | undefined;
+    disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('agent-tune', {
+        createDebugAdapterTracker: (session) => ({
+          onDidSendMessage: (m: { type: string; event?: string; body?: Record<string, unknown> }) => {
+            if (m.type === 'event' && m.event === 'stopped') stops.push({ session, threadId: m.body!.threadId as number, reason: m.body!.reason as string });
+            if (m.type === 'event' && m.event === 'agentTune.run') runDir = m.body!.runDir as string;
+          },
+        }),
+      }),
+      vscode.debug.onDidStartDebugSession((s) => started.push(s)),
+      vscode.debug.onDidTerminateDebugSession((s) => ended.add(s.id)),
+    );
+    assert.ok(await vscode.debug.startDebugging(folder, { type: 'agent-tune', request: 'launch', name: 'Debug math-agent', config: config.fsPath, tasks: 1 }));
+    const stop = await waitFor('the judge breakpoint', () => stops.find((s) => s.reason === 'function breakpoint'), 180_000);
+    const value = await stop.session.customRequest('evaluate', { expression: 'sample', context: 'repl', frameId: (await stop.session.customRequest('stackTrace', { threadId: stop.threadId })).stackFrames[0].id });
+    assert.equal(value.result, '1', 'the condition holds where it stopped');
+    assert.ok(started.some((s) => s.type !== 'agent-tune'), 'the node session is attached too');
+
+    const pid = JSON.parse(readFileSync(path.join(runDir!, 'events.jsonl'), 'utf8').split('\n')[0]).pid as number;
+    assert.ok(alive(pid));
+    await vscode.debug.stopDebugging(stop.session);
+    await waitFor('all debug sessions to end', () => (started.every((s) => ended.has(s.id)) ? true : undefined), 60_000);
+    assert.ok(!alive(pid), 'the trainer is gone');
+    const events = readFileSync(path.join(runDir!, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(events[events.length - 1].type, 'run_failed', 'the run records that it was stopped');
+  });
 });
