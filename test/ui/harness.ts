@@ -106,7 +106,7 @@ export class ViewerHarness {
   }
 
   /** Opens the viewer on a run directory; resolves once the page has loaded (not the run). */
-  async open(dir: string, o: { theme?: Theme; width?: number; height?: number; state?: unknown; source?: RunSourceOptions } = {}): Promise<ViewerPage> {
+  async open(dir: string, o: { theme?: Theme; width?: number; height?: number; state?: unknown; source?: RunSourceOptions; compareWith?: string } = {}): Promise<ViewerPage> {
     const context = await this.browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 800 } });
     const page = await context.newPage();
     const fromWebview: WebviewMessage[] = [];
@@ -132,13 +132,17 @@ export class ViewerHarness {
       }
       sending = false;
     };
-    const source = new RunSource(dir, (m: HostMessage) => {
+    const toPage = (m: HostMessage) => {
       queue.push(m);
       if (!sending) void deliver();
-    }, o.source ?? { pollMs: 100, batchMs: 10 });
+    };
+    const source = new RunSource(dir, toPage, o.source ?? { pollMs: 100, batchMs: 10 });
     await page.exposeFunction('__agentTuneToHost', (m: WebviewMessage) => {
       fromWebview.push(m);
-      void source.handle(m);
+      // The panel answers `compare` with a run the user picks; here the test names it.
+      if (m.type === 'compare' && o.compareWith) void RunSource.loadSeries(o.compareWith).then((series) => toPage({ type: 'compare', series }));
+      else if (m.type === 'clearCompare') toPage({ type: 'compare', series: null });
+      else void source.handle(m);
     });
     const vars = Object.entries(THEMES[o.theme ?? 'dark']);
     const bodyClass = o.theme === 'light' ? 'vscode-light' : o.theme === 'high-contrast' ? 'vscode-high-contrast' : 'vscode-dark';

@@ -72,6 +72,23 @@ describe('run viewer in Chromium', function () {
     assert.deepEqual(v!.incidents, []);
   });
 
+  it('overlays the metrics of another run', async () => {
+    const other = makeRun(join(tmp, 'other'), { name: 'baseline', steps: 6, seed: 5 });
+    other.writer.close();
+    const f = makeRun(tmp, { steps: 4 });
+    f.writer.close();
+    v = await h.open(f.dir, { compareWith: other.dir });
+    const { page } = v;
+    await page.locator('button[data-tab=metrics]').click();
+    await page.getByRole('button', { name: 'Compare with run…' }).click();
+    const reward = page.locator('.chart[data-title="Reward (mean ± std)"]');
+    await reward.locator('.u-legend', { hasText: 'reward_mean (baseline)' }).waitFor();
+    assert.equal(await page.locator('.metrics .toolbar .muted').textContent(), 'dashed: baseline');
+    await page.screenshot({ path: join(shots, 'compare-dark.png') });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.waitForFunction(() => !document.querySelector('.u-legend')?.textContent?.includes('(baseline)'));
+  });
+
   for (const theme of ['light', 'high-contrast'] as const) {
     it(`draws with the ${theme} theme's colours`, async () => {
       await openFixture({}, theme);
