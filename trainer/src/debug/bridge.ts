@@ -76,8 +76,12 @@ export class DebugBridge implements RunDebugger {
   static async overIpc(): Promise<DebugBridge> {
     if (!process.send) throw new Error('--debug-bridge needs the IPC channel of a debugger that spawned the trainer');
     const channel = ipcChannel();
-    // The debugger went away: stop, as Ctrl+C would.
-    channel.onClose(() => process.kill(process.pid, 'SIGTERM'));
+    // The debugger went away: stop as on SIGTERM (the run records the interruption). Held
+    // rollouts wait on promises only, so a timer keeps the process up until the signal lands.
+    channel.onClose(() => {
+      setTimeout(() => process.exit(130), 5000);
+      process.kill(process.pid, 'SIGTERM');
+    });
     // Node waits for an attached inspector to disconnect before a natural exit; detach it.
     process.once('beforeExit', () => {
       if (inspector.url()) inspector.close();
