@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseToolCalls } from '../../../trainer/src/agent/toolcalls';
 import { ModelRequestError, OpenAIChatBackend, type OpenAIBackendOptions } from '../../../trainer/src/model/openai';
 import type { ChatRequest } from '../../../trainer/src/model/types';
 import { MODEL, serve } from './fixtures';
@@ -156,6 +157,40 @@ describe('openai backend: failing servers', function () {
       assert.match(stream.message, /the server sent an event that is not JSON \(.+\): \{"choices": \[\{"delta": \{"content": "elve"/);
       assert.deepEqual(pieces, ['tw']);
       assert.equal(srv.hits(), 2);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('reads tool calls as other servers send them: arguments streamed in pieces, or not valid JSON', async () => {
+    const srv = await raw((req, res, hit) => {
+      if (hit === 0) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        res.write(chunk({ role: 'assistant', content: 'Let me compute.' }));
+        res.write(chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'calculator', arguments: '' } }] }));
+        for (const piece of ['{"expr', 'ession": "4', '8 + 27"}']) res.write(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+        res.write(chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'calculator', arguments: '{"expression": "2 * 3"}' } }] }));
+        res.write(chunk({}, 'tool_calls'));
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ...COMPLETION, choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'x', type: 'function', function: { name: 'calculator', arguments: "{'expression': '1+1'" } }] }, finish_reason: 'tool_calls' }] }));
+    });
+    try {
+      const backend = backendFor(srv.url);
+      const pieces: string[] = [];
+      const streamed = await backend.chat({ ...REQ, onText: (p) => void pieces.push(p) });
+      assert.deepEqual(pieces, ['Let me compute.']);
+      const calls = parseToolCalls(streamed.text);
+      assert.deepEqual(calls.errors, []);
+      assert.equal(calls.content, 'Let me compute.');
+      assert.deepEqual(calls.calls.map((c) => [c.name, c.arguments]), [['calculator', { expression: '48 + 27' }], ['calculator', { expression: '2 * 3' }]]);
+      // Arguments that are not JSON reach the runtime as written, which repairs them or reports a format error.
+      const loose = await backend.chat(REQ);
+      assert.equal(loose.text, '<tool_call>\n{"name": "calculator", "arguments": "{\'expression\': \'1+1\'"}\n</tool_call>');
+      assert.deepEqual(parseToolCalls(loose.text).calls.map((c) => c.arguments), [{ expression: '1+1' }]);
     } finally {
       await srv.close();
     }
