@@ -85,6 +85,11 @@ export class RunSource {
     await this.readEvalDir();
     if (gen !== this.generation) return;
     if (this.run.status === 'loading') this.run.status = this.run.started ? await this.liveness() : 'unknown';
+    // A live run may be between writing a line and its newline; a run that stopped never will.
+    const size = await stat(this.file(RUN_FILES.rollouts)).then((s) => s.size, () => 0);
+    if (size > rolloutsNext && this.run.status !== 'running') {
+      this.problem({ file: RUN_FILES.rollouts, message: `the last line is incomplete (${size - rolloutsNext} bytes, cut off when the run stopped); it is not shown` });
+    }
     this.flush();
     this.post({ type: 'run', run: { ...this.run } });
     this.postMetrics();
@@ -131,8 +136,6 @@ export class RunSource {
     }
     for (const p of problems) this.problem({ file: RUN_FILES.rollouts, line: p.line, message: p.message });
     if (parsed > 0 && this.index.size === 0) await this.explainForeign(first);
-    const size = await stat(file).then((s) => s.size, () => 0);
-    if (size > next) this.problem({ file: RUN_FILES.rollouts, message: `the last line is incomplete (${size - next} bytes); it is shown once the line is finished` });
     return next;
   }
 
@@ -493,7 +496,6 @@ export class RunSource {
   static async loadSeries(dir: string): Promise<MetricSeries> {
     const posts: HostMessage[] = [];
     const src = new RunSource(dir, (m) => posts.push(m));
-    src.run.status = 'loading';
     const gen = src.generation;
     await src.readRollouts(gen);
     await src.readEvents(gen);

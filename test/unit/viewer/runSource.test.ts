@@ -137,7 +137,7 @@ describe('viewer RunSource', () => {
     const text = problems.map((p) => `${p.file}:${p.line ?? ''} ${p.message}`).join('\n');
     assert.match(text, /rollouts\.jsonl:4 line 4 is not valid JSON/);
     assert.match(text, /rollouts\.jsonl:5 field `step` must be a number, found "one"; line skipped/);
-    assert.match(text, /the last line is incomplete \(\d+ bytes\)/);
+    assert.match(text, /the last line is incomplete \(\d+ bytes, cut off when the run stopped\)/);
   });
 
   it('explains a foreign file and a folder that is not a run', async () => {

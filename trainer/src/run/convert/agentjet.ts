@@ -36,7 +36,7 @@ export function flattenTimeline(traj: unknown[][]): Message[] {
     const msgs = context.map(fromChatMessage);
     let k = 0;
     while (k < msgs.length && k < out.length && same(msgs[k], out[k])) k++;
-    out.push(...msgs.slice(k === 0 ? 0 : k));
+    out.push(...msgs.slice(k));
   }
   return out;
 }
