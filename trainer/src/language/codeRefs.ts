@@ -52,7 +52,7 @@ export async function checkCodeRef(kind: BuiltinKind, ref: string, configDir: st
   if (info.size > MAX_MODULE_BYTES) return { file, problems: [] };
   let mod: ModuleExports;
   try {
-    mod = await listExports(await host.readText(file), file);
+    mod = await exportsOf(host, file, info.mtimeMs, info.size);
   } catch (e) {
     return err(`cannot read ${shown}: ${(e as Error).message}`);
   }
@@ -64,4 +64,18 @@ export async function checkCodeRef(kind: BuiltinKind, ref: string, configDir: st
   const hint = suggest(exportName, values);
   const what = exportName === 'default' ? `${shown} has no default export; name one with ${shown}#name` : `${shown} has no export "${exportName}"`;
   return err(`${what}${hint ? ` (did you mean "${hint}"?)` : ''}; ${values.length ? `its exports: ${values.join(', ')}` : 'it exports nothing'}`, 'export');
+}
+
+/** Export lists by file, kept while the file's time and size stay the same: the editor re-checks on every keystroke. */
+const cache = new Map<string, { mtimeMs: number; size: number; mod: ModuleExports }>();
+const CACHE_ENTRIES = 256;
+
+async function exportsOf(host: LanguageHost, file: string, mtimeMs: number, size: number): Promise<ModuleExports> {
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.mod;
+  const mod = await listExports(await host.readText(file), file);
+  cache.delete(file);
+  cache.set(file, { mtimeMs, size, mod });
+  if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  return mod;
 }
