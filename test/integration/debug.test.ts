@@ -3,7 +3,7 @@
 // (TypeScript, run in a worker thread) stops there, and after continuing both sessions end
 // and the trainer is gone.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -13,12 +13,12 @@ interface Stop {
   reason: string;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+async function waitFor<T>(what: string | (() => string), probe: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -32,6 +32,20 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Live processes running the standalone adapter. */
+function adapterProcesses(): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e) && alive(Number(e)))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('debugAdapter.js');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 describe('debugging a tune config in VS Code', function () {
   this.timeout(240_000);
   const disposables: vscode.Disposable[] = [];
@@ -42,7 +56,19 @@ describe('debugging a tune config in VS Code', function () {
     for (const d of disposables.splice(0)) d.dispose();
   });
 
-  it('stops at a breakpoint in the judge in the child node session, continues, and ends cleanly', async () => {
+  for (const separateProcess of [false, true]) {
+    it(`stops at a breakpoint in the judge in the child node session, continues, and ends cleanly (adapter ${separateProcess ? 'in its own process' : 'in-process'})`, async () => {
+      const settings = vscode.workspace.getConfiguration('agentTune.debug');
+      await settings.update('separateProcess', separateProcess, vscode.ConfigurationTarget.Global);
+      try {
+        await judgeBreakpoint(separateProcess);
+      } finally {
+        await settings.update('separateProcess', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+  }
+
+  async function judgeBreakpoint(separateProcess: boolean): Promise<void> {
     const folder = vscode.workspace.workspaceFolders![0];
     const judge = vscode.Uri.joinPath(folder.uri, 'math-agent', 'judge.ts');
     const config = vscode.Uri.joinPath(folder.uri, 'math-agent', 'math.tune.yaml');
@@ -60,7 +86,11 @@ describe('debugging a tune config in VS Code', function () {
       vscode.debug.registerDebugAdapterTrackerFactory('*', {
         createDebugAdapterTracker: (session) => ({
           onDidSendMessage: (m: { type: string; event?: string; body?: Record<string, unknown> }) => {
-            if (m.type === 'event' && m.event === 'stopped') stops.push({ session, threadId: m.body!.threadId as number, reason: m.body!.reason as string });
+            if (m.type === 'event' && m.event === 'stopped') {
+              stops.push({ session, threadId: m.body!.threadId as number, reason: m.body!.reason as string });
+              // Judges already on their way may still meet the breakpoint being removed: go on, as F5 would.
+              if (continueAll && session.type !== 'agent-tune') void session.customRequest('continue', { threadId: m.body!.threadId }).then(undefined, () => undefined);
+            }
             if (m.type === 'event' && m.event === 'agentTune.run') runDir = m.body!.runDir as string;
           },
         }),
@@ -68,6 +98,7 @@ describe('debugging a tune config in VS Code', function () {
       vscode.debug.onDidStartDebugSession((s) => started.push(s)),
       vscode.debug.onDidTerminateDebugSession((s) => ended.add(s.id)),
     );
+    let continueAll = false;
 
     const ok = await vscode.debug.startDebugging(folder, { type: 'agent-tune', request: 'launch', name: 'Debug math-agent', config: config.fsPath, mode: 'debug', tasks: 1 });
     assert.ok(ok, 'the agent-tune session starts');
@@ -89,16 +120,22 @@ describe('debugging a tune config in VS Code', function () {
     assert.ok(runDir, 'the adapter reported the run directory');
     const pid = JSON.parse(readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n')[0]).pid as number;
     assert.ok(alive(pid), 'the trainer runs while stopped in the judge');
+    assert.equal(adapterProcesses().length > 0, separateProcess, 'dist/debugAdapter.js runs exactly when asked for');
 
     // Continue without the breakpoint: the rollouts finish and every session ends by itself.
     vscode.debug.removeBreakpoints([bp]);
+    continueAll = true;
     await stop.session.customRequest('continue', { threadId: stop.threadId });
-    await waitFor('all debug sessions to end', () => (started.length > 1 && started.every((s) => ended.has(s.id)) ? true : undefined), 180_000);
+    await waitFor(
+      () => `all debug sessions to end; still running: ${started.filter((s) => !ended.has(s.id)).map((s) => `${s.type} "${s.name}"`).join(', ')}; trainer ${alive(pid) ? 'alive' : 'gone'}; last events: ${readFileSync(path.join(runDir!, 'events.jsonl'), 'utf8').trim().split('\n').slice(-3).join(' | ')}`,
+      () => (started.length > 1 && started.every((s) => ended.has(s.id)) ? true : undefined),
+      60_000,
+    );
     assert.ok(!alive(pid), 'the trainer has exited');
     const events = readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(events[events.length - 1].type, 'run_finished');
     assert.equal(events.filter((e) => e.type === 'rollout_finished').length, 8, 'one task, group_size 8');
-  });
+  }
 
   it('stops rollouts at an agent-level function breakpoint, and Stop ends both sessions and the trainer', async () => {
     const folder = vscode.workspace.workspaceFolders![0];
