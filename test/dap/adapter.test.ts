@@ -62,6 +62,7 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.match(bps[1].message ?? '', /unknown name "rewrd"/);
     const pid = runStartedPid(runDir);
     assert.ok(isAlive(pid), 'the trainer runs');
+    await dc.next<DebugProtocol.OutputEvent>('output', (e) => e.body.category === 'stderr' && e.body.output.includes(`run directory: ${runDir}`));
 
     // Entry: a rollout held before its first turn; rollouts are threads.
     const entry = await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);

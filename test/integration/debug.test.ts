@@ -171,4 +171,46 @@ describe('debugging a tune config in VS Code', function () {
     const events = readFileSync(path.join(runDir!, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(events[events.length - 1].type, 'run_failed', 'the run records that it was stopped');
   });
+
+  it('fills in the active tune file when a configuration names none, and restarts with a new trainer', async () => {
+    const folder = vscode.workspace.workspaceFolders![0];
+    const config = vscode.Uri.joinPath(folder.uri, 'math-agent', 'math.tune.yaml');
+    await vscode.window.showTextDocument(config);
+    const runs: string[] = [];
+    const entries: Stop[] = [];
+    const started: vscode.DebugSession[] = [];
+    const ended = new Set<string>();
+    disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('agent-tune', {
+        createDebugAdapterTracker: (session) => ({
+          onDidSendMessage: (m: { type: string; event?: string; body?: Record<string, unknown> }) => {
+            if (m.type === 'event' && m.event === 'agentTune.run') runs.push(m.body!.runDir as string);
+            if (m.type === 'event' && m.event === 'stopped' && m.body!.reason === 'entry' && !m.body!.preserveFocusHint) entries.push({ session, threadId: m.body!.threadId as number, reason: 'entry' });
+          },
+        }),
+      }),
+      vscode.debug.onDidStartDebugSession((s) => started.push(s)),
+      vscode.debug.onDidTerminateDebugSession((s) => ended.add(s.id)),
+    );
+    assert.ok(await vscode.debug.startDebugging(folder, { type: 'agent-tune', request: 'launch', name: 'defaults', stopOnEntry: true }));
+    await waitFor('the entry stop', () => entries[0], 120_000);
+    const parent = started.find((s) => s.type === 'agent-tune')!;
+    assert.equal(parent.configuration.config, config.fsPath, 'the active tune file');
+    assert.equal(parent.configuration.mode, 'debug');
+    assert.equal(parent.configuration.tasks, 2);
+    assert.equal(path.dirname(path.dirname(runs[0])), path.dirname(config.fsPath), 'the run lands beside the config');
+    const first = JSON.parse(readFileSync(path.join(runs[0], 'events.jsonl'), 'utf8').split('\n')[0]).pid as number;
+
+    await vscode.commands.executeCommand('workbench.action.debug.restart');
+    await waitFor('a second run after restart', () => (runs.length > 1 && entries.length > 1 ? true : undefined), 120_000);
+    assert.notEqual(runs[1], runs[0]);
+    assert.ok(!alive(first), 'the first trainer is gone');
+    const second = JSON.parse(readFileSync(path.join(runs[1], 'events.jsonl'), 'utf8').split('\n')[0]).pid as number;
+    assert.ok(alive(second));
+    const attached = started.filter((s) => s.parentSession?.type === 'agent-tune');
+    assert.equal(attached.length, 2, 'a node session attached to each trainer');
+    await vscode.debug.stopDebugging();
+    await waitFor('the sessions to end', () => (started.every((s) => ended.has(s.id)) ? true : undefined), 60_000);
+    assert.ok(!alive(second), 'the second trainer is gone');
+  });
 });
