@@ -6,7 +6,7 @@ import { adapterPath } from './workspace';
 
 export class Client extends DebugClient {
   readonly events: DebugProtocol.Event[] = [];
-  private seen = 0;
+  private taken = new Set<number>();
 
   constructor() {
     super(process.execPath, adapterPath, 'agent-tune', {}, true);
@@ -15,14 +15,14 @@ export class Client extends DebugClient {
     }
   }
 
-  /** The next event (after those already taken) of `type` that satisfies `match`. */
+  /** The first event not yet taken of `type` that satisfies `match`. */
   async next<E extends DebugProtocol.Event>(type: string, match: (e: E) => boolean = () => true, timeoutMs = 60_000): Promise<E> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      for (let i = this.seen; i < this.events.length; i++) {
+      for (let i = 0; i < this.events.length; i++) {
         const e = this.events[i] as E;
-        if (e.event === type && match(e)) {
-          this.seen = i + 1;
+        if (!this.taken.has(i) && e.event === type && match(e)) {
+          this.taken.add(i);
           return e;
         }
       }

@@ -237,9 +237,11 @@ export class DebugBridge implements RunDebugger {
 
     const stop = this.stopHere(t, position, fresh);
     if (stop) {
+      // The focus goes to the first stop after running, and to the rollout being stepped.
+      const focus = !this.announced || t.step !== undefined;
       t.step = undefined;
       this.paused = true;
-      this.stopped(t, stop.reason, !this.announced || stop.reason !== 'pause', stop.text, stop.hits);
+      this.stopped(t, stop.reason, focus, stop.text, stop.hits);
     } else if (t.step || !this.paused) {
       return;
     } else {
