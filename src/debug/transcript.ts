@@ -53,14 +53,14 @@ export function turnTranscript(v: RolloutView, index: number): Transcript {
     const line = rule(out, `turn ${index}: the model samples next`);
     return { text: out.text, line };
   }
-  rule(out, `turn ${index} · ${turn.completion_tokens} tokens · ${turn.duration_ms} ms${turn.flags.length ? ` · ${turn.flags.join(', ')}` : ''}`);
+  rule(out, `turn ${index} · ${turn.completion_tokens} tokens · ${Math.round(turn.duration_ms)} ms${turn.flags.length ? ` · ${turn.flags.join(', ')}` : ''}`);
   let line = message(out, turn.message);
   if (turn.format_error) out.add(`format error: ${turn.format_error}`, '');
   const p = v.position;
   for (const t of turn.tools) {
     const at = rule(out, `${t.call.name} (${t.call.id})`);
     out.add(`arguments: ${JSON.stringify(t.call.arguments, null, 2)}`);
-    if (t.content !== undefined) out.add(`${t.error ? 'error' : 'result'}${t.duration_ms !== undefined ? ` (${t.duration_ms} ms)` : ''}:`, t.content);
+    if (t.content !== undefined) out.add(`${t.error ? 'error' : 'result'}${t.duration_ms !== undefined ? ` (${Math.round(t.duration_ms)} ms)` : ''}:`, t.content);
     else out.add('(not run yet)');
     out.add('');
     if (p && (p.at === 'tool' || p.at === 'tool_result') && p.turn === index && p.call.id === t.call.id) line = at;
