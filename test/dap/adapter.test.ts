@@ -146,6 +146,11 @@ describe('agent-tune debug adapter (DAP)', function () {
     const { dc, runDir } = await start({ config: ws.config, tasks: 1, debugUserCode: false }, [{ name: 'tool:python' }]);
     const pid = runStartedPid(runDir);
     const hit = await dc.stopped((e) => e.body.reason === 'function breakpoint');
+    const top = (await dc.stackTraceRequest({ threadId: hit.body.threadId! })).body.stackFrames[0];
+    assert.match(top.name, /^turn 0 · agent → execute_python_code @ turn 0: execute_python_code/);
+    const transcript = (await dc.sourceRequest({ sourceReference: top.source!.sourceReference!, source: top.source })).body.content.split('\n');
+    assert.match(transcript[top.line - 1], /execute_python_code \(call-python\)/, 'the frame points at the tool call in its transcript');
+    assert.ok(transcript.includes('(not run yet)'));
     const tool = await dc.scopeValues(hit.body.threadId!, 'Tool call');
     assert.equal(tool.name, '"execute_python_code"');
     assert.equal(await dc.evaluate(hit.body.threadId!, 'args.code'), JSON.stringify(`import time\n${marker} = 1\ntime.sleep(120)\n`));
