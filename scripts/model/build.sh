@@ -2,13 +2,13 @@
 # `npm run build:model`: rebuilds builtin:arith/{train,test} and builtin:tiny-math from nothing.
 # Every step is seeded, so the same machine rebuilds the same files. Takes about half an hour
 # on two cores; intermediate files go to .cache/tiny-math.
-#   TINY_MATH_STEPS   training steps (default 2000)
+#   TINY_MATH_STEPS   training steps (default 6000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=.cache/tiny-math
 MODEL=trainer/models/tiny-math
 PY=/usr/bin/python3
-STEPS=${TINY_MATH_STEPS:-2000}
+STEPS=${TINY_MATH_STEPS:-6000}
 TS="node -r esbuild-register"
 start=$(date +%s)
 mkdir -p "$BUILD" "$MODEL"

@@ -92,7 +92,8 @@ schema, the question, then either a tool call with the whole problem as one expr
 calculator's result and \`The answer is N.\`, or \`The answer is N.\` at once. Which of the two is
 decided per transcript with a rate that depends on the scenario (${[...new Set(TOOL_RATE)].map((r) => `${r * 100}%`).join(' or ')} tool use), so
 greedy decoding calls the tool on about half of the problems and sampling mixes both. The loss is
-taken on assistant tokens only.
+taken on the assistant's tokens, plus a language-modelling loss of weight ${stats.aux_weight} on the user's and the
+tool's text (it teaches the attention to copy numbers, which the tool calls and answers need).
 
 ## Training
 

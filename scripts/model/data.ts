@@ -11,7 +11,7 @@ import type { Message } from '../../trainer/src/run/events';
 import { TOOLS, transcript } from './transcripts';
 
 export const SEEDS = { test: 2, train: 1, sft: 3 };
-export const COUNTS = { test: 500, train: 20_000, sft: Number(process.env.TINY_MATH_SFT_EXAMPLES ?? 36_000) };
+export const COUNTS = { test: 500, train: 20_000, sft: 36_000 };
 
 export function testProblems(): ArithProblem[] {
   return generateProblems(SEEDS.test, COUNTS.test, new Set(), 'test-');

@@ -95,18 +95,17 @@ class TinyLlama(nn.Module):
         self.lm_head = nn.Linear(c["hidden_size"], c["vocab_size"], bias=False)
         hd = c["head_dim"]
         self.register_buffer("inv_freq", 1.0 / (c["rope_theta"] ** (torch.arange(0, hd, 2).float() / hd)), persistent=False)
-        self.apply(self._init)
-        # Scaled residual projections, as in GPT-2, keep deep residual sums stable at init.
+        # Weights at 1/sqrt(width): at this width GPT-2's fixed 0.02 leaves attention nearly uniform,
+        # and the copying heads this task needs (numbers from the question, the calculator's result)
+        # then take far longer to form. Residual projections are scaled down by depth, as in GPT-2.
+        std = c["hidden_size"] ** -0.5
         for name, p in self.named_parameters():
-            if name.endswith("o_proj.weight") or name.endswith("down_proj.weight"):
-                nn.init.normal_(p, std=0.02 / math.sqrt(2 * c["num_hidden_layers"]))
+            if p.dim() < 2:
+                continue
+            scale = 1 / math.sqrt(2 * c["num_hidden_layers"]) if name.endswith(("o_proj.weight", "down_proj.weight")) else 1.0
+            nn.init.normal_(p, std=std * scale)
 
-    @staticmethod
-    def _init(m):
-        if isinstance(m, (nn.Linear, nn.Embedding)):
-            nn.init.normal_(m.weight, std=0.02)
-
-    def forward(self, input_ids, attention_mask, position_ids, past):
+    def forward(self, input_ids, attention_mask, position_ids, past, head=True):
         """past: [(key, value)] per layer, each [batch, kv_heads, past_len, head_dim] (past_len may be 0).
         Returns logits [b, t, vocab], the new cache (past + this step), and the final normed hidden state."""
         t = input_ids.shape[1]
@@ -125,7 +124,7 @@ class TinyLlama(nn.Module):
             x, k, v = layer(x, cos, sin, blocked, pk, pv)
             present.append((k, v))
         hidden = self.norm(x)
-        return self.lm_head(hidden), present, hidden
+        return (self.lm_head(hidden) if head else None), present, hidden
 
     def empty_past(self, batch):
         c = self.config

@@ -1,4 +1,5 @@
-"""Supervised training of builtin:tiny-math on the encoded transcripts (assistant tokens only).
+"""Supervised training of builtin:tiny-math on the encoded transcripts: the loss is on the
+assistant's tokens, plus a lighter language-modelling loss on the user's and the tool's text.
 
 Usage: python3 train.py BUILD_DIR [STEPS]
 Reads BUILD_DIR/sft.jsonl ({"ids": [...], "spans": [[start, end], ...]} per line), writes
@@ -10,23 +11,27 @@ batch runs that shared prefix once and continues each transcript from its KV cac
 through the cache, so this is the same computation as running every full sequence.
 """
 import json
+import os
 import math
 import random
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+# Spinning OpenMP workers waste the shared cores while they wait; sleeping ones do not.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from model import TinyLlama, count_params
+import torch  # noqa: E402  (after the OpenMP setting)
+import torch.nn.functional as F  # noqa: E402
+
+from model import TinyLlama, count_params  # noqa: E402
 
 torch.set_num_threads(2)
 
 CONFIG = {
-    "hidden_size": 192,
-    "intermediate_size": 512,
+    "hidden_size": 128,
+    "intermediate_size": 384,
     "num_hidden_layers": 4,
-    "num_attention_heads": 6,
+    "num_attention_heads": 4,
     "num_key_value_heads": 2,
     "head_dim": 32,
     "rms_norm_eps": 1e-5,
@@ -34,12 +39,13 @@ CONFIG = {
     "max_position_embeddings": 2048,
     "tie_word_embeddings": False,
 }
-BATCH = 32
+BATCH = 16
 PEAK_LR = 3e-3
 WARMUP = 100
 WEIGHT_DECAY = 0.05
 SEED = 1234
 HELD_OUT = 512
+AUX_WEIGHT = 0.3
 
 
 def load(path):
@@ -64,34 +70,42 @@ def shared_prefix(rows):
 
 
 def batch_tensors(rows, idx, p):
-    """Suffix ids after the shared prefix (right-padded), their labels (-100 off-target) and mask."""
+    """Suffix ids after the shared prefix (right-padded); next-token labels (-100 on padding); and
+    which labels are assistant targets."""
     t = max(len(rows[i][0]) - p for i in idx)
     x = torch.zeros(len(idx), t, dtype=torch.long)
     y = torch.full((len(idx), t), -100, dtype=torch.long)
+    target = torch.zeros(len(idx), t, dtype=torch.bool)
     for b, i in enumerate(idx):
         ids, spans = rows[i]
         suffix = ids[p:]
         x[b, : len(suffix)] = torch.tensor(suffix)
+        # logits at position j - 1 predict token j
+        y[b, : len(suffix) - 1] = torch.tensor(suffix[1:])
         for s, e in spans:
-            # logits at position j - 1 predict token j
-            for j in range(s, e):
-                y[b, j - 1 - p] = ids[j]
-    return x, y
+            target[b, s - 1 - p : e - 1 - p] = True
+    return x, y, target
 
 
-def forward_loss(model, prefix_ids, x, y):
+def forward_loss(model, prefix_ids, x, y, target):
     p = prefix_ids.shape[1]
     b, t = x.shape
     ones = torch.ones(1, p, dtype=torch.long)
-    _, cache, _ = model(prefix_ids, ones, torch.arange(p).unsqueeze(0), model.empty_past(1))
+    _, cache, _ = model(prefix_ids, ones, torch.arange(p).unsqueeze(0), model.empty_past(1), head=False)
     past = [(k.expand(b, -1, -1, -1), v.expand(b, -1, -1, -1)) for k, v in cache]
     positions = (torch.arange(t) + p).unsqueeze(0).expand(b, -1)
     # Right padding sits after every real token, so causality already hides it.
     logits, _, _ = model(x, torch.ones(b, p + t, dtype=torch.long), positions, past)
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100, reduction="none").view(b, t)
+    real = y != -100
+    n = target.sum()
+    target_loss = ce[target].sum() / n
+    # The user's and the tool's text carry a lighter language-modelling loss: repeated names,
+    # items and numbers there are what teaches attention to copy, which the answers depend on.
+    loss = target_loss + AUX_WEIGHT * ce[real & ~target].sum() / n
     with torch.no_grad():
-        hit = ((logits.argmax(-1) == y) & (y != -100)).sum().item()
-    return loss, hit, (y != -100).sum().item()
+        hit = (logits.argmax(-1)[target] == y[target]).sum().item()
+    return loss, target_loss.item(), hit, n.item()
 
 
 def batches(rows, order, rnd):
@@ -106,7 +120,7 @@ def batches(rows, order, rnd):
 
 def main():
     build = sys.argv[1]
-    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
+    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 6000
     random.seed(SEED)
     torch.manual_seed(SEED)
     rows = load(f"{build}/sft.jsonl")
@@ -134,31 +148,53 @@ def main():
         lr = PEAK_LR * (step / WARMUP if step <= WARMUP else 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - WARMUP) / max(1, steps - WARMUP))))
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = batch_tensors(train, idx, len(prefix))
-        loss, hit, tgt = forward_loss(model, prefix_ids, x, y)
+        x, y, target = batch_tensors(train, idx, len(prefix))
+        loss, target_loss, hit, tgt = forward_loss(model, prefix_ids, x, y, target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         seen_tokens += x.numel()
-        loss_sum += loss.item()
+        loss_sum += target_loss
         hit_sum += hit
         tgt_sum += tgt
         if step % 50 == 0 or step == steps:
             el = time.time() - start
-            print(f"step {step}/{steps} loss {loss_sum / 50:.4f} target-token acc {hit_sum / max(1, tgt_sum):.3f} lr {lr:.2e} {seen_tokens / el:.0f} tok/s {el:.0f}s", flush=True)
+            print(f"step {step}/{steps} target loss {loss_sum / 50:.4f} target-token acc {hit_sum / max(1, tgt_sum):.3f} lr {lr:.2e} {seen_tokens / el:.0f} tok/s {el:.0f}s", flush=True)
             loss_sum = hit_sum = tgt_sum = 0.0
+        if step % 250 == 0:
+            save(model, config, build)
     model.eval()
     with torch.no_grad():
         tl = th = tt = 0.0
         for k in range(0, len(held), BATCH):
             idx = list(range(k, min(k + BATCH, len(held))))
-            x, y = batch_tensors(held, idx, len(prefix))
-            loss, hit, tgt = forward_loss(model, prefix_ids, x, y)
-            tl += loss.item() * tgt
+            x, y, target = batch_tensors(held, idx, len(prefix))
+            _, target_loss, hit, tgt = forward_loss(model, prefix_ids, x, y, target)
+            tl += target_loss * tgt
             th += hit
             tt += tgt
-    print(f"held-out: loss {tl / tt:.4f}, target-token accuracy {th / tt:.4f} (teacher forced), {time.time() - start:.0f}s training", flush=True)
+    seconds = time.time() - start
+    print(f"held-out: loss {tl / tt:.4f}, target-token accuracy {th / tt:.4f} (teacher forced), {seconds:.0f}s training", flush=True)
+    save(model, config, build)
+    stats = {
+        "parameters": count_params(model),
+        "steps": steps,
+        "batch": BATCH,
+        "transcripts": len(train),
+        "epochs": round(steps * BATCH / len(train), 2),
+        "shared_prefix_tokens": len(prefix),
+        "held_out_loss": round(tl / tt, 4),
+        "held_out_target_token_accuracy": round(th / tt, 4),
+        "seconds": round(seconds),
+        "peak_lr": PEAK_LR,
+        "aux_weight": AUX_WEIGHT,
+    }
+    with open(f"{build}/train_stats.json", "w") as f:
+        json.dump(stats, f, indent=2)
+
+
+def save(model, config, build):
     torch.save(model.state_dict(), f"{build}/model.pt")
     with open(f"{build}/config.json", "w") as f:
         json.dump(config, f, indent=2)
