@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { passAtK, meanAtN, majorityAtK } from '../../../trainer/src/train/passk';
 import { groupAdvantages, zeroVariance } from '../../../trainer/src/rollout/advantage';
+import { answerKey } from '../../../trainer/src/train/evaluate';
+import type { RolloutRecord } from '../../../trainer/src/run/events';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) < tol, `${a} ≠ ${b}`);
 
@@ -38,5 +40,15 @@ describe('evaluation estimators', () => {
     close(rl[1], -1 / 3);
     assert.equal(zeroVariance([1, 1, 1]), true);
     assert.equal(zeroVariance([1, 0]), false);
+  });
+});
+
+describe('answers for majority voting', () => {
+  const record = (judge: unknown, final: string | null) => ({ judge, final_answer: final }) as unknown as RolloutRecord;
+  it("takes the judge's normalised prediction, then the final answer's last number", () => {
+    assert.equal(answerKey(record({ details: { pred: { extracted: '1,060', normalized: '1060' } } }, 'The answer is 1,060.')), '1060');
+    assert.equal(answerKey(record({ details: { pred: '42' } }, null)), '42');
+    assert.equal(answerKey(record({ details: { pred: null } }, 'so 3/4 of it, the answer is 1,250.')), '1250');
+    assert.equal(answerKey(record(undefined, 'no number here')), null);
   });
 });

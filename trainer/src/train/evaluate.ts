@@ -25,11 +25,12 @@ export interface EvalResult {
   file: string;
 }
 
-/** The answer a sample settled on, for majority voting: the judge's extraction when it gives one. */
+/** The answer a sample settled on, for majority voting: the judge's normalised extraction when it gives one. */
 export function answerKey(r: RolloutRecord): string | null {
-  const d = r.judge?.details as { extracted?: unknown; normalized?: unknown; pred?: unknown; answer?: unknown } | undefined;
-  const v = d?.normalized ?? d?.extracted ?? d?.pred ?? d?.answer;
-  if (v !== undefined && v !== null && v !== '') return String(v);
+  const d = r.judge?.details as { pred?: unknown; normalized?: unknown; extracted?: unknown; answer?: unknown } | undefined;
+  const pred = d?.pred as { normalized?: unknown; extracted?: unknown } | string | undefined;
+  const candidates = [typeof pred === 'object' && pred ? (pred.normalized ?? pred.extracted) : pred, d?.normalized, d?.extracted, d?.answer];
+  for (const v of candidates) if ((typeof v === 'string' && v !== '') || typeof v === 'number') return String(v);
   const nums = (r.final_answer ?? '').replace(/(\d),(?=\d{3})/g, '$1').match(/-?\d+(?:\.\d+)?(?:\/\d+)?/g);
   return nums ? nums[nums.length - 1] : null;
 }
