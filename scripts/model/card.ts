@@ -41,9 +41,9 @@ const card = `# builtin:tiny-math
 
 A deliberately small chat model for arithmetic word problems with a calculator tool, shipped with
 Agent Tune so that \`agent-tune run\` works with no download and no GPU. It is the starting policy of
-the built-in RL examples: it knows the ReAct format and the \`calculator\` tool, but calls the tool
-only about half of the time and guesses the other half, so reinforcement learning has something to
-fix.
+the built-in RL examples: it knows the ReAct format and the \`calculator\` tool, and was trained to
+call the tool on only about half of the problems and to guess the answer on the others, so
+reinforcement learning has something to fix (measured below).
 
 ## Files
 
@@ -90,8 +90,8 @@ Each training transcript is rendered by the trainer's own code (\`trainer/src/mo
 \`tokenizer.ts\`, \`trainer/src/tools/calculator.ts\`): the ReAct system prompt, the \`calculator\` tool
 schema, the question, then either a tool call with the whole problem as one expression, the
 calculator's result and \`The answer is N.\`, or \`The answer is N.\` at once. Which of the two is
-decided per transcript with a rate that depends on the scenario (${[...new Set(TOOL_RATE)].map((r) => `${r * 100}%`).join(' or ')} tool use), so
-greedy decoding calls the tool on about half of the problems and sampling mixes both. The loss is
+decided per transcript with a rate that depends on the scenario (${[...new Set(TOOL_RATE)].map((r) => `${r * 100}%`).join(' or ')} tool use), meant to
+make greedy decoding call the tool on about half of the problems and sampling mix both. The loss is
 taken on the assistant's tokens, plus a language-modelling loss of weight ${stats.aux_weight} on the user's and the
 tool's text (it teaches the attention to copy numbers, which the tool calls and answers need).
 
@@ -114,7 +114,13 @@ ${row('temperature 1.0', sampled)}
 ${row('greedy, first token forced to `<tool_call>`', always)}
 
 The last row is what a policy that always uses the calculator gets from this model's expressions:
-the room RL has to improve.
+the room RL has to improve.${
+  greedy.tool_call_rate < 0.3 || greedy.tool_call_rate > 0.7
+    ? `\n\nKnown limitation: greedy decoding calls the tool on ${pct(greedy.tool_call_rate)} of the problems, not about half;
+the model's first-token probability of \`<tool_call>\` sits below one half, so only sampling shows both
+behaviours (${pct(sampled.tool_call_rate)} tool use at temperature 1).`
+    : ''
+}
 
 By difficulty (greedy):
 
