@@ -91,6 +91,8 @@ export function mergeAdapter(checkpoint: string, outDir: string, modelRef?: stri
   };
   model.graph.initializer.push(tensor);
   wireMergedWeight(model, head, wIndex, name);
+  // The old head weight goes when nothing else reads it (a tied embedding still does).
+  if (!model.graph.node.some((n) => n.input.includes(wName))) model.graph.initializer = model.graph.initializer.filter((t) => t.name !== wName);
 
   mkdirSync(outDir, { recursive: true });
   copyTree(folder.dir, outDir, new Set([folder.onnxFile]));
