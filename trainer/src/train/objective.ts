@@ -60,6 +60,7 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
   const v = lora.project(batch.hidden, batch.rows);
   const u = new Float64Array(V);
   const g = new Float64Array(V);
+  const p = new Float64Array(V);
   const q = new Float64Array(r);
   const logprobs = new Float32Array(batch.rows);
   let loss = 0;
@@ -87,17 +88,16 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
       if (z / T > zmax) zmax = z / T;
     }
     let sum = 0;
-    let zsum = 0;
-    for (let i = 0; i < V; i++) {
-      sum += Math.exp(u[i] - umax);
-      zsum += Math.exp(batch.logits[zo + i] / T - zmax);
-    }
+    for (let i = 0; i < V; i++) sum += p[i] = Math.exp(u[i] - umax);
     const lse = umax + Math.log(sum);
     const lp = u[y] - lse;
     logprobs[t] = lp;
-    // H = lse − Σ p_i u_i
+    // p = softmax(u);  H = lse − Σ p_i u_i
     let pu = 0;
-    for (let i = 0; i < V; i++) pu += Math.exp(u[i] - lse) * u[i];
+    for (let i = 0; i < V; i++) {
+      p[i] /= sum;
+      pu += p[i] * u[i];
+    }
     const H = lse - pu;
 
     let gl: number; // ∂L/∂ log π(y)
@@ -115,6 +115,8 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
       if (!unclippedWins) clipped += w;
       ratioSum += w * ratio;
       if (opts.klCoef > 0) {
+        let zsum = 0;
+        for (let i = 0; i < V; i++) zsum += Math.exp(batch.logits[zo + i] / T - zmax);
         const refLp = batch.logits[zo + y] / T - (zmax + Math.log(zsum));
         const delta = refLp - lp;
         const k3 = Math.exp(delta) - delta - 1;
@@ -131,10 +133,7 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
 
     // ∂L/∂u_i = gl (1[i=y] − p_i) + c p_i (u_i − lse + H);  ∂L/∂Δz = ∂L/∂u / T.
     const c = opts.entropyCoef;
-    for (let i = 0; i < V; i++) {
-      const p = Math.exp(u[i] - lse);
-      g[i] = (w / T) * (gl * ((i === y ? 1 : 0) - p) + c * p * (u[i] - lse + H));
-    }
+    for (let i = 0; i < V; i++) g[i] = (w / T) * (gl * ((i === y ? 1 : 0) - p[i]) + c * p[i] * (u[i] - lse + H));
     // ∂L/∂B = s g vᵀ;  ∂L/∂A = s (Bᵀ g) hᵀ.
     q.fill(0);
     for (let i = 0; i < V; i++) {
