@@ -184,8 +184,9 @@ describe('execute_python_code', function () {
           assert.match(r.stderr + (r.timedOut ? 'timed out' : ''), /BlockingIOError|PermissionError|timed out/);
         });
         it('stops an endless loop', async () => {
+          // The wall clock and the CPU limit are both one second here: either may stop it first.
           const r = await run('while True: pass', 1000);
-          assert.equal(r.timedOut, true);
+          assert.ok(r.timedOut || r.signal !== null, `not stopped: ${JSON.stringify(r)}`);
         });
       });
     }
