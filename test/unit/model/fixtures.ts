@@ -77,7 +77,8 @@ export function logSoftmax(row: Float32Array, t = 1): Float64Array {
   return Float64Array.from(row, (v) => v / t - lse);
 }
 
-const QUESTIONS = [
+/** Short arithmetic questions shared by the runtime and serving tests. */
+export const QUESTIONS = [
   'What is 7 + 5?',
   'A farmer has 128 sheep and buys 45 more. How many sheep does he have now?',
   'Compute 9 * 8.',

@@ -11,6 +11,7 @@ import { CALCULATOR_TOOL } from '../../../trainer/src/tools/schemas';
 import { loadAdapter } from '../../../trainer/src/train/checkpoint';
 import { LoraHead } from '../../../trainer/src/train/lora';
 import { MODEL, openLocal, scriptedAdapter, serve, type Served } from './fixtures';
+import { QUESTIONS } from '../model/fixtures';
 
 const GREEDY: SamplingParams = { temperature: 0, top_p: 1, top_k: 0, max_new_tokens: 48, stop: [], seed: 0 };
 const TOOL_PROMPT: Message[] = [
@@ -18,16 +19,6 @@ const TOOL_PROMPT: Message[] = [
   { role: 'user', content: 'What is 48 + 27?' },
 ];
 const TOOL_TEXT = '<tool_call>\n{"name": "calculator", "arguments": {"expression": "48 + 27"}}\n</tool_call>';
-const QUESTIONS = [
-  'What is 7 + 5?',
-  'A farmer has 128 sheep and buys 45 more. How many sheep does he have now?',
-  'Compute 9 * 8.',
-  'Tom had 3021 marbles and gave away 1187. How many are left?',
-  'A box holds 12 eggs. How many eggs are in 15 boxes?',
-  'What is 100 - 37?',
-  'Sara reads 24 pages a day for 6 days, then 13 more pages. How many pages did she read?',
-  'Divide 144 by 12.',
-];
 
 function near(a: number[] | undefined, b: number[] | undefined, tol = 1e-4): void {
   assert.ok(a && b, 'both have logprobs');
