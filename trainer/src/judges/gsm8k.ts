@@ -3,7 +3,7 @@
 // answer is", or else its last number. Both are compared as numbers after removing thousands
 // separators, currency and units; integers must match exactly.
 import { answerText } from './answer';
-import { verdictResult } from './math';
+import { unanswered, verdictResult } from './math';
 import { plainNumber } from './math/equal';
 import { extractAnswer } from './math/extract';
 import { normalizeAnswer } from './math/normalize';
@@ -23,14 +23,7 @@ export function checkGsm8k(gold: string, pred: string | null, options: Gsm8kJudg
   const tol = options.tolerance ?? 1e-9;
   const g = extractAnswer(gold, { fallback: 'whole', answerLines: true });
   const p = extractAnswer(pred, { fallback: 'last_number', answerLines: true });
-  if (!g || !p) {
-    return {
-      correct: false,
-      method: g ? 'no_answer' : 'no_reference',
-      gold: { extracted: g?.text ?? null, normalized: null, from: g?.method ?? null },
-      pred: { extracted: p?.text ?? null, normalized: null, from: p?.method ?? null },
-    };
-  }
+  if (!g || !p) return unanswered(g, p);
   const gn = numeric(g.text);
   const pn = numeric(p.text);
   let correct: boolean;

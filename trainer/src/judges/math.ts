@@ -15,18 +15,23 @@ function equalOptions(o: MathJudgeOptions): EqualOptions {
   return { tolerance: o.tolerance, roundMatch: o.round_match };
 }
 
+type Extracted = ReturnType<typeof extractAnswer>;
+
+/** The verdict when the reference or the answer has nothing to compare. */
+export function unanswered(g: Extracted, p: Extracted): Verdict {
+  return {
+    correct: false,
+    method: g ? 'no_answer' : 'no_reference',
+    gold: { extracted: g?.text ?? null, normalized: null, from: g?.method ?? null },
+    pred: { extracted: p?.text ?? null, normalized: null, from: p?.method ?? null },
+  };
+}
+
 /** One reference against one answer text. */
 export function checkMath(gold: string, pred: string | null, options: MathJudgeOptions = {}): Verdict {
   const g = extractAnswer(gold, { fallback: 'whole', answerLines: true });
   const p = extractAnswer(pred, { fallback: 'last_number' });
-  if (!g || !p) {
-    return {
-      correct: false,
-      method: g ? 'no_answer' : 'no_reference',
-      gold: { extracted: g?.text ?? null, normalized: null, from: g?.method ?? null },
-      pred: { extracted: p?.text ?? null, normalized: null, from: p?.method ?? null },
-    };
-  }
+  if (!g || !p) return unanswered(g, p);
   const r = answersEqual(g.text, p.text, equalOptions(options));
   return {
     correct: r.equal,
