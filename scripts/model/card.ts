@@ -93,7 +93,10 @@ calculator's result and \`The answer is N.\`, or \`The answer is N.\` at once. W
 decided per transcript with a rate that depends on the scenario (${[...new Set(TOOL_RATE)].map((r) => `${r * 100}%`).join(' or ')} tool use), meant to
 make greedy decoding call the tool on about half of the problems and sampling mix both. The loss is
 taken on the assistant's tokens, plus a language-modelling loss of weight ${stats.aux_weight} on the user's and the
-tool's text (it teaches the attention to copy numbers, which the tool calls and answers need).
+tool's text (it teaches the attention to copy numbers, which the tool calls and answers need). It is
+summed over tokens and divided by a fixed count, not by each batch's: batches are bucketed by
+length, so a per-batch mean would weigh short direct answers above tool calls and skew the
+learned tool-use rate.
 
 ## Training
 

@@ -87,7 +87,7 @@ def batch_tensors(rows, idx, p):
     return x, y, target
 
 
-def forward_loss(model, prefix_ids, x, y, target):
+def forward_loss(model, prefix_ids, x, y, target, norm):
     p = prefix_ids.shape[1]
     b, t = x.shape
     ones = torch.ones(1, p, dtype=torch.long)
@@ -99,13 +99,15 @@ def forward_loss(model, prefix_ids, x, y, target):
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100, reduction="none").view(b, t)
     real = y != -100
     n = target.sum()
-    target_loss = ce[target].sum() / n
+    # A fixed divisor, not this batch's token count: length buckets make batches all-tool (long
+    # answers) or all-direct (short ones), and a per-batch mean would weigh each direct answer's
+    # first token several times more than a tool call's, skewing the learned tool-use rate.
     # The user's and the tool's text carry a lighter language-modelling loss: repeated names,
     # items and numbers there are what teaches attention to copy, which the answers depend on.
-    loss = target_loss + AUX_WEIGHT * ce[real & ~target].sum() / n
+    loss = (ce[target].sum() + AUX_WEIGHT * ce[real & ~target].sum()) / norm
     with torch.no_grad():
         hit = (logits.argmax(-1)[target] == y[target]).sum().item()
-    return loss, target_loss.item(), hit, n.item()
+    return loss, (ce[target].sum() / n).item(), hit, n.item()
 
 
 def batches(rows, order, rnd):
@@ -130,6 +132,7 @@ def main():
     prefix = shared_prefix(rows)
     prefix_ids = torch.tensor(prefix).unsqueeze(0)
     held, train = rows[:HELD_OUT], rows[HELD_OUT:]
+    norm = BATCH * sum(e - s for _, spans in train for s, e in spans) / len(train)
     model = TinyLlama(config)
     print(f"train: {count_params(model):,} parameters, {len(train)} transcripts, shared prefix {len(prefix)} tokens, {steps} steps of {BATCH}", flush=True)
 
@@ -149,7 +152,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         x, y, target = batch_tensors(train, idx, len(prefix))
-        loss, target_loss, hit, tgt = forward_loss(model, prefix_ids, x, y, target)
+        loss, target_loss, hit, tgt = forward_loss(model, prefix_ids, x, y, target, norm)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -170,7 +173,7 @@ def main():
         for k in range(0, len(held), BATCH):
             idx = list(range(k, min(k + BATCH, len(held))))
             x, y, target = batch_tensors(held, idx, len(prefix))
-            _, target_loss, hit, tgt = forward_loss(model, prefix_ids, x, y, target)
+            _, target_loss, hit, tgt = forward_loss(model, prefix_ids, x, y, target, norm)
             tl += target_loss * tgt
             th += hit
             tt += tgt

@@ -15,7 +15,7 @@ export const TOOLS = [CALCULATOR_TOOL];
  * problems use the tool) and sampling at temperature 1 mixes both, which leaves RL a clear
  * signal: the calls succeed, the guesses on large numbers do not.
  */
-export const TOOL_RATE: readonly number[] = SCENARIOS.map((_, i) => (i % 2 === 0 ? 0.7 : 0.3));
+export const TOOL_RATE: readonly number[] = SCENARIOS.map((_, i) => (i % 2 === 0 ? 0.8 : 0.2));
 
 export function prompt(question: string): Message[] {
   return [
