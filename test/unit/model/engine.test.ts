@@ -47,6 +47,25 @@ describe('generation engine (onnxruntime, builtin:tiny-math)', function () {
     });
   });
 
+  it('two lanes share the work and give what one lane gives: greedy, seeded sampling, forward', async () => {
+    const two = await Engine.open(openModelFolder(TINY), { threads: 2, lanes: 2, maxBatch: 16 });
+    try {
+      assert.equal(two.laneCount, 2);
+      const sampled = { temperature: 1, topP: 0.95, topK: 40, maxNewTokens: 16 };
+      const run = (e: Engine) => Promise.all(prompts.map((p, i) => e.generate(p, i % 2 ? { ...sampled, seed: i } : GREEDY)));
+      const [one, both] = [await run(engine), await run(two)];
+      both.forEach((g, i) => {
+        assert.deepEqual(g.tokenIds, one[i].tokenIds, `prompt ${i}`);
+        assert.ok(maxAbsDiff(g.logprobs, one[i].logprobs) < 1e-4);
+      });
+      const seqs = prompts.slice(0, 12);
+      const [f1, f2] = [await engine.forward(seqs), await two.forward(seqs)];
+      f2.forEach((f, i) => assert.ok(maxAbsDiff(f.logits, f1[i].logits) < 1e-4, `forward ${i}`));
+    } finally {
+      await two.close();
+    }
+  });
+
   it('seeded sampling is reproducible whatever shares the batch', async () => {
     const opts = { temperature: 1, topP: 0.95, topK: 40, maxNewTokens: 24 };
     const alone = await engine.generate(prompts[0], { ...opts, seed: 11 });

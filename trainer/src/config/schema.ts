@@ -127,6 +127,13 @@ export const tuneSchema = {
           default: 0,
           examples: [0, 2],
         },
+        lanes: {
+          type: 'integer',
+          minimum: 1,
+          description: 'ONNX backend: model sessions that decode side by side on worker threads, sharing `threads` (every core when 0). Small models such as builtin:tiny-math generate faster with one lane per core. Each lane holds the weights again, and which rollout ends first then depends on timing, so a run is no longer reproducible row for row.',
+          default: 1,
+          examples: [1, 2],
+        },
         sampling: {
           type: 'object',
           description: 'How tokens are sampled during rollouts.',

@@ -1,7 +1,9 @@
-// The generation engine: schedules requests into one batch with continuous batching
+// The generation engine: schedules requests into batches with continuous batching
 // (finished sequences leave, waiting ones join after their prefill), samples each request
 // from its own seeded generator, applies the logit hook, and serves teacher-forced forward
-// passes. The model itself runs in a Runner, by default on a worker thread.
+// passes. The model itself runs in Runners, by default on worker threads: one per lane,
+// each lane decoding its own batch side by side with the others.
+import { availableParallelism } from 'node:os';
 import { eosTokenIds, type ModelFolder, type ModelLayout } from './folder';
 import { RemoteRunner } from './remote-runner';
 import { Runner, type RowRef, type RunnerApi } from './runner';
@@ -40,11 +42,19 @@ export interface ForwardResult {
 }
 
 export interface EngineOptions {
-  /** onnxruntime intra-op threads; default: onnxruntime's choice. */
+  /** onnxruntime intra-op threads, shared among the lanes; default: onnxruntime's choice. */
   threads?: number;
+  /**
+   * Model sessions decoding side by side on worker threads, each with its share of the
+   * threads (of every core when `threads` is unset). Default 1. A small model's operators are
+   * too short to split among threads, so one single-threaded lane per core decodes it faster;
+   * but each lane holds the weights again, and which sequence ends first then depends on
+   * timing, so callers that must replay exactly keep one lane.
+   */
+  lanes?: number;
   /** Where the model runs: a worker thread (default) keeps the event loop free. */
   thread?: 'worker' | 'main';
-  /** Most sequences decoded together. */
+  /** Most sequences decoded together, over all lanes. */
   maxBatch?: number;
   /** Default: generation_config.json's eos_token_id. */
   eosTokenIds?: readonly number[];
@@ -53,6 +63,15 @@ export interface EngineOptions {
   requireHidden?: boolean;
   /** Bound on the logits floats of one prefill or forward batch (memory, not speed). */
   logitBudget?: number;
+}
+
+/** One runner and the batch it decodes. */
+interface Lane {
+  runner: RunnerApi;
+  active: Seq[];
+  /** The batch's rows for the next decode step, when they changed since the last one. */
+  rows: RowRef[] | null;
+  running: Promise<void> | null;
 }
 
 interface Seq {
@@ -71,20 +90,19 @@ interface Seq {
 
 export class Engine {
   logitHook: LogitHook | undefined;
-  private readonly maxBatch: number;
+  /** Most sequences one lane decodes together. */
+  private readonly laneBatch: number;
   /** Token ids that end a sequence unless a request names its own. */
   readonly eosTokenIds: readonly number[];
   private readonly maxPositions: number;
   private readonly logitBudget: number;
   private queue: Seq[] = [];
-  private active: Seq[] = [];
-  /** The batch's rows for the next decode step, when they changed since the last one. */
-  private rows: RowRef[] | null = null;
-  private running: Promise<void> | null = null;
+  private readonly lanes: Lane[];
   private closed = false;
 
-  private constructor(readonly runner: RunnerApi, readonly folder: ModelFolder, opts: EngineOptions) {
-    this.maxBatch = Math.max(1, opts.maxBatch ?? 16);
+  private constructor(runners: RunnerApi[], readonly folder: ModelFolder, opts: EngineOptions) {
+    this.lanes = runners.map((runner) => ({ runner, active: [], rows: null, running: null }));
+    this.laneBatch = Math.ceil(Math.max(1, opts.maxBatch ?? 16) / runners.length);
     this.eosTokenIds = opts.eosTokenIds ?? eosTokenIds(folder);
     this.logitHook = opts.logitHook;
     this.maxPositions = folder.config.max_position_embeddings ?? Infinity;
@@ -93,13 +111,28 @@ export class Engine {
 
   static async open(folder: ModelFolder, opts: EngineOptions = {}): Promise<Engine> {
     const eos = opts.eosTokenIds ?? eosTokenIds(folder);
-    const options = { threads: opts.threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
-    const runner = opts.thread === 'main' ? await Runner.open(folder, options) : await RemoteRunner.open(folder, options);
-    return new Engine(runner, folder, opts);
+    const lanes = opts.thread === 'main' ? 1 : Math.max(1, opts.lanes ?? 1);
+    const total = opts.threads || (lanes > 1 ? availableParallelism() : 0);
+    const threads = total ? Math.max(1, Math.floor(total / lanes)) : undefined;
+    const options = { threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
+    if (opts.thread === 'main') return new Engine([await Runner.open(folder, options)], folder, opts);
+    const opened = await Promise.allSettled(Array.from({ length: lanes }, () => RemoteRunner.open(folder, options)));
+    const runners = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = opened.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(runners.map((r) => r.close()));
+      throw failed.reason;
+    }
+    return new Engine(runners, folder, opts);
   }
 
   get layout(): ModelLayout {
-    return this.runner.layout;
+    return this.lanes[0].runner.layout;
+  }
+
+  /** Model sessions decoding side by side. */
+  get laneCount(): number {
+    return this.lanes.length;
   }
 
   /** Generates from a prompt; runs batched with every other pending request. */
@@ -124,13 +157,17 @@ export class Engine {
     });
   }
 
+  /** Starts idle lanes while requests wait. */
   private kick(): void {
-    if (this.running) return;
-    this.running = this.loop().finally(() => {
-      this.running = null;
-      // Requests that arrived while the loop was winding down.
-      if (this.queue.length) this.kick();
-    });
+    for (const lane of this.lanes) {
+      if (!this.queue.length) return;
+      if (lane.running) continue;
+      lane.running = this.loop(lane).finally(() => {
+        lane.running = null;
+        // Requests that arrived while the loop was winding down.
+        if (this.queue.length) this.kick();
+      });
+    }
   }
 
   /**
@@ -144,31 +181,38 @@ export class Engine {
       const bad = seq.find((t) => !Number.isInteger(t) || t < 0 || t >= V);
       if (bad !== undefined) throw new Error(`sequence ${k}: token id ${bad} is outside the vocabulary (0..${V - 1})`);
     });
-    const results: ForwardResult[] = [];
-    let i = 0;
-    while (i < sequences.length) {
+    const chunks: { start: number; n: number; cols: number }[] = [];
+    for (let i = 0; i < sequences.length; ) {
       let cols = 0;
       let n = 0;
-      while (i + n < sequences.length && n < this.maxBatch) {
+      while (i + n < sequences.length && n < this.laneBatch) {
         const len = Math.max(cols, sequences[i + n].length);
         if (n && (n + 1) * len * (V + H) > this.logitBudget) break;
         cols = len;
         n++;
       }
-      const batch = sequences.slice(i, i + n).map((s) => Int32Array.from(s));
+      chunks.push({ start: i, n, cols });
       i += n;
-      if (cols === 0) {
-        for (let k = 0; k < n; k++) results.push({ hidden: new Float32Array(0), logits: new Float32Array(0) });
-        continue;
-      }
-      const out = await this.runner.forward(batch);
-      batch.forEach((seq, r) => {
-        results.push({
-          hidden: out.hidden.subarray(r * cols * H, (r * cols + seq.length) * H),
-          logits: out.logits.subarray(r * cols * V, (r * cols + seq.length) * V),
-        });
-      });
     }
+    const results: ForwardResult[] = new Array(sequences.length);
+    const run = async (lane: Lane, k: number): Promise<void> => {
+      for (; k < chunks.length; k += this.lanes.length) {
+        const { start, n, cols } = chunks[k];
+        const batch = sequences.slice(start, start + n).map((s) => Int32Array.from(s));
+        if (cols === 0) {
+          for (let r = 0; r < n; r++) results[start + r] = { hidden: new Float32Array(0), logits: new Float32Array(0) };
+          continue;
+        }
+        const out = await lane.runner.forward(batch);
+        batch.forEach((seq, r) => {
+          results[start + r] = {
+            hidden: out.hidden.subarray(r * cols * H, (r * cols + seq.length) * H),
+            logits: out.logits.subarray(r * cols * V, (r * cols + seq.length) * V),
+          };
+        });
+      }
+    };
+    await Promise.all(this.lanes.map(run));
     return results;
   }
 
@@ -176,29 +220,35 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.running;
+    await Promise.all(this.lanes.map((l) => l.running));
     for (const s of this.queue) this.settle(s, 'abort');
     this.queue = [];
-    await this.runner.close();
+    await Promise.all(this.lanes.map((l) => l.runner.close()));
   }
 
-  private async loop(): Promise<void> {
+  private async loop(lane: Lane): Promise<void> {
     try {
-      while (this.queue.length || this.active.length) {
-        for (const s of [...this.queue, ...this.active]) if (!s.finish && (s.opts.signal?.aborted || this.closed)) s.finish = 'abort';
+      while (this.queue.length || lane.active.length) {
+        for (const s of [...this.queue, ...lane.active]) if (!s.finish && (s.opts.signal?.aborted || this.closed)) s.finish = 'abort';
         this.queue = this.queue.filter((s) => !s.finish || (this.settle(s, s.finish), false));
-        if (this.active.some((s) => s.finish)) this.leave();
-        if (this.queue.length && this.active.length < this.maxBatch) await this.prefill();
-        if (this.active.length) await this.decode();
+        if (lane.active.some((s) => s.finish)) this.leave(lane);
+        if (this.queue.length && lane.active.length < this.room()) await this.prefill(lane);
+        if (lane.active.length) await this.decode(lane);
       }
-      await this.runner.clear();
+      await lane.runner.clear();
     } catch (e) {
-      for (const s of [...this.queue, ...this.active]) s.reject(e);
+      for (const s of [...this.queue, ...lane.active]) s.reject(e);
       this.queue = [];
-      this.active = [];
-      this.rows = null;
-      await this.runner.clear().catch(() => undefined);
+      lane.active = [];
+      lane.rows = null;
+      await lane.runner.clear().catch(() => undefined);
     }
+  }
+
+  /** How many sequences a lane may run now: an even share of all the work, within laneBatch. */
+  private room(): number {
+    const running = this.lanes.reduce((n, l) => n + l.active.length, 0);
+    return Math.min(this.laneBatch, Math.ceil((this.queue.length + running) / this.lanes.length));
   }
 
   private settle(s: Seq, finish: Generation['finishReason']): void {
@@ -215,73 +265,74 @@ export class Engine {
     else if (s.opts.signal?.aborted || this.closed) s.finish = 'abort';
   }
 
-  /** Rows of the running batch as the runner knows them, before any change. */
-  private currentRows(): RowRef[] {
-    return this.rows ?? this.active.map((_, r) => [0, r] as RowRef);
+  /** Rows of a lane's running batch as its runner knows them, before any change. */
+  private currentRows(lane: Lane): RowRef[] {
+    return lane.rows ?? lane.active.map((_, r) => [0, r] as RowRef);
   }
 
-  /** Drops finished sequences from the batch. */
-  private leave(): void {
-    const rows = this.currentRows();
+  /** Drops finished sequences from a lane's batch. */
+  private leave(lane: Lane): void {
+    const rows = this.currentRows(lane);
     const keep: Seq[] = [];
     const keepRows: RowRef[] = [];
-    this.active.forEach((s, r) => {
+    lane.active.forEach((s, r) => {
       if (s.finish) this.settle(s, s.finish);
       else {
         keep.push(s);
         keepRows.push(rows[r]);
       }
     });
-    this.active = keep;
-    this.rows = keepRows;
+    lane.active = keep;
+    lane.rows = keepRows;
   }
 
   /** Prefills waiting prompts as one batch, samples their first tokens, and lets them join. */
-  private async prefill(): Promise<void> {
+  private async prefill(lane: Lane): Promise<void> {
     const V = this.layout.vocab;
     const take: Seq[] = [];
+    const room = this.room();
     let cols = 0;
-    while (this.queue.length && this.active.length + take.length < this.maxBatch) {
+    while (this.queue.length && lane.active.length + take.length < room) {
       const len = Math.max(cols, this.queue[0].prompt.length);
       if (take.length && (take.length + 1) * len * V > this.logitBudget) break;
       cols = len;
       take.push(this.queue.shift()!);
     }
     const hook = this.logitHook;
-    const out = await this.runner.prefill(take.map((s) => s.prompt), Boolean(hook));
+    const out = await lane.runner.prefill(take.map((s) => s.prompt), Boolean(hook));
     if (hook) hook(out.hidden!, out.logits, take.length);
-    const rows = this.currentRows();
+    const rows = this.currentRows(lane);
     take.forEach((s, r) => {
       s.pos = s.prompt.length;
       const t = sampleRow(out.logits, r, V, s.opts, s.rng);
       this.accept(s, t.id, t.logprob);
       if (s.finish) this.settle(s, s.finish);
       else {
-        this.active.push(s);
+        lane.active.push(s);
         rows.push([1, r]);
       }
     });
-    this.rows = rows;
+    lane.rows = rows;
   }
 
-  /** One token for every running sequence. */
-  private async decode(): Promise<void> {
-    const B = this.active.length;
+  /** One token for every sequence of a lane. */
+  private async decode(lane: Lane): Promise<void> {
+    const B = lane.active.length;
     const ids = new Int32Array(B);
     const pos = new Int32Array(B);
     for (let r = 0; r < B; r++) {
-      const s = this.active[r];
+      const s = lane.active[r];
       ids[r] = s.ids[s.ids.length - 1];
       pos[r] = s.pos;
     }
     const hook = this.logitHook;
-    const rows = this.rows;
-    this.rows = null;
-    const out = await this.runner.decode(ids, pos, rows, Boolean(hook));
+    const rows = lane.rows;
+    lane.rows = null;
+    const out = await lane.runner.decode(ids, pos, rows, Boolean(hook));
     if (hook) hook(out.hidden!, out.logits, B);
     const V = this.layout.vocab;
     for (let r = 0; r < B; r++) {
-      const s = this.active[r];
+      const s = lane.active[r];
       s.pos++;
       const t = sampleRow(out.logits, r, V, s.opts, s.rng);
       this.accept(s, t.id, t.logprob);

@@ -20,6 +20,7 @@ export function openLocal(config: TuneConfig, dir: string): Promise<OnnxChatBack
   return OnnxChatBackend.open(config.model.path, {
     cwd: dir,
     ...(config.model.threads ? { threads: config.model.threads } : {}),
+    ...(config.model.lanes ? { lanes: config.model.lanes } : {}),
     maxBatch: Math.max(1, config.rollout.parallel),
   });
 }
