@@ -162,7 +162,8 @@ export class Engine {
     for (const lane of this.lanes) {
       if (!this.queue.length) return;
       if (lane.running) continue;
-      lane.running = this.loop(lane).finally(() => {
+      // From a microtask, so that requests made in the same tick prefill as one batch.
+      lane.running = Promise.resolve().then(() => this.loop(lane)).finally(() => {
         lane.running = null;
         // Requests that arrived while the loop was winding down.
         if (this.queue.length) this.kick();
