@@ -104,10 +104,11 @@ def forward_loss(model, prefix_ids, x, y, target, norm):
     # first token several times more than a tool call's, skewing the learned tool-use rate.
     # The user's and the tool's text carry a lighter language-modelling loss: repeated names,
     # items and numbers there are what teaches attention to copy, which the answers depend on.
-    loss = (ce[target].sum() + AUX_WEIGHT * ce[real & ~target].sum()) / norm
+    target_sum = ce[target].sum()
+    loss = (target_sum + AUX_WEIGHT * ce[real & ~target].sum()) / norm
     with torch.no_grad():
         hit = (logits.argmax(-1)[target] == y[target]).sum().item()
-    return loss, (ce[target].sum() / n).item(), hit, n.item()
+    return loss, (target_sum / n).item(), hit, n.item()
 
 
 def batches(rows, order, rnd):

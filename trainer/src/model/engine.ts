@@ -49,7 +49,7 @@ export interface EngineOptions {
    * threads (of every core when `threads` is unset). Default 1. A small model's operators are
    * too short to split among threads, so one single-threaded lane per core decodes it faster;
    * but each lane holds the weights again, and which sequence ends first then depends on
-   * timing, so callers that must replay exactly keep one lane.
+   * timing, so callers that must replay exactly keep one lane. `thread: 'main'` runs one.
    */
   lanes?: number;
   /** Where the model runs: a worker thread (default) keeps the event loop free. */
@@ -111,11 +111,14 @@ export class Engine {
 
   static async open(folder: ModelFolder, opts: EngineOptions = {}): Promise<Engine> {
     const eos = opts.eosTokenIds ?? eosTokenIds(folder);
-    const lanes = opts.thread === 'main' ? 1 : Math.max(1, opts.lanes ?? 1);
+    if (opts.thread === 'main') {
+      const options = { threads: opts.threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
+      return new Engine([await Runner.open(folder, options)], folder, opts);
+    }
+    const lanes = Math.max(1, opts.lanes ?? 1);
     const total = opts.threads || (lanes > 1 ? availableParallelism() : 0);
     const threads = total ? Math.max(1, Math.floor(total / lanes)) : undefined;
     const options = { threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
-    if (opts.thread === 'main') return new Engine([await Runner.open(folder, options)], folder, opts);
     const opened = await Promise.allSettled(Array.from({ length: lanes }, () => RemoteRunner.open(folder, options)));
     const runners = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failed = opened.find((r) => r.status === 'rejected');
