@@ -1,6 +1,6 @@
-// `npm run bench:generate [-- --model REF --tokens N --threads N --lanes N --rounds N]`: greedy
-// decoding speed at batch 1 and batch 16 for our engine (one lane, and N lanes sharing the same
-// threads), for transformers.js `generate` on the same model
+// `npm run bench:generate [-- --model REF --tokens N --threads N --rounds N]`: greedy
+// decoding speed at batch 1 and batch 16 for our engine (with the lanes it picks by default,
+// and with one lane), for transformers.js `generate` on the same model
 // and prompts, and for a bare onnxruntime decode loop (the floor of what any engine built
 // on onnxruntime-node can reach). Every figure comes from this one run; the ratios are what
 // to compare across machines.
@@ -21,7 +21,6 @@ const { values: args } = isMainThread ? parseArgs({
     tokens: { type: 'string', default: '128' },
     rounds: { type: 'string', default: '10' },
     threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
-    lanes: { type: 'string', default: String(Math.min(4, availableParallelism())) },
   },
 }) : workerData as { values: Record<string, string> };
 const NEW = Number(args.tokens);
@@ -159,15 +158,15 @@ async function main(): Promise<void> {
 
   const engineRun = (engine: Engine): Run => async (batch) =>
     (await Promise.all(batch.map((p) => engine.generate(p, greedy)))).reduce((n, g) => n + g.tokenIds.length, 0);
-  const LANES = Number(args.lanes);
   const worker = await Engine.open(folder, { threads: THREADS, thread: 'worker', maxBatch: 16 });
-  const lanes = await Engine.open(folder, { threads: THREADS, lanes: LANES, thread: 'worker', maxBatch: 16 });
+  const lanes = await Engine.open(folder, { threads: THREADS, lanes: 1, thread: 'worker', maxBatch: 16 });
+  const ours = `agent-tune engine (default: ${worker.laneCount} lane${worker.laneCount > 1 ? 's' : ''})`;
   const main = await Engine.open(folder, { threads: THREADS, thread: 'main', maxBatch: 16 });
   const tjs = await transformersJs(folder);
   const bare = await bareLoopOnWorker();
   const runs: Record<string, Run> = {
-    'agent-tune engine': engineRun(worker),
-    [`agent-tune engine, ${LANES} lanes`]: engineRun(lanes),
+    [ours]: engineRun(worker),
+    'agent-tune engine, 1 lane': engineRun(lanes),
     'agent-tune engine, model on the main thread': engineRun(main),
     'transformers.js generate': tjs.run,
     'bare onnxruntime loop': await bareLoop(folder),
@@ -197,7 +196,7 @@ async function main(): Promise<void> {
   for (const [name, r] of Object.entries(rounds)) {
     console.log(`${name.padEnd(46)}${median(r.map((x) => x[0])).toFixed(0).padStart(10)}${median(r.map((x) => x[1])).toFixed(0).padStart(10)}`);
   }
-  for (const name of ['agent-tune engine', `agent-tune engine, ${LANES} lanes`]) {
+  for (const name of [ours, 'agent-tune engine, 1 lane']) {
     const ours = rounds[name];
     const ratio = (peer: string, i: 0 | 1) => `${median(ours.map((x, k) => x[i] / rounds[peer][k][i])).toFixed(2)}x`.padStart(7);
     console.log(`\nratios: ${name} / peer, median of rounds`);

@@ -66,6 +66,40 @@ describe('generation engine (onnxruntime, builtin:tiny-math)', function () {
     }
   });
 
+  it('with lanes, what shares a batch follows from the requests, not from timing: logprobs replay bit for bit', async () => {
+    // Padding moves logits in their last bits, so equal logprobs mean equal batches.
+    const two = await Engine.open(openModelFolder(TINY), { threads: 2, lanes: 2, maxBatch: 8 });
+    try {
+      const stall = (ms: number) => {
+        const end = performance.now() + ms;
+        while (performance.now() < end);
+      };
+      // Agents of three turns each; the next turn is asked for after a different number of awaits.
+      const agents = (slow: (agent: number) => number) => Promise.all(prompts.slice(0, 12).map(async (prompt, agent) => {
+        let ids = prompt;
+        const logprobs: number[] = [];
+        for (let turn = 0; turn < 3; turn++) {
+          const g = await two.generate(ids, {
+            temperature: 1, topP: 1, topK: 0, maxNewTokens: 4 + ((agent * 3 + turn) % 9), seed: agent * 10 + turn,
+            onToken: () => stall(slow(agent)),
+          });
+          logprobs.push(...g.logprobs);
+          for (let k = 0; k < agent % 4; k++) await Promise.resolve();
+          ids = [...ids, ...g.tokenIds];
+        }
+        return logprobs;
+      }));
+      const steady = await agents(() => 0);
+      // Stalls on the main thread let the other lane's step come back before its turn.
+      for (const stalls of [(a: number) => (a % 3 === 0 ? 1 : 0), (a: number) => (a % 2 ? 0.5 : 0)]) {
+        const shaken = await agents(stalls);
+        shaken.forEach((lp, a) => assert.deepEqual(lp, steady[a], `agent ${a}`));
+      }
+    } finally {
+      await two.close();
+    }
+  });
+
   it('seeded sampling is reproducible whatever shares the batch', async () => {
     const opts = { temperature: 1, topP: 0.95, topK: 40, maxNewTokens: 24 };
     const alone = await engine.generate(prompts[0], { ...opts, seed: 11 });

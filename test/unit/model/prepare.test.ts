@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { createOutput } from '../../../trainer/src/cli/output';
 import { registerModel, type ModelInfo } from '../../../trainer/src/commands/model';
-import { Engine } from '../../../trainer/src/model/engine';
-import { openModelFolder } from '../../../trainer/src/model/folder';
+import { defaultLanes, Engine, SMALL_MODEL_BYTES } from '../../../trainer/src/model/engine';
+import { openModelFolder, weightBytes } from '../../../trainer/src/model/folder';
 import { findHeadInput, removeOutput } from '../../../trainer/src/model/onnx-graph';
 import { chatPrompts, copyTiny, editGraph, removeDir, TINY, toExternalData } from './fixtures';
 
@@ -78,6 +79,22 @@ describe('agent-tune model prepare and model info', function () {
     });
   }
 
+  it('counts weights in external data, and decodes a model of 32 MiB or more on one lane', async () => {
+    const dir = copyTiny();
+    try {
+      const inline = weightBytes(openModelFolder(TINY));
+      toExternalData(dir);
+      const folder = openModelFolder(dir);
+      assert.ok(statSync(folder.onnxFile).size < inline / 10, 'the graph file holds no weights');
+      assert.ok(Math.abs(weightBytes(folder) - inline) < inline * 0.01, `${weightBytes(folder)} bytes in graph and data, ${inline} inline`);
+      assert.equal(defaultLanes(folder, 2), 2);
+      truncateSync(join(dir, 'onnx', 'model.onnx_data'), SMALL_MODEL_BYTES);
+      assert.equal(defaultLanes(folder, 2), 1);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
   it('model info prints architecture, parameters, vocabulary, inputs and outputs', async () => {
     const cfg = JSON.parse(readFileSync(join(openModelFolder(TINY).dir, 'config.json'), 'utf8'));
     const json = await cli(['model', 'info', TINY, '--json']);
@@ -94,6 +111,9 @@ describe('agent-tune model prepare and model info', function () {
     const perLayer = H * hd * (2 * cfg.num_attention_heads + 2 * cfg.num_key_value_heads) + 3 * H * cfg.intermediate_size + 2 * H;
     const expected = cfg.vocab_size * H * (cfg.tie_word_embeddings ? 1 : 2) + cfg.num_hidden_layers * perLayer + H;
     assert.ok(Math.abs(info.parameters - expected) / expected < 0.01, `${info.parameters} parameters, config says ${expected}`);
+    // float32 weights, 4 bytes each, and a graph far smaller than them.
+    assert.ok(info.weight_bytes > 4 * expected && info.weight_bytes < 4 * expected * 1.2, `${info.weight_bytes} bytes`);
+    assert.equal(info.default_lanes, Math.min(4, availableParallelism()), 'a small model decodes on a lane per core');
     assert.deepEqual(info.inputs.map((i) => i.name).slice(0, 3), ['input_ids', 'attention_mask', 'position_ids']);
     assert.ok(info.outputs.some((o) => o.name === 'present.0.key'));
 

@@ -3,7 +3,8 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Output } from '../cli/output';
-import { checkModelIO, ModelFolderError, openModelFolder, type ModelFolder } from '../model/folder';
+import { defaultLanes } from '../model/engine';
+import { checkModelIO, ModelFolderError, openModelFolder, weightBytes, type ModelFolder } from '../model/folder';
 import {
   countParameters, encodeOnnx, exposeHiddenState, findHeadInput, graphInputs, graphOutputs, OnnxFileError, readOnnx, tempBeside, type IoInfo,
 } from '../model/onnx-graph';
@@ -21,6 +22,10 @@ export interface ModelInfo {
   kv_heads: number;
   head_dim: number;
   parameters: number;
+  /** The ONNX graph and its external data, in bytes. */
+  weight_bytes: number;
+  /** Lanes the engine decodes on when `model.lanes` is 0, on this machine. */
+  default_lanes: number;
   vocabulary: { logits: number; tokenizer: number; config?: number };
   max_position_embeddings?: number;
   last_hidden_state: boolean;
@@ -46,6 +51,8 @@ export function modelInfo(folder: ModelFolder): ModelInfo {
     kv_heads: layout.kvHeads,
     head_dim: layout.headDim,
     parameters: countParameters(graph),
+    weight_bytes: weightBytes(folder),
+    default_lanes: defaultLanes(folder),
     vocabulary: { logits: layout.vocab, tokenizer: folder.tokenizerSize, config: c.vocab_size },
     max_position_embeddings: c.max_position_embeddings,
     last_hidden_state: Boolean(layout.hidden),
@@ -89,6 +96,7 @@ export function formatInfo(i: ModelInfo): string {
     `model          ${i.model}${i.model !== i.dir ? `  (${i.dir})` : ''}`,
     `architecture   ${i.architecture} (${i.model_type}): ${i.layers} layers, hidden ${i.hidden_size}, ${heads}, head dim ${i.head_dim}`,
     `parameters     ${count(i.parameters)} (${i.parameters})`,
+    `weights        ${(i.weight_bytes / 2 ** 20).toFixed(1)} MiB; decodes on ${i.default_lanes} lane${i.default_lanes > 1 ? 's' : ''} unless model.lanes says otherwise`,
     `vocabulary     ${i.vocabulary.logits} logits, ${i.vocabulary.tokenizer} tokenizer ids`,
     ...(i.max_position_embeddings ? [`context        ${i.max_position_embeddings} positions`] : []),
     `hidden state   ${i.last_hidden_state ? 'last_hidden_state output present' : 'missing: run `agent-tune model prepare ' + i.dir + '`'}`,

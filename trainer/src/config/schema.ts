@@ -129,10 +129,10 @@ export const tuneSchema = {
         },
         lanes: {
           type: 'integer',
-          minimum: 1,
-          description: 'ONNX backend: model sessions that decode side by side on worker threads, sharing `threads` (every core when 0). Small models such as builtin:tiny-math generate faster with one lane per core. Each lane holds the weights again, and which rollout ends first then depends on timing, so a run is no longer reproducible row for row.',
-          default: 1,
-          examples: [1, 2],
+          minimum: 0,
+          description: 'ONNX backend: model sessions that decode side by side on worker threads, sharing `threads` (every core when 0). While one lane\'s tokens are sampled the others compute, and a small model\'s operators are too short to split among threads, so small models generate faster with a lane per core. Each lane holds the weights again. 0 picks: one lane per thread, at most 4, for weights under 32 MiB (such as builtin:tiny-math), else 1. A seeded run replays exactly with the same lanes; a different count moves logits in their last bits.',
+          default: 0,
+          examples: [0, 1, 2],
         },
         sampling: {
           type: 'object',

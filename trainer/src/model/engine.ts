@@ -2,11 +2,15 @@
 // (finished sequences leave, waiting ones join after their prefill), samples each request
 // from its own seeded generator, applies the logit hook, and serves teacher-forced forward
 // passes. The model itself runs in Runners, by default on worker threads: one per lane,
-// each lane decoding its own batch side by side with the others.
+// each lane decoding its own batch while the others decode theirs.
+//
+// One loop serves the lanes in a fixed order, so which sequences share a batch follows from
+// the order of requests alone, never from which lane's step happened to end first: a batch's
+// padding moves the logits in their last bits, and a seeded run must replay exactly.
 import { availableParallelism } from 'node:os';
-import { eosTokenIds, type ModelFolder, type ModelLayout } from './folder';
+import { eosTokenIds, weightBytes, type ModelFolder, type ModelLayout } from './folder';
 import { RemoteRunner } from './remote-runner';
-import { Runner, type RowRef, type RunnerApi } from './runner';
+import { Runner, type RowRef, type RunnerApi, type StepOut } from './runner';
 import { Rng, sampleRow, type SamplerParams } from './sampling';
 
 /**
@@ -46,10 +50,11 @@ export interface EngineOptions {
   threads?: number;
   /**
    * Model sessions decoding side by side on worker threads, each with its share of the
-   * threads (of every core when `threads` is unset). Default 1. A small model's operators are
-   * too short to split among threads, so one single-threaded lane per core decodes it faster;
-   * but each lane holds the weights again, and which sequence ends first then depends on
-   * timing, so callers that must replay exactly keep one lane. `thread: 'main'` runs one.
+   * threads (of every core when `threads` is unset). A small model's operators are too short
+   * to split among threads, and while one lane's tokens are sampled the others compute, so a
+   * lane per core decodes it faster; each lane holds the weights again. Default (0 or unset):
+   * a lane per thread, at most 4, for weights under SMALL_MODEL_BYTES, else 1.
+   * `thread: 'main'` runs one.
    */
   lanes?: number;
   /** Where the model runs: a worker thread (default) keeps the event loop free. */
@@ -65,13 +70,21 @@ export interface EngineOptions {
   logitBudget?: number;
 }
 
+/** Weights below this size decode faster on a lane per core than on one lane. */
+export const SMALL_MODEL_BYTES = 32 * 2 ** 20;
+
+/** The model call a lane has in flight: a prefill of waiting prompts, or a decode step. */
+type Step =
+  | { kind: 'prefill'; take: Seq[]; hook: LogitHook | undefined; out: Promise<StepOut> }
+  | { kind: 'decode'; hook: LogitHook | undefined; out: Promise<StepOut> };
+
 /** One runner and the batch it decodes. */
 interface Lane {
   runner: RunnerApi;
   active: Seq[];
   /** The batch's rows for the next decode step, when they changed since the last one. */
   rows: RowRef[] | null;
-  running: Promise<void> | null;
+  step: Step | null;
 }
 
 interface Seq {
@@ -98,10 +111,11 @@ export class Engine {
   private readonly logitBudget: number;
   private queue: Seq[] = [];
   private readonly lanes: Lane[];
+  private running: Promise<void> | null = null;
   private closed = false;
 
   private constructor(runners: RunnerApi[], readonly folder: ModelFolder, opts: EngineOptions) {
-    this.lanes = runners.map((runner) => ({ runner, active: [], rows: null, running: null }));
+    this.lanes = runners.map((runner) => ({ runner, active: [], rows: null, step: null }));
     this.laneBatch = Math.ceil(Math.max(1, opts.maxBatch ?? 16) / runners.length);
     this.eosTokenIds = opts.eosTokenIds ?? eosTokenIds(folder);
     this.logitHook = opts.logitHook;
@@ -115,7 +129,7 @@ export class Engine {
       const options = { threads: opts.threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
       return new Engine([await Runner.open(folder, options)], folder, opts);
     }
-    const lanes = Math.max(1, opts.lanes ?? 1);
+    const lanes = opts.lanes || defaultLanes(folder, opts.threads);
     const total = opts.threads || (lanes > 1 ? availableParallelism() : 0);
     const threads = total ? Math.max(1, Math.floor(total / lanes)) : undefined;
     const options = { threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
@@ -160,18 +174,15 @@ export class Engine {
     });
   }
 
-  /** Starts idle lanes while requests wait. */
+  /** Starts the loop while requests wait. */
   private kick(): void {
-    for (const lane of this.lanes) {
-      if (!this.queue.length) return;
-      if (lane.running) continue;
-      // From a microtask, so that requests made in the same tick prefill as one batch.
-      lane.running = Promise.resolve().then(() => this.loop(lane)).finally(() => {
-        lane.running = null;
-        // Requests that arrived while the loop was winding down.
-        if (this.queue.length) this.kick();
-      });
-    }
+    if (this.running || !this.queue.length) return;
+    // From a microtask, so that requests made in the same tick prefill as one batch.
+    this.running = Promise.resolve().then(() => this.loop()).finally(() => {
+      this.running = null;
+      // Requests that arrived while the loop was winding down.
+      this.kick();
+    });
   }
 
   /**
@@ -224,27 +235,49 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.lanes.map((l) => l.running));
+    await this.running;
     for (const s of this.queue) this.settle(s, 'abort');
     this.queue = [];
     await Promise.all(this.lanes.map((l) => l.runner.close()));
   }
 
-  private async loop(lane: Lane): Promise<void> {
-    try {
-      while (this.queue.length || lane.active.length) {
-        for (const s of [...this.queue, ...lane.active]) if (!s.finish && (s.opts.signal?.aborted || this.closed)) s.finish = 'abort';
-        this.queue = this.queue.filter((s) => !s.finish || (this.settle(s, s.finish), false));
-        if (lane.active.some((s) => s.finish)) this.leave(lane);
-        if (this.queue.length && lane.active.length < this.room()) await this.prefill(lane);
-        if (lane.active.length) await this.decode(lane);
+  private busy(): boolean {
+    return this.queue.length > 0 || this.lanes.some((l) => l.step || l.active.length);
+  }
+
+  private async loop(): Promise<void> {
+    while (this.busy()) {
+      for (const lane of this.lanes) {
+        // A step that came back while another lane's turn ran would let this turn see only part
+        // of what that turn's finished sequences go on to request; after a macrotask, all of it.
+        if (lane.step && this.lanes.length > 1) await new Promise((r) => setImmediate(r));
+        await this.turn(lane);
       }
-      await lane.runner.clear();
+    }
+    await Promise.all(this.lanes.map((l) => l.runner.clear().catch(() => undefined)));
+  }
+
+  /** Takes a lane's finished step, then starts its next one: a prefill when there is room, else a decode. */
+  private async turn(lane: Lane): Promise<void> {
+    const step = lane.step;
+    lane.step = null;
+    try {
+      if (step?.kind === 'prefill') this.join(lane, step.take, step.hook, await step.out);
+      else if (step) this.sample(lane, step.hook, await step.out);
+      for (const s of [...this.queue, ...lane.active]) if (!s.finish && (s.opts.signal?.aborted || this.closed)) s.finish = 'abort';
+      this.queue = this.queue.filter((s) => !s.finish || (this.settle(s, s.finish), false));
+      if (lane.active.some((s) => s.finish)) this.leave(lane);
+      // The runner keeps one prefill's cache aside: rows that joined from it decode before the next.
+      const joining = lane.rows?.some(([source]) => source === 1);
+      if (!joining && this.queue.length && lane.active.length < this.room()) lane.step = this.prefill(lane);
+      else if (lane.active.length) lane.step = this.decode(lane);
     } catch (e) {
-      for (const s of [...this.queue, ...lane.active]) s.reject(e);
+      // A settled sequence ignores the rejection.
+      for (const s of [...this.queue, ...lane.active, ...(step?.kind === 'prefill' ? step.take : [])]) s.reject(e);
       this.queue = [];
       lane.active = [];
       lane.rows = null;
+      lane.step = null;
       await lane.runner.clear().catch(() => undefined);
     }
   }
@@ -290,8 +323,8 @@ export class Engine {
     lane.rows = keepRows;
   }
 
-  /** Prefills waiting prompts as one batch, samples their first tokens, and lets them join. */
-  private async prefill(lane: Lane): Promise<void> {
+  /** Starts a prefill of waiting prompts as one batch. */
+  private prefill(lane: Lane): Step {
     const V = this.layout.vocab;
     const take: Seq[] = [];
     const room = this.room();
@@ -303,7 +336,12 @@ export class Engine {
       take.push(this.queue.shift()!);
     }
     const hook = this.logitHook;
-    const out = await lane.runner.prefill(take.map((s) => s.prompt), Boolean(hook));
+    return { kind: 'prefill', take, hook, out: quiet(lane.runner.prefill(take.map((s) => s.prompt), Boolean(hook))) };
+  }
+
+  /** Samples the first tokens of prefilled prompts and lets them join the lane's batch. */
+  private join(lane: Lane, take: Seq[], hook: LogitHook | undefined, out: StepOut): void {
+    const V = this.layout.vocab;
     if (hook) hook(out.hidden!, out.logits, take.length);
     const rows = this.currentRows(lane);
     take.forEach((s, r) => {
@@ -319,8 +357,8 @@ export class Engine {
     lane.rows = rows;
   }
 
-  /** One token for every sequence of a lane. */
-  private async decode(lane: Lane): Promise<void> {
+  /** Starts a decode step: one token for every sequence of a lane. */
+  private decode(lane: Lane): Step {
     const B = lane.active.length;
     const ids = new Int32Array(B);
     const pos = new Int32Array(B);
@@ -332,7 +370,12 @@ export class Engine {
     const hook = this.logitHook;
     const rows = lane.rows;
     lane.rows = null;
-    const out = await lane.runner.decode(ids, pos, rows, Boolean(hook));
+    return { kind: 'decode', hook, out: quiet(lane.runner.decode(ids, pos, rows, Boolean(hook))) };
+  }
+
+  /** Samples the next token of every sequence of a lane from its decode step. */
+  private sample(lane: Lane, hook: LogitHook | undefined, out: StepOut): void {
+    const B = lane.active.length;
     if (hook) hook(out.hidden!, out.logits, B);
     const V = this.layout.vocab;
     for (let r = 0; r < B; r++) {
@@ -342,4 +385,16 @@ export class Engine {
       this.accept(s, t.id, t.logprob);
     }
   }
+}
+
+/** A lane's step is awaited on its turn; a failure before then must not count as unhandled. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/** Lanes when none are asked for: one per thread (at most 4) for a small model, else one. */
+export function defaultLanes(folder: ModelFolder, threads?: number): number {
+  if (weightBytes(folder) >= SMALL_MODEL_BYTES) return 1;
+  return Math.max(1, Math.min(4, threads || availableParallelism()));
 }

@@ -1,7 +1,7 @@
 // Model folders in Hugging Face layout (as exported for transformers.js / Optimum), and the
 // checks that turn a wrong folder into one clear error naming the file and what was expected.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { builtinsOf, findBuiltin } from '../config/builtins';
 import type { IoInfo } from './onnx-graph';
 
@@ -152,6 +152,13 @@ export function openModelFolder(ref: string, cwd?: string): ModelFolder {
     ref, dir, onnxFile, config, generationConfig, tokenizerFile, tokenizerConfigFile, tokenizerConfig,
     tokenizerSize: tokenizerSize(tokenizerFile, tok),
   };
+}
+
+/** Bytes of the ONNX graph and its external weights (`model.onnx_data` and the like beside it). */
+export function weightBytes(folder: ModelFolder): number {
+  const dir = dirname(folder.onnxFile);
+  const name = basename(folder.onnxFile);
+  return readdirSync(dir).filter((f) => f.startsWith(name)).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 }
 
 /** Where each tensor of the causal-LM interface lives in the graph, and its dimensions. */
