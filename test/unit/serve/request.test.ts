@@ -71,13 +71,16 @@ describe('agent-tune serve: requests', function () {
     assert.equal(((await one.json()) as { id: string }).id, 'tiny-math');
   });
 
-  it('says plainly when its port is taken or the adapter is not a checkpoint', async () => {
+  it('says plainly when its port is taken, the adapter is not a checkpoint, or a flag is out of range', async () => {
     const taken = await runCli(['serve', MODEL, '--port', String(s.port)]);
     assert.equal(taken.code, 1);
     assert.equal(taken.stderr.trim(), `agent-tune: 127.0.0.1:${s.port} is already in use; choose another --port (0 picks a free one)`);
     const adapter = await runCli(['serve', MODEL, '--port', '0', '--adapter', ROOT]);
     assert.equal(adapter.code, 1);
     assert.equal(adapter.stderr.trim(), `agent-tune: ${ROOT}: no adapter_model.safetensors; is this a checkpoint folder?`);
+    const lanes = await runCli(['serve', MODEL, '--port', '0', '--lanes', '0']);
+    assert.equal(lanes.code, 1);
+    assert.equal(lanes.stderr.trim(), 'agent-tune: --lanes: expected an integer of at least 1, got "0"');
   });
 
   it('honours n, seed, stop, text parts and the developer role', async () => {

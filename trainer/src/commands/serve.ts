@@ -15,6 +15,7 @@ interface ServeFlags {
   host: string;
   name?: string;
   threads?: number;
+  lanes?: number;
   maxBatch: number;
   apiKeyEnv?: string;
   quiet?: boolean;
@@ -44,6 +45,7 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--name <model>', 'the model name clients ask for (default: the folder name)')
     .option('--threads <n>', 'onnxruntime intra-op threads (default: its own choice)', integer('--threads', 1))
+    .option('--lanes <n>', 'model sessions decoding side by side, sharing the threads (default: one per core for a small model)', integer('--lanes', 1))
     .option('--max-batch <n>', 'most sequences decoded together', integer('--max-batch', 1), 32)
     .option('--api-key-env <name>', 'require clients to send the API key held in this environment variable')
     .option('--quiet', 'no line per request on stderr')
@@ -51,7 +53,7 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
       const o = out();
       const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
       if (flags.apiKeyEnv && !apiKey) throw new Error(`--api-key-env: the environment variable ${flags.apiKeyEnv} is not set`);
-      const backend = await OnnxChatBackend.open(model, { ...(flags.threads ? { threads: flags.threads } : {}), maxBatch: flags.maxBatch });
+      const backend = await OnnxChatBackend.open(model, { threads: flags.threads, lanes: flags.lanes, maxBatch: flags.maxBatch });
       try {
         if (flags.adapter) {
           const { vocab, hiddenSize } = backend.engine.layout;
