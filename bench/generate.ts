@@ -159,14 +159,14 @@ async function main(): Promise<void> {
   const engineRun = (engine: Engine): Run => async (batch) =>
     (await Promise.all(batch.map((p) => engine.generate(p, greedy)))).reduce((n, g) => n + g.tokenIds.length, 0);
   const worker = await Engine.open(folder, { threads: THREADS, thread: 'worker', maxBatch: 16 });
-  const lanes = await Engine.open(folder, { threads: THREADS, lanes: 1, thread: 'worker', maxBatch: 16 });
+  const oneLane = await Engine.open(folder, { threads: THREADS, lanes: 1, thread: 'worker', maxBatch: 16 });
   const ours = `agent-tune engine (default: ${worker.laneCount} lane${worker.laneCount > 1 ? 's' : ''})`;
   const main = await Engine.open(folder, { threads: THREADS, thread: 'main', maxBatch: 16 });
   const tjs = await transformersJs(folder);
   const bare = await bareLoopOnWorker();
   const runs: Record<string, Run> = {
     [ours]: engineRun(worker),
-    'agent-tune engine, 1 lane': engineRun(lanes),
+    'agent-tune engine, 1 lane': engineRun(oneLane),
     'agent-tune engine, model on the main thread': engineRun(main),
     'transformers.js generate': tjs.run,
     'bare onnxruntime loop': await bareLoop(folder),
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       rounds[name].push([await rate(singles, run), await rate(sixteen, run)]);
     }
   }
-  await Promise.all([worker.close(), lanes.close(), main.close(), tjs.close(), bare.close()]);
+  await Promise.all([worker.close(), oneLane.close(), main.close(), tjs.close(), bare.close()]);
 
   const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -197,8 +197,8 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(46)}${median(r.map((x) => x[0])).toFixed(0).padStart(10)}${median(r.map((x) => x[1])).toFixed(0).padStart(10)}`);
   }
   for (const name of [ours, 'agent-tune engine, 1 lane']) {
-    const ours = rounds[name];
-    const ratio = (peer: string, i: 0 | 1) => `${median(ours.map((x, k) => x[i] / rounds[peer][k][i])).toFixed(2)}x`.padStart(7);
+    const mine = rounds[name];
+    const ratio = (peer: string, i: 0 | 1) => `${median(mine.map((x, k) => x[i] / rounds[peer][k][i])).toFixed(2)}x`.padStart(7);
     console.log(`\nratios: ${name} / peer, median of rounds`);
     console.log(`${''.padEnd(50)}batch 1  batch 16`);
     for (const [peer, target] of [
