@@ -154,7 +154,9 @@ export function sampleRow(logits: Float32Array, row: number, vocab: number, p: S
   }
   let cand: number[];
   if (k) {
-    cand = topKIndices(logits, off, vocab, k);
+    // Walked in token order, like the rest of the vocabulary: in the heap's order a change of
+    // a logit's last bit (another batch, another CPU) could reorder the walk and turn the draw.
+    cand = topKIndices(logits, off, vocab, k).sort((a, b) => a - b);
   } else {
     // Tokens below (1 - p) / vocab together hold less than 1 - p, so the nucleus lies
     // above that bar: looking only at those keeps this exact and cheap on large vocabularies.
