@@ -1,14 +1,18 @@
 // Builds the extension, the standalone debug adapter, the webview client and the trainer CLI.
-// Usage: node scripts/build.mjs [--watch] [--production]
+// Usage: node scripts/build.mjs [--watch] [--production] [--out DIR]
+// --out writes the bundles under DIR (DIR/dist, DIR/trainer/dist) instead of the repository,
+// as packaging does; the generated docs are left alone then.
 import * as esbuild from 'esbuild';
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const outFlag = process.argv.indexOf('--out');
+const outRoot = outFlag > 0 ? resolve(process.argv[outFlag + 1]) : root;
 
 // Native or self-spawning packages stay outside the bundles.
 const nodeExternal = ['vscode', 'onnxruntime-node', 'esbuild', '@huggingface/transformers'];
@@ -30,7 +34,8 @@ const targets = [
   { entryPoints: { cli: 'trainer/src/cli.ts', index: 'trainer/src/index.ts', worker: 'trainer/src/user/worker.ts', 'model-runner': 'trainer/src/model/runner-thread.ts' }, outdir: 'trainer/dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
 ]
   .map((t) => ({ ...t, entryPoints: Object.fromEntries(Object.entries(t.entryPoints).filter(([, p]) => existsSync(join(root, p)))) }))
-  .filter((t) => Object.keys(t.entryPoints).length > 0);
+  .filter((t) => Object.keys(t.entryPoints).length > 0)
+  .map((t) => ({ ...t, outdir: join(outRoot, t.outdir) }));
 
 async function writeSchema() {
   // The config schema lives in TypeScript; editors and Red Hat YAML read this JSON copy.
@@ -40,8 +45,8 @@ async function writeSchema() {
   });
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, () => ({}));
-  mkdirSync(join(root, 'dist'), { recursive: true });
-  writeFileSync(join(root, 'dist/tune.schema.json'), JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n');
+  mkdirSync(join(outRoot, 'dist'), { recursive: true });
+  writeFileSync(join(outRoot, 'dist/tune.schema.json'), JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n');
 }
 
 async function writeConfigDocs() {
@@ -59,7 +64,7 @@ async function writeConfigDocs() {
 }
 
 await writeSchema();
-await writeConfigDocs();
+if (outRoot === root) await writeConfigDocs();
 if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();
   console.log('watching for changes');
