@@ -2,11 +2,13 @@ import * as vscode from 'vscode';
 import { registerConfigLanguage } from './config/register';
 import { registerDebugger } from './debug/register';
 import { registerViewer } from './viewer';
+import { registerWalkthrough } from './walkthrough/commands';
 
 export function activate(context: vscode.ExtensionContext): void {
   registerConfigLanguage(context);
   registerViewer(context);
   registerDebugger(context);
+  registerWalkthrough(context);
 }
 
 export function deactivate(): void {}

@@ -16,6 +16,11 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   /** VSIX files installed into the fresh extensions folder before the server starts. */
   extensions?: string[];
+  /**
+   * Workspace trust on, as a user has it: the folder opens untrusted, in Restricted Mode.
+   * Off by default (`--disable-workspace-trust`), where every folder counts as trusted.
+   */
+  restricted?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -47,6 +52,17 @@ const QUIET_SETTINGS = {
   'security.workspace.trust.enabled': false,
 };
 
+/**
+ * Restricted Mode. VS Code 1.96 in code-server trusts everything when the server has
+ * `--disable-workspace-trust` or the setting is off; otherwise a folder is trusted only if
+ * the user trusted it in this profile, and these profiles are new. No start-up dialog: the
+ * folder stays in Restricted Mode until a test asks otherwise.
+ */
+const RESTRICTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+};
+
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   if (!fs.existsSync(codeServerEntry)) throw new Error(`code-server is not installed (${codeServerEntry}); run test/host/install.ts`);
   // Short path under the system temp folder: code-server puts a unix socket in the user-data-dir.
@@ -57,7 +73,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const configFile = path.join(dataDir, 'config.yaml');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir);
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...(options.restricted ? RESTRICTED_SETTINGS : {}), ...options.settings }, null, 2));
   // Our own config file, so code-server neither reads nor writes ~/.config/code-server.
   fs.writeFileSync(configFile, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
   for (const vsix of options.extensions ?? []) installExtension(vsix, configFile, userDataDir, extensionsDir);
@@ -68,7 +84,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     '--bind-addr', '127.0.0.1:0',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.restricted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--config', configFile,
     '--user-data-dir', userDataDir,

@@ -79,6 +79,19 @@ describe('language service: diagnostics', () => {
     assert.match(i.message, /^\.\/broken\.ts does not parse: .+ \(\.\/broken\.ts:1:19\)$/);
   });
 
+  it('with transpiling forbidden (an untrusted workspace) a syntax error comes from the lexer, not esbuild', async () => {
+    const text = base + 'judge:\n  ref: ./broken.ts#x\n';
+    const lexOnly: LanguageHost = { ...nodeHost, transpile: false };
+    const [restricted] = await run(text, lexOnly);
+    assert.match(restricted.message, /^\.\/broken\.ts does not parse: syntax error \(the module is only lexed while the workspace is untrusted; trust it for the full message\) \(\.\/broken\.ts:1:\d+\)$/);
+    // Trusting the workspace later gives esbuild's message, not the cached lexer one.
+    const [trusted] = await run(text);
+    assert.doesNotMatch(trusted.message, /only lexed/);
+    // Exports of well-formed modules are still listed and checked.
+    const i = (await run(base + 'judge:\n  ref: ./judge.ts#judg\n', lexOnly))[0];
+    assert.equal(i.message, './judge.ts has no export "judg" (did you mean "judge"?); its exports: judge, other, default');
+  });
+
   it('a ref without # needs a default export', async () => {
     assert.deepEqual(await run(base + 'judge:\n  ref: ./judge.ts\n'), []);
     const i = await one(base + 'tools:\n  - ref: ./tools.ts\n');
