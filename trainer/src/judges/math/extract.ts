@@ -84,8 +84,8 @@ export function lastNumber(text: string): string | null {
 /** Whether a text is itself an answer (`3/4`, `x^2+1`, `\frac{1}{2}`, `18 dollars`), not a sentence around one. */
 export function isBareAnswer(text: string): boolean {
   const t = text.trim();
-  if (!t || t.length > 200 || t.includes('\n') || (t.match(/=/g) ?? []).length > 1) return false;
-  const words = t.replace(/\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{2,}/g) ?? [];
+  if (!t || t.length > 400 || t.includes('\n')) return false;
+  const words = t.replace(/\\begin\s*\{array\}\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[a-z*]+\}|\\(?:text|mathrm|textbf|mbox)\s*\{[^{}]*\}|\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{2,}/g) ?? [];
   // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars"), or the whole text is a
   // word or two without digits ("Tuesday", "(B)").
   if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()))) return true;
