@@ -37,7 +37,7 @@ export function unanswered(g: Extracted, p: Extracted): Verdict {
 
 /** A plain number as word problems write it (`1,234`, `$18.50`, `7 apples`): the fast path. */
 function plainValue(text: string): { value: number; percent: boolean; decimal: boolean } | null {
-  if (text.length > 60 || /[\\{}^]/.test(text) || (text.includes(',') && decimalComma(text) !== text)) return null;
+  if (text.length > 60 || /[\\{}^_=<>!()|:]/.test(text) || (text.includes(',') && decimalComma(text) !== text)) return null;
   const n = normalizeAnswer(text);
   if (!/^-?(?:\d+\.?\d*|\.\d+)$/.test(n.text)) return null;
   return { value: Number(n.text), percent: n.percent, decimal: n.text.includes('.') };
@@ -91,7 +91,7 @@ function compareSides(g: Side, p: Side, o: CompareOptions): Decision {
 /** One reference against one answer text. */
 export function checkMath(gold: string, pred: string | null, options: MathJudgeOptions = {}): Verdict {
   const g = extractAnswer(gold, { fallback: 'whole', answerLines: true });
-  const p = extractAnswer(pred, { fallback: 'last_number' });
+  const p = extractAnswer(pred, { fallback: 'last_number', answerLines: true });
   if (!g || !p) return unanswered(g, p);
   const o: CompareOptions = { tolerance: options.tolerance ?? 1e-6, roundMatch: options.round_match ?? false, deadline: { at: Date.now() + (options.budget_s ?? 2) * 1000 } };
   const verdict = (d: Decision, gn: string | null, pn: string | null, steps?: { gold: string[]; pred: string[] }): Verdict => ({

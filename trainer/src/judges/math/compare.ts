@@ -6,7 +6,7 @@
 // false accept teaches the policy a wrong answer.
 import { type C, type Deadline, evaluate, finite, freeSymbols, near, NotNumeric } from './evaluate';
 import type { Answer, Expr, RelOp } from './tree';
-import { showAnswer, showExpr } from './tree';
+import { shape, showAnswer, showExpr } from './tree';
 
 export type Outcome = 'equal' | 'different' | 'undecided';
 export type Method = 'string' | 'numeric' | 'symbolic' | 'sampling' | 'set' | 'matrix' | 'relation' | 'interval' | 'text' | 'time' | 'undecided';
@@ -358,7 +358,15 @@ export function compareAnswers(gold: Answer, pred: Answer, o: CompareOptions): D
 
 function compareRead(g: Answer, p: Answer, o: CompareOptions): Decision {
   // Alternatives stated as assignments (`x = 1 or x = 2`, `x=1, x=2`) against values.
-  const values = (a: Answer): Answer => (COLLECTION.has(a.kind) && 'items' in a && (a.items as Answer[]).every(isAssignment) ? { kind: 'list', items: (a.items as (Answer & { kind: 'relation' })[]).map((r) => ({ kind: 'expr', e: statedValue(r)! })) } : a);
+  const values = (a: Answer): Answer => {
+    if (COLLECTION.has(a.kind) && 'items' in a && (a.items as Answer[]).every(isAssignment)) {
+      return { kind: 'list', items: (a.items as (Answer & { kind: 'relation' })[]).map((r) => ({ kind: 'expr', e: statedValue(r)! })) };
+    }
+    // x = ±3: both values.
+    const v = isAssignment(a) ? statedValue(a) : null;
+    if (v !== null && Array.isArray(v) && v[0] === 'Measurement') return shape(v);
+    return a;
+  };
   if (!isRelational(g) || !(g.kind === 'or' || g.kind === 'and')) p = values(p);
   g = values(g);
   // Inequalities and intervals: the sets they denote, either way round.

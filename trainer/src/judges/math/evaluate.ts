@@ -178,6 +178,7 @@ export function evaluate(e: Expr, scope: Record<string, C>, deadline: Deadline):
 
 /** Whether two values agree within relative tolerance `tol`. */
 export function near(a: C, b: C, tol: number): boolean {
+  if (!finite(a) || !finite(b)) return a.re === b.re && a.im === b.im;
   const scale = Math.max(1, Math.hypot(a.re, a.im), Math.hypot(b.re, b.im));
   return Math.hypot(a.re - b.re, a.im - b.im) <= tol * scale;
 }

@@ -3,7 +3,7 @@
 
 import { MATH_WORDS, UNIT_WORDS } from './normalize';
 
-export type ExtractMethod = 'boxed' | 'hash' | 'answer_is' | 'answer_line' | 'last_number' | 'whole';
+export type ExtractMethod = 'boxed' | 'hash' | 'answer_is' | 'answer_line' | 'math_span' | 'last_number' | 'whole';
 
 export interface Extracted {
   text: string;
@@ -70,6 +70,26 @@ export function answerLine(text: string): string | null {
   return s || null;
 }
 
+/**
+ * The last display or inline math span: `\[...\]`, `$$...$$`, `\(...\)` (any of them, across
+ * lines), or `$...$` holding LaTeX markup; a bare `$5 and $3` is currency, not math.
+ */
+export function lastMathSpan(text: string): string | null {
+  let best: { end: number; body: string } | null = null;
+  const consider = (re: RegExp, accept: (body: string) => boolean) => {
+    for (const m of text.matchAll(re)) {
+      const body = m[1].trim();
+      const end = (m.index ?? 0) + m[0].length;
+      if (body && accept(body) && (!best || end > best.end)) best = { end, body };
+    }
+  };
+  consider(/\\\[([\s\S]*?)\\\]/g, () => true);
+  consider(/\$\$([\s\S]*?)\$\$/g, () => true);
+  consider(/\\\(([\s\S]*?)\\\)/g, () => true);
+  consider(/(?<![\\$])\$(?!\$)([^$]*?)\$(?!\$)/g, (b) => /[\\^_{=]/.test(b));
+  return best === null ? null : (best as { body: string }).body;
+}
+
 // A number as written in text: -1,234.5 · 3/4 · .5 · 2.5e3, with an optional leading $.
 const NUMBER = /-?\$?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?:\s*\/\s*\d+)?|\.\d+)/g;
 
@@ -85,10 +105,10 @@ export function lastNumber(text: string): string | null {
 export function isBareAnswer(text: string): boolean {
   const t = text.trim();
   if (!t || t.length > 400 || t.includes('\n')) return false;
-  const words = t.replace(/\\begin\s*\{array\}\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[a-z*]+\}|\\(?:text|mathrm|textbf|mbox)\s*\{[^{}]*\}|\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{2,}/g) ?? [];
+  const words = t.replace(/\\begin\s*\{array\}\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[a-z*]+\}|\\(?:text|mathrm|textbf|mbox)\s*\{[^{}]*\}|\\[a-zA-Z]+/g, ' ').match(/(?<![a-zA-Z])(?:[a-zA-Z]{3,}|is|so|to|of|it|be|we|an|as|at|by|if|on|or|my|me|no)(?![a-zA-Z])/gi) ?? [];
   // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars"), or the whole text is a
   // word or two without digits ("Tuesday", "(B)").
-  if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()))) return true;
+  if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()) || /^(?:am|pm)$/i.test(w))) return true;
   return !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
 }
 
@@ -113,6 +133,10 @@ export function extractAnswer(text: string | null | undefined, options: ExtractO
   const phrase = afterAnswerPhrase(text);
   if (phrase !== null) return { text: phrase, method: 'answer_is' };
   const fallback = options.fallback ?? 'last_number';
+  if (fallback === 'last_number' && !isBareAnswer(text)) {
+    const span = lastMathSpan(text);
+    if (span !== null) return { text: span, method: 'math_span' };
+  }
   if (fallback === 'whole' || (fallback === 'last_number' && isBareAnswer(text))) {
     const t = text.trim();
     if (t) return { text: t, method: 'whole' };

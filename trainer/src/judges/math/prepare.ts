@@ -122,14 +122,17 @@ function timeOfDay(s: string): Prepared['time'] | undefined {
 
 /** A whole answer of letters only, read as words: `Monday`, `(B)`, `\text{yes}`. */
 function wordsOf(s: string): string | undefined {
-  const t = s
+  const inText = s.replace(/\\(?:text|textbf|textit|textrm|textsf|textnormal|mbox|hbox)\s*\{([^{}]*)\}/g, '$1');
+  const t = inText
     .replace(new RegExp(`\\\\(?:${TEXT_COMMANDS})\\s*\\{([^{}]*)\\}`, 'g'), '$1')
     .replace(/^\(([^()]*)\)$/, '$1')
     .trim();
   if (!/^[A-Za-z][A-Za-z ]*$/.test(t)) return undefined;
   // A lone letter is a variable, unless it is a choice: an upper-case A to E, or one in parentheses or \text.
-  if (t.length === 1) return /^[A-E]$/.test(t) || t !== s.trim() ? t.toLowerCase() : undefined;
-  return /[A-Za-z]{2}/.test(t) ? t.toLowerCase().replace(/\s+/g, ' ') : undefined;
+  if (t.length === 1) return /^[A-E]$/.test(t) || /^\(.\)$/.test(inText.trim()) || inText !== s ? t.toLowerCase() : undefined;
+  // Two letters are a product of variables (ab = ba) unless written as text.
+  if (t.length === 2 && inText === s) return undefined;
+  return t.toLowerCase().replace(/\s+/g, ' ');
 }
 
 export function prepare(raw: string): Prepared {
@@ -144,7 +147,7 @@ export function prepare(raw: string): Prepared {
   s = step('display delimiters', s.replace(/^\$+|\$+$/g, '').replace(/^\\\(|\\\)$/g, '').replace(/^\\\[|\\\]$/g, '').trim(), s);
   // `\\dfrac` from a doubly escaped string; a matrix row break `\\` is left alone.
   s = step('escaped backslashes', s.replace(/\\\\(?=(?:[dtc]?frac|sqrt|text|mathrm|pi|times|cdot|infty|left|right|le|ge|leq|geq|neq|pm|circ|sin|cos|tan|log|ln)(?![a-zA-Z]))/g, '\\'), s);
-  s = step('trailing backslash', s.replace(/\\+$/, '').replace(/[.;!]+$/, '').trim(), s);
+  s = step('trailing backslash', s.replace(/\\+$/, '').replace(/[.;]+$/, '').trim(), s);
   for (const [re, to] of UNICODE) s = s.replace(re, to);
   if (/\^\s*\^|_\s*_|\^\s*$|\^\s*\{\s*\^/.test(s)) return { latex: s, percent: false, steps, malformed: 'a doubled or dangling ^ or _' };
   if (!braceBalanced(s)) return { latex: s, percent: false, steps, malformed: 'unbalanced braces' };
@@ -154,7 +157,7 @@ export function prepare(raw: string): Prepared {
   const words = wordsOf(s);
   if (words !== undefined) return { latex: s, percent: false, words, steps: [...steps, 'words'] };
 
-  s = step('spacing', s.replace(/\\[,;:!> ]|\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![a-zA-Z])|~/g, ' ').replace(/\{,\}/g, ''), s);
+  s = step('spacing', s.replace(/(?<!\\)\\[,;:!> ]|\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![a-zA-Z])|~/g, ' ').replace(/\{,\}/g, ''), s);
   s = step('sizing', s.replace(/\\(?:displaystyle|textstyle|scriptstyle|big|Big|bigg|Bigg)[lr]?(?![a-zA-Z])/g, ''), s);
   s = step('\\dfrac, \\tfrac', s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac'), s);
   s = step('currency', s.replace(CURRENCY, ' '), s);

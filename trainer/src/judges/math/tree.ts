@@ -105,6 +105,11 @@ function endpoint(e: Expr): { x: Expr; open: boolean } {
   return isHead(e, 'Open') ? { x: e[1], open: true } : { x: e, open: false };
 }
 
+function isInfinity(e: Expr, sign: 1 | -1): boolean {
+  if (sign === 1) return e === 'PositiveInfinity';
+  return e === 'NegativeInfinity' || (isHead(e, 'Negate') && e[1] === 'PositiveInfinity');
+}
+
 /** The answer shape of a tidied tree. */
 export function shape(e: Expr): Answer {
   const rel = relation(e);
@@ -115,6 +120,8 @@ export function shape(e: Expr): Answer {
     case 'Tuple':
     case 'Pair':
     case 'Triple':
+      // (-∞, 2) is an interval, not a pair.
+      if (args.length === 2 && (isInfinity(args[0], -1) || isInfinity(args[1], 1))) return { kind: 'intervals', parts: [{ lo: args[0], hi: args[1], loOpen: true, hiOpen: true }] };
       return { kind: 'tuple', items: args.map(shape) };
     case 'Sequence':
       return { kind: 'list', items: args.map(shape) };
