@@ -93,7 +93,8 @@ export function checkMath(gold: string, pred: string | null, options: MathJudgeO
   const g = extractAnswer(gold, { fallback: 'whole', answerLines: true });
   const p = extractAnswer(pred, { fallback: 'last_number', answerLines: true });
   if (!g || !p) return unanswered(g, p);
-  const o: CompareOptions = { tolerance: options.tolerance ?? 1e-6, roundMatch: options.round_match ?? false, deadline: { at: Date.now() + (options.budget_s ?? 2) * 1000 } };
+  const budgetMs = (options.budget_s ?? 2) * 1000;
+  const o: CompareOptions = { tolerance: options.tolerance ?? 1e-6, roundMatch: options.round_match ?? false, deadline: { at: Date.now() + budgetMs } };
   const verdict = (d: Decision, gn: string | null, pn: string | null, steps?: { gold: string[]; pred: string[] }): Verdict => ({
     correct: d.outcome === 'equal',
     ...(d.outcome === 'undecided' ? { undecided: true } : {}),
@@ -108,6 +109,9 @@ export function checkMath(gold: string, pred: string | null, options: MathJudgeO
   if (gv && pv) return verdict(numberVerdict(gv, pv, o), String(gv.value) + (gv.percent ? '%' : ''), String(pv.value) + (pv.percent ? '%' : ''));
   let gs: Side | Decision | undefined;
   let ps: Side | Decision | undefined;
+  // Loading the parser is start-up cost, not this verdict's.
+  warmParser();
+  o.deadline.at = Date.now() + budgetMs;
   try {
     gs = read(g.text);
     ps = read(p.text);

@@ -47,7 +47,7 @@ function places(e: Expr): number {
 }
 
 function fmt(c: C): string {
-  const r = (x: number) => String(Number(x.toPrecision(12)));
+  const r = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(12))) : x > 0 ? '∞' : x < 0 ? '-∞' : 'undefined');
   return c.im === 0 ? r(c.re) : `${r(c.re)}${c.im < 0 ? '-' : '+'}${r(Math.abs(c.im))}i`;
 }
 
@@ -115,6 +115,7 @@ function canonical(e: Expr): string {
 }
 
 export function compareExpr(g: Expr, p: Expr, o: CompareOptions): Decision {
+  if (typeof g === 'number' && typeof p === 'number') return compareValues({ re: g, im: 0 }, { re: p, im: 0 }, g, p, o);
   if (canonical(g) === canonical(p)) return decide('equal', 'symbolic', 'the same expression up to the order of terms and factors');
   const vars = [...new Set([...freeSymbols(g), ...freeSymbols(p)])].sort();
   if (vars.length === 0) {
