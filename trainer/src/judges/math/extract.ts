@@ -95,21 +95,34 @@ const NUMBER = /-?\$?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]
 
 /** The last number in the text; GSM8K calculator annotations `<<2*3=6>>` are skipped. */
 export function lastNumber(text: string): string | null {
-  const clean = text.replace(/<<[^>]*>>/g, ' ');
-  let last: string | null = null;
-  for (const m of clean.matchAll(NUMBER)) last = m[0];
-  return last === null ? null : last.replace(/\$\s?/, '').replace(/\s+/g, '');
+  // The last number lies near the end: read the tail first, the whole text only if the tail has none.
+  const find = (t: string) => {
+    let last: RegExpMatchArray | null = null;
+    for (const m of t.replace(/<<[^>]*>>/g, ' ').matchAll(NUMBER)) last = m;
+    return last;
+  };
+  const tail = text.length > 4000 ? find(text.slice(-4000)) : null;
+  const last = tail && (tail.index ?? 0) > 50 ? tail : find(text);
+  return last === null ? null : last[0].replace(/\$\s?/, '').replace(/\s+/g, '');
 }
 
 /** Whether a text is itself an answer (`3/4`, `x^2+1`, `\frac{1}{2}`, `18 dollars`), not a sentence around one. */
 export function isBareAnswer(text: string): boolean {
   const t = text.trim();
-  if (!t || t.length > 400 || t.includes('\n')) return false;
-  const words = t.replace(/\\begin\s*\{array\}\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[a-z*]+\}|\\(?:text|mathrm|textbf|mbox)\s*\{[^{}]*\}|\\[a-zA-Z]+/g, ' ').match(/(?<![a-zA-Z])(?:[a-zA-Z]{3,}|is|so|to|of|it|be|we|an|as|at|by|if|on|or|my|me|no)(?![a-zA-Z])/gi) ?? [];
-  // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars"), or the whole text is a
-  // word or two without digits ("Tuesday", "(B)").
-  if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()) || /^(?:am|pm)$/i.test(w))) return true;
-  return !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
+  if (!t || t.includes('\n')) return false;
+  const stripped = t.replace(/\\begin\s*\{array\}\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[a-z*]+\}|\\(?:text|mathrm|textbf|mbox)\s*\{[^{}]*\}|\\[a-zA-Z]+/g, ' ');
+  // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars", "8:34 pm"); the first other word decides.
+  let allMath = true;
+  for (const [w] of stripped.matchAll(/(?<![a-zA-Z])(?:[a-zA-Z]{3,}|is|so|to|of|it|be|we|an|as|at|by|if|on|or|my|me|no)(?![a-zA-Z])/gi)) {
+    const lower = w.toLowerCase();
+    if (!(MATH_WORDS.has(lower) || UNIT_WORDS.has(lower) || lower === 'am' || lower === 'pm')) {
+      allMath = false;
+      break;
+    }
+  }
+  if (allMath) return true;
+  // Or the whole text is a word or two without digits ("Tuesday", "(B)").
+  return t.length < 100 && !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
 }
 
 export interface ExtractOptions {
