@@ -18,7 +18,11 @@ export interface JudgeInput {
   final_answer: string | null;
   messages: Message[];
   turns: TurnRecord[];
-  /** Every tool call of the rollout, in order, with the content of the result that answered it. */
+  /**
+   * Every tool call of the rollout, in order, with the content of the result that answered it
+   * and `error`, the tool's own report that the call failed (absent in runs recorded before it
+   * was kept; the rollout's `tool_error` flag then stands in).
+   */
   tool_calls: (ToolCall & { result?: string; error?: boolean })[];
   /** Flags raised during the rollout (`format_error`, `tool_error`, `truncated`, ...). */
   flags: Flag[];
