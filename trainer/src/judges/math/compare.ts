@@ -151,7 +151,9 @@ function isAssignmentTarget(e: Expr): boolean {
 function statedValue(a: Answer & { kind: 'relation' }): Expr | null {
   if (!a.ops.every((op) => op === '=' || op === '~')) return null;
   const exact = a.ops.indexOf('~');
-  return a.items[exact === -1 ? a.items.length - 1 : exact];
+  if (exact === -1) return a.items[a.items.length - 1];
+  // `x ≈ 0.33` states only the approximation.
+  return exact === 0 && isAssignmentTarget(a.items[0]) ? a.items[1] : a.items[exact];
 }
 
 function isAssignment(a: Answer): a is Answer & { kind: 'relation' } {
@@ -370,6 +372,11 @@ function compareRead(g: Answer, p: Answer, o: CompareOptions): Decision {
   };
   if (!isRelational(g) || !(g.kind === 'or' || g.kind === 'and')) p = values(p);
   g = values(g);
+  // (a, b) against an inequality is the open interval.
+  if (g.kind === 'tuple' && g.items.length === 2 && g.items.every((x) => x.kind === 'expr') && isRelational(p)) {
+    const [lo, hi] = g.items as { kind: 'expr'; e: Expr }[];
+    g = { kind: 'intervals', parts: [{ lo: lo.e, hi: hi.e, loOpen: true, hiOpen: true }] };
+  }
   // Inequalities and intervals: the sets they denote, either way round.
   if (g.kind === 'intervals' && isRelational(p)) {
     const pi = toIntervals(p, o);

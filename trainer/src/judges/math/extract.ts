@@ -47,7 +47,7 @@ function sentence(rest: string): string {
   let s = rest.split('\n')[0];
   const stop = /\.(?=\s|$)|(?<=\S)\s+(?:because|since|as|so|which|and so|I hope)\b/i.exec(s);
   if (stop) s = s.slice(0, stop.index);
-  return s.trim().replace(/^[:=\s]+/, '').replace(/[.,;!]+$/, '').trim();
+  return s.trim().replace(/^[:=\s]+/, '').replace(/^\}\s*/, '').replace(/[.,;!]+$/, '').trim();
 }
 
 const ANSWER_IS = /(?:final\s+answer|the\s+answer|answer)\s*(?:is|was|would\s+be|will\s+be|should\s+be|=|:)\s*:?/gi;
