@@ -2,7 +2,7 @@
 // (@cortex-js/compute-engine), used without canonicalisation, so that the tree keeps what was
 // written; this file reads its MathJSON into the shapes a final answer takes: an expression,
 // a relation or chain, a tuple, list or set, intervals, a matrix, or alternatives (`or`, `\pm`).
-import type { ComputeEngine as Engine } from '@cortex-js/compute-engine';
+import type { LatexSyntax } from '@cortex-js/compute-engine';
 
 /** MathJSON as this grader uses it: numbers, symbols, and `[head, ...args]`. */
 export type Expr = number | string | Expr[];
@@ -20,22 +20,45 @@ export type Answer =
 
 export class Unreadable extends Error {}
 
-let engine: Engine | undefined;
+let syntax: LatexSyntax | undefined;
 
-/** The parser, loaded on first use (about a second): `warmParser()` moves that cost to start-up. */
-export function warmParser(): Engine {
-  if (!engine) {
+/** The parser, loaded on first use (about half a second): `warmParser()` moves that cost to start-up. */
+export function warmParser(): LatexSyntax {
+  if (!syntax) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ComputeEngine } = require('@cortex-js/compute-engine') as typeof import('@cortex-js/compute-engine');
-    engine = new ComputeEngine();
+    const ce = require('@cortex-js/compute-engine') as typeof import('@cortex-js/compute-engine');
+    syntax = new ce.LatexSyntax();
+    syntax.parse('1');
   }
-  return engine;
+  return syntax;
 }
 
 const RELATIONS: Record<string, RelOp> = { Equal: '=', Less: '<', LessEqual: '<=', Greater: '>', GreaterEqual: '>=', NotEqual: '!=', Approx: '~' };
 
 function isHead(e: Expr, head: string): e is Expr[] {
   return Array.isArray(e) && e[0] === head;
+}
+
+/** A repeating decimal as MathJSON writes it, `0.(3)` or `1.2(34)`. */
+function numberOf(text: string): number {
+  const m = /^(-?)(\d*)\.(\d*)\((\d+)\)$/.exec(text);
+  if (!m) return Number(text.replace(/\.\.\.$/, ''));
+  const [, sign, whole, fixed, period] = m;
+  const value = Number(whole || '0') + (Number(fixed || '0') + Number(period) / (10 ** period.length - 1)) / 10 ** fixed.length;
+  return sign ? -value : value;
+}
+
+/** MathJSON's object forms ({num}, {sym}, {str}, {fn}) in the compact form: numbers, symbols, quoted strings, arrays. */
+function compact(e: unknown): Expr {
+  if (e === null || e === undefined) throw new Unreadable('nothing to read');
+  if (typeof e === 'number' || typeof e === 'string') return e;
+  if (Array.isArray(e)) return e.map(compact);
+  const o = e as { num?: string; sym?: string; str?: string; fn?: unknown[] };
+  if (typeof o.num === 'string') return numberOf(o.num);
+  if (typeof o.sym === 'string') return o.sym;
+  if (typeof o.str === 'string') return `'${o.str}'`;
+  if (Array.isArray(o.fn)) return compact(o.fn);
+  throw new Unreadable('an expression the grader does not know');
 }
 
 function hasError(e: Expr): boolean {
@@ -47,14 +70,7 @@ function hasError(e: Expr): boolean {
 function tidy(e: Expr): Expr {
   if (typeof e === 'string') return e;
   if (typeof e === 'number') return e;
-  if (!Array.isArray(e)) {
-    // The object forms of MathJSON: {num: "1e400"}, {sym: "x"}, {str: "..."}.
-    const o = e as { num?: string; sym?: string; str?: string };
-    if (typeof o.num === 'string') return Number(o.num.replace(/\.\.\.$|\(\d+\)$/, ''));
-    if (typeof o.sym === 'string') return o.sym;
-    if (typeof o.str === 'string') return `'${o.str}'`;
-    throw new Unreadable('an expression the grader does not know');
-  }
+  if (!Array.isArray(e)) throw new Unreadable('an expression the grader does not know');
   const [head, ...args] = e;
   if (head === 'Delimiter') {
     const inner = args[0] === undefined ? ['Sequence'] : tidy(args[0]);
@@ -170,11 +186,12 @@ export function shape(e: Expr): Answer {
 
 /** Parses prepared LaTeX; throws `Unreadable` when the parser reports an error. */
 export function parseLatex(latex: string): Answer {
-  const ce = warmParser();
+  const parser = warmParser();
   let json: Expr;
   try {
-    json = ce.parse(latex, { form: 'raw' }).json as Expr;
+    json = compact(parser.parse(latex));
   } catch (e) {
+    if (e instanceof Unreadable) throw e;
     throw new Unreadable(`the parser failed: ${(e as Error).message.slice(0, 80)}`);
   }
   if (hasError(json)) throw new Unreadable('the parser found a syntax error');
