@@ -76,7 +76,9 @@ function compareSides(g: Side, p: Side, o: CompareOptions): Decision {
   const [gp, pp] = [g.prepared, p.prepared];
   if (gp.latex.replace(/\s+/g, '') === pp.latex.replace(/\s+/g, '') && gp.percent === pp.percent) return { outcome: 'equal', method: 'string', why: 'the same text once notation is removed' };
   if (gp.words !== undefined || pp.words !== undefined) {
-    const same = gp.words === pp.words;
+    // A choice letter against the same letter written bare: `\text{(A)}` and `a`.
+    const bare = (p: Prepared) => p.words ?? p.latex.replace(/^\((.)\)$/, '$1').toLowerCase();
+    const same = bare(gp) === bare(pp) && (gp.words?.length === 1 || pp.words?.length === 1 || (gp.words !== undefined && pp.words !== undefined));
     return { outcome: same ? 'equal' : 'different', method: 'text', why: same ? `both say "${gp.words}"` : `"${gp.words ?? gp.latex}" against "${pp.words ?? pp.latex}"` };
   }
   if (gp.time || pp.time) {

@@ -346,13 +346,13 @@ export function compareAnswers(gold: Answer, pred: Answer, o: CompareOptions): D
   if (p.kind === 'relation' && !isRelational(g) && g.kind !== 'intervals') {
     const v = statedValue(p);
     if (v !== null) {
-      p = { kind: 'expr', e: v };
+      p = shape(v);
       notes.push(`the answer's equation read as its value ${showExpr(v)}`);
     }
   }
   // A reference assignment `x = 2` against a plain prediction: the reference's value.
   if (isAssignment(g) && !isRelational(p)) {
-    g = { kind: 'expr', e: statedValue(g)! };
+    g = shape(statedValue(g)!);
     notes.push(`the reference's equation read as its value ${showExpr(statedValue(gold as Answer & { kind: 'relation' })!)}`);
   }
   const d = compareRead(g, p, o);

@@ -179,7 +179,7 @@ export function prepare(raw: string): Prepared {
     s,
   );
   // Remaining text commands keep their content as math: \textbf{5} → 5, \mathrm{i} stays for the parser.
-  s = s.replace(new RegExp(`\\\\(?:text|textbf|textit|textrm|textnormal|mbox|hbox|emph|bm|boldsymbol)\\s*\\{([^{}]*)\\}`, 'g'), ' $1 ');
+  s = s.replace(new RegExp(`\\\\(?:text|textbf|textit|textrm|textnormal|mbox|hbox|emph|bm|boldsymbol|mathbf|mathit)\\s*\\{([^{}]*)\\}`, 'g'), ' $1 ');
   // Degrees stand for themselves in a plain angle (90^\circ = 90), and for radians inside trigonometry.
   const trig = /\\(?:sin|cos|tan|sec|csc|cot)(?![a-zA-Z])/.test(s);
   if (!trig) s = step('degrees', s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°/g, ''), s);

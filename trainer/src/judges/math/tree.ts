@@ -127,9 +127,25 @@ function isInfinity(e: Expr, sign: 1 | -1): boolean {
 }
 
 /** The answer shape of a tidied tree. */
+/** A plain number literal (`3`, `-1.5`), for ordering points of a set. */
+function literal(e: Expr): number | null {
+  if (typeof e === 'number') return e;
+  return isHead(e, 'Negate') && typeof e[1] === 'number' ? -e[1] : null;
+}
+
 export function shape(e: Expr): Answer {
   const rel = relation(e);
   if (rel) return rel;
+  if (e === 'RealNumbers') return { kind: 'intervals', parts: [{ lo: 'NegativeInfinity', hi: 'PositiveInfinity', loOpen: true, hiOpen: true }] };
+  if (e === 'EmptySet') return { kind: 'set', items: [] };
+  // ℝ \ {a, b}: the reals cut at those points.
+  if (isHead(e, 'SetMinus') && e[1] === 'RealNumbers' && isHead(e[2], 'Set')) {
+    const cuts = e[2].slice(1).map(literal);
+    if (cuts.every((c) => c !== null)) {
+      const ends: Expr[] = ['NegativeInfinity', ...(cuts as number[]).sort((a, b) => a - b), 'PositiveInfinity'];
+      return { kind: 'intervals', parts: ends.slice(1).map((hi, k) => ({ lo: ends[k], hi, loOpen: true, hiOpen: true })) };
+    }
+  }
   if (!Array.isArray(e)) return { kind: 'expr', e };
   const [head, ...args] = e;
   switch (head) {
