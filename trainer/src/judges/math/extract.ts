@@ -47,7 +47,8 @@ function sentence(rest: string): string {
   let s = rest.split('\n')[0];
   const stop = /\.(?=\s|$)|(?<=\S)\s+(?:because|since|as|so|which|and so|I hope)\b/i.exec(s);
   if (stop) s = s.slice(0, stop.index);
-  return s.trim().replace(/^[:=\s]+/, '').replace(/^\}\s*/, '').replace(/[.,;!]+$/, '').trim();
+  // Markdown emphasis around the answer ("**Answer:** 5", "Answer: **5**") is not part of it.
+  return s.trim().replace(/^[:=\s]+/, '').replace(/^\}\s*/, '').replace(/^[*_]{1,2}\s*|\s*[*_]{1,2}$/g, '').replace(/[.,;!]+$/, '').trim();
 }
 
 const ANSWER_IS = /(?:final\s+answer|the\s+answer|answer)\s*(?:is|was|would\s+be|will\s+be|should\s+be|=|:)\s*:?/gi;
