@@ -185,7 +185,39 @@ function judge(r: TranscriptRecord): HTMLElement {
       : null,
     r.judge?.error ? h('div', { class: 'error-text' }, icon('error'), ' judge error: ', r.judge.error) : null,
     r.judge?.stack ? pre(r.judge.stack, 'stack') : null,
+    explanation(r.judge?.details),
     r.judge?.details !== undefined ? h('details', { class: 'details' }, h('summary', null, 'details'), pre(json(r.judge.details), 'json')) : null,
+  );
+}
+
+interface SideExplained {
+  extracted: string | null;
+  normalized: string | null;
+  from: string | null;
+}
+
+/** A built-in verdict (its `details`, or `details.rule` of `builtin:llm_judge`) in words: what was read from each side, and why it decided. */
+function explanation(details: unknown): HTMLElement | null {
+  const d = details as { method?: unknown; gold?: SideExplained; pred?: SideExplained; rule?: unknown } | undefined;
+  const v = d && typeof d.method === 'string' && d.gold && d.pred ? d : (d?.rule as typeof d);
+  if (!v || typeof v.method !== 'string' || !v.gold || !v.pred) return null;
+  const x = v as { method: string; why?: string; correct?: boolean; undecided?: boolean; steps?: { gold: string[]; pred: string[] }; gold: SideExplained; pred: SideExplained };
+  const side = (label: string, s: SideExplained, steps: string[] | undefined) =>
+    h(
+      'div',
+      { class: 'tx-meta' },
+      kv(label, s.extracted ?? '(none)'),
+      kv('found by', s.from ?? '—'),
+      kv('normal form', s.normalized ?? '—'),
+      steps?.length ? kv('clean-up', steps.join(', ')) : null,
+    );
+  const verdict = x.undecided ? 'undecided' : x.correct ? 'correct' : 'wrong';
+  return h(
+    'div',
+    { class: 'explanation' },
+    h('div', { class: 'tx-meta' }, kv('verdict', verdict), kv('decided by', x.method), x.why ? kv('why', x.why) : null),
+    side('reference', x.gold, x.steps?.gold),
+    side('answer', x.pred, x.steps?.pred),
   );
 }
 

@@ -362,7 +362,7 @@ export const tuneSchema = {
         options: {
           type: 'object',
           description:
-            'Judge options, for example the numeric tolerance of `builtin:math`, or the grader of `builtin:llm_judge`: `mode` (`llm`, `math_then_llm`, `math_or_llm`), `backend` (`openai`, `onnx`), `model`, `base_url`, `api_key_env`, `rubric` (with {question}, {reference}, {answer}).',
+            'Judge options. `builtin:math` (docs/judges.md): `tolerance` (relative, default 1e-6), `round_match` (default false), `budget_s` (seconds per verdict, default 2), `undecided_reward` (default 0). The grader of `builtin:llm_judge`: `mode` (`llm`, `math_then_llm`, `math_or_llm`), `backend` (`openai`, `onnx`), `model`, `base_url`, `api_key_env`, `rubric` (with {question}, {reference}, {answer}).',
           default: {},
           examples: [{ tolerance: 1e-6 }, { mode: 'math_then_llm', backend: 'openai', base_url: 'http://127.0.0.1:8000/v1', model: 'tiny-math' }],
         },

@@ -176,7 +176,8 @@ export class RolloutSession {
     if (error) this.flags.add('tool_error');
     this.toolResults.push({ name: call.name, content, error });
     writer.emit({ type: 'turn', rollout_id: this.spec.id, turn, role, kind: 'tool_result', call_id: call.id, name: call.name, content, error, duration_ms: duration });
-    const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name };
+    if (error && this.turns[turn]) this.turns[turn].tool_errors = (this.turns[turn].tool_errors ?? 0) + 1;
+    const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name, error };
     this.log.push(message);
     await hooks.afterTool?.(this, call, message);
     return message;

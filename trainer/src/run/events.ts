@@ -20,6 +20,8 @@ export interface Message {
   /** Tool messages: the call answered. */
   tool_call_id?: string;
   name?: string;
+  /** Tool messages: the tool reported a failure (its own result, never read from the text). */
+  error?: boolean;
 }
 
 /** Every flag a rollout or turn can carry, in a fixed order (the viewer stores them as bits). */
@@ -45,6 +47,8 @@ export interface TurnRecord {
   prompt_ids?: number[];
   flags: Flag[];
   format_error?: string;
+  /** How many of this turn's tool calls the tool reported as failed. */
+  tool_errors?: number;
   duration_ms: number;
 }
 
