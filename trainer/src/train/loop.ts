@@ -57,7 +57,7 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
     engine.logitHook = lora.hook;
     const adam = new Adam([lora.A, lora.B], config.algorithm.lr);
     const tasks = await loadTasks(config.tasks.train, loaded.dir);
-    const testTasks = config.tasks.test ? await loadTasks(config.tasks.test, loaded.dir) : undefined;
+    const testTasks = config.tasks.test ? await loadTasks(config.tasks.test, loaded.dir, { role: 'test' }) : undefined;
     const selector = createSelector(tasks, config.tasks.selector, config.seed);
 
     let start = 0;
