@@ -213,7 +213,7 @@ export async function lintSource(src: OpenedSource, opts: LintOptions = {}): Pro
         let why = parsed.get(task.reference);
         if (why === undefined) {
           const v = judge.check(task.reference, task.reference, judge.options);
-          why = v.correct ? null : v.gold.extracted === null ? 'finds no answer in it' : `cannot compare it with itself (${v.method})`;
+          why = v.correct ? null : v.gold.extracted === null || v.method === 'no_reference' || v.method === 'no_answer' ? 'finds no answer in it' : `cannot compare it with itself (${v.method})`;
           if (parsed.size < 100_000) parsed.set(task.reference, why);
         }
         if (why) push({ at, column: col(answerField), field: answerField, severity: 'error', message: `the judge ${judge.name} ${why}: reference ${JSON.stringify(task.reference.slice(0, 60))}` });
