@@ -34,7 +34,7 @@ describe('task data checks', () => {
     l[5] = JSON.stringify({ id: 't6', question: 'What is 6+6?' });
     l[6] = JSON.stringify({ id: 't7', question: '  ', answer: '3' });
     writeText(join(t.dir, 'a.jsonl'), l.join('\n') + '\n');
-    assert.deepEqual(await lint({ path: 'a.jsonl' }), ['a.jsonl:6:1  has no field "answer" for the reference answer (fields.answer)', 'a.jsonl:7:12  field "question" is empty']);
+    assert.deepEqual(await lint({ path: 'a.jsonl' }), ['a.jsonl:6:1  has no field "answer" for the reference answer (fields.answer; the record has id, question)', 'a.jsonl:7:12  field "question" is empty']);
   });
 
   it('a duplicate id, naming the first', async () => {

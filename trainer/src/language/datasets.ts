@@ -75,7 +75,8 @@ export async function checkTaskData(tasks: TasksShape, judge: { ref?: string; op
       issues.push({ key: keyFor(c, e.spec), message: err.message, severity: 'error' });
     }
   }
-  const files = opened.flatMap((c) => c.source!.files.map((f) => f.file));
+  // Built-in task sets ship with the trainer and do not change.
+  const files = opened.filter((c) => !c.source!.shown.startsWith('builtin:')).flatMap((c) => c.source!.files.map((f) => f.file));
   if (issues.length) return { issues, files };
 
   const key = JSON.stringify({ tasks, judge, dir, budget: opts.budgetMs ?? null });

@@ -145,15 +145,17 @@ function rawQuestion(task: Task, src: OpenedSource): string {
   return suffix && task.question.endsWith(suffix) ? task.question.slice(0, -suffix.length).trimEnd() : task.question;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const MARK = /(?:answer(?:\s+is)?\s*[:=]?|####|\\boxed\{)\s*\$?\s*$/i;
 
 /** The reference written out in its own question: after "answer", `####`, in `\boxed{}`, or (when long and not a bare number) anywhere. */
 export function leaksAnswer(question: string, reference: string): boolean {
   const ref = reference.trim();
   if (!ref) return false;
-  const r = escape(ref);
-  const marked = new RegExp(`(?:answer(?:\\s+is)?\\s*[:=]?|####|\\\\boxed\\{)\\s*\\$?${r}(?![\\w])`, 'i');
-  if (marked.test(question)) return true;
+  for (let i = question.indexOf(ref); i >= 0; i = question.indexOf(ref, i + 1)) {
+    const after = question[i + ref.length];
+    if (after !== undefined && /\w/.test(after)) continue;
+    if (MARK.test(question.slice(Math.max(0, i - 24), i))) return true;
+  }
   return ref.length >= 8 && !/^[-+]?[\d.,\s]+$/.test(ref) && question.includes(ref);
 }
 
@@ -168,6 +170,8 @@ function judgeChecker(judge: LintOptions['judge']): { name: string; check: Check
     return undefined;
   }
 }
+
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
 
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
@@ -210,7 +214,8 @@ export async function lintSource(src: OpenedSource, opts: LintOptions = {}): Pro
 
       const answerField = src.mapping.answer.find((c) => item.kind === 'row' && c in item.row) ?? src.mapping.answer[0];
       if (judge) {
-        let why = parsed.get(task.reference);
+        // A plain number is an answer to every built-in judge; the rest are asked once each.
+        let why = PLAIN_NUMBER.test(task.reference) ? null : parsed.get(task.reference);
         if (why === undefined) {
           const v = judge.check(task.reference, task.reference, judge.options);
           why = v.correct ? null : v.gold.extracted === null || v.method === 'no_reference' || v.method === 'no_answer' ? 'finds no answer in it' : `cannot compare it with itself (${v.method})`;

@@ -70,7 +70,8 @@ export function openSource(spec: SourceSpec, configDir: string, role: Role, env:
     const files = spec.format === 'gsm8k' ? r.files.map((f) => (f.format === 'jsonl' ? { ...f, format: 'gsm8k' as const } : f)) : r.files;
     return { name, shown: path, files, split: r.split, mapping, limit: spec.limit };
   } catch (e) {
-    if (e instanceof SourceError) throw new TaskLoadError(e.source, e.message.slice(e.source.length + 2));
+    // Name the source as the config writes it.
+    if (e instanceof SourceError) throw new TaskLoadError(e.source === abs ? path : e.source, e.message.slice(e.source.length + 2));
     throw e;
   }
 }

@@ -93,14 +93,98 @@ export function invalidUtf8At(b: Uint8Array): number {
 const fatal = new TextDecoder('utf-8', { fatal: true });
 const lenient = new TextDecoder('utf-8');
 
-/** The column (1-based, in characters) of a JSON.parse error, from V8's "at position N". */
-export function jsonErrorPosition(e: unknown): number | undefined {
+/** The offset where JSON text stops being valid; V8 names it for some errors only. */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const fail = () => {
+    throw i;
+  };
+  const lit = (word: string) => {
+    for (const c of word) if (text[i++] !== c) (i--, fail());
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    } else if (c === '"') string();
+    else if (c === 't') lit('true');
+    else if (c === 'f') lit('false');
+    else if (c === 'n') lit('null');
+    else {
+      const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/.exec(text.slice(i, i + 400));
+      if (!m) fail();
+      i += m![0].length;
+    }
+  };
+  const string = () => {
+    i++;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 34) return void i++;
+      if (c < 32) fail();
+      if (c === 92) {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    fail();
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+  } catch (at) {
+    if (typeof at === 'number') return at;
+    throw at;
+  }
+  return text.length;
+}
+
+/** The 0-based character offset of a JSON.parse error. */
+export function jsonErrorPosition(e: unknown, text: string): number {
   const m = /position (\d+)/.exec((e as Error).message);
-  return m ? Number(m[1]) : undefined;
+  return m ? Number(m[1]) : jsonErrorOffset(text);
 }
 
 function jsonMessage(e: unknown): string {
-  return (e as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'the record ends early');
+  return (e as Error).message
+    .replace(/ in JSON at position \d+.*$/, '')
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/^Unexpected end of JSON input$/, 'the record ends early');
 }
 
 function parseLine(bytes: Uint8Array, line: number, file: string): ReadItem | undefined {
@@ -123,8 +207,7 @@ function parseLine(bytes: Uint8Array, line: number, file: string): ReadItem | un
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const pos = jsonErrorPosition(e);
-    return { kind: 'bad', at, column: pos !== undefined ? pos + 1 : undefined, message: `broken JSON: ${jsonMessage(e)}` };
+    return { kind: 'bad', at, column: jsonErrorPosition(e, text) + 1, message: `broken JSON: ${jsonMessage(e)}` };
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'bad', at, column: 1, message: 'is not a JSON object; each line holds one task' };
   return { kind: 'row', row: value as Row, at, text };
@@ -220,8 +303,7 @@ async function* readJsonArray(file: string, opts: ReadOptions): AsyncGenerator<R
   try {
     data = JSON.parse(text);
   } catch (e) {
-    const p = jsonErrorPosition(e);
-    const lc = p !== undefined ? lineCol(text, p) : { line: 1, column: undefined };
+    const lc = lineCol(text, jsonErrorPosition(e, text));
     yield { kind: 'bad', at: { file, line: lc.line }, column: lc.column, message: `broken JSON: ${jsonMessage(e)}` };
     return;
   }

@@ -103,9 +103,13 @@ export function toTask(row: Row, at: Where, m: Mapping, index: number, text?: st
     return false;
   };
 
+  const has = () => {
+    const keys = Object.keys(row);
+    return keys.length ? `; the record has ${keys.slice(0, 12).join(', ')}${keys.length > 12 ? ', ...' : ''}` : '';
+  };
   const q = pick(row, m.question);
   let question: string | undefined;
-  if (!q || q.value === null) err(m.question[0], `has no field "${m.question.join('" or "')}" for the question (fields.question)`);
+  if (!q || q.value === null) err(m.question[0], `has no field "${m.question.join('" or "')}" for the question (fields.question${has()})`);
   else if (!utf8(q.field, q.value)) {
     const v = Array.isArray(q.value) ? chatText(q.value) : q.value;
     if (typeof v !== 'string') err(q.field, `field "${q.field}" holds ${show(q.value)}, not the question text`);
@@ -115,7 +119,7 @@ export function toTask(row: Row, at: Where, m: Mapping, index: number, text?: st
 
   const a = pick(row, m.answer);
   let reference: string | undefined;
-  if (!a || a.value === null) err(m.answer[0], `has no field "${m.answer.join('" or "')}" for the reference answer (fields.answer)`);
+  if (!a || a.value === null) err(m.answer[0], `has no field "${m.answer.join('" or "')}" for the reference answer (fields.answer${has()})`);
   else if (!utf8(a.field, a.value)) {
     const raw = Array.isArray(a.value) ? listText(a.value) : typeof a.value === 'string' || typeof a.value === 'number' || typeof a.value === 'bigint' ? String(a.value) : undefined;
     if (raw === undefined) err(a.field, `field "${a.field}" holds ${show(a.value)}, not an answer`);
