@@ -6,7 +6,7 @@ import { builtinAssetPath, findBuiltin } from '../config/builtins';
 import { resolveConfigPath } from '../config/load';
 import type { Task } from '../sdk';
 import { isPresetName, PRESETS, type Mapping } from './presets';
-import { readRecords, describe, type ReadItem, type ReadOptions } from './read';
+import { readRecords, describe, parquetLayout, type ReadItem, type ReadOptions } from './read';
 import { mappingFor, toTask, type Finding, type SourceShape } from './records';
 import { resolveSource, SourceError, type DataFile, type FileFormat } from './sources';
 
@@ -90,13 +90,30 @@ export interface SourceItem {
   findings: Finding[];
 }
 
-/** Every record of a source, converted, in order; bad records come with their findings. */
+/**
+ * Every record of a source, converted, in order; bad records come with their findings.
+ * `start` skips that many records of the whole source: Parquet files by their footers alone.
+ */
 export async function* sourceItems(src: OpenedSource, opts: ReadOptions = {}): AsyncGenerator<SourceItem> {
   let index = 0;
+  let skip = opts.start ?? 0;
   const limit = src.limit ?? Infinity;
   for (const file of src.files) {
-    for await (const item of readRecords(file, { columns: columnsOf(src.mapping), ...opts })) {
+    let start = 0;
+    if (skip > 0 && file.format === 'parquet') {
+      const rows = (await parquetLayout(file.file)).rows;
+      start = Math.min(skip, rows);
+      skip -= start;
+      index += start;
+      if (start === rows) continue;
+    }
+    for await (const item of readRecords(file, { columns: columnsOf(src.mapping), ...opts, start, end: undefined })) {
       if (index >= limit) return;
+      if (skip > 0) {
+        skip--;
+        index++;
+        continue;
+      }
       if (item.kind === 'bad') yield { item, index, findings: [{ at: item.at, column: item.column, message: item.message, severity: 'error' }] };
       else yield { item, index, ...toTask(item.row, item.at, src.mapping, index, item.text) };
       index++;
