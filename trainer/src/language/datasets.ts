@@ -43,6 +43,8 @@ interface Entry {
 }
 
 const cache = new Map<string, Entry>();
+/** The check running for each config folder: a newer config text stops the older one. */
+const running = new Map<string, { key: string; abort: AbortController }>();
 const MAX_CACHED = 16;
 
 /** The config keys a finding about `field` belongs on: the field mapping when the user named that column. */
@@ -83,14 +85,27 @@ export async function checkTaskData(tasks: TasksShape, judge: { ref?: string; op
   const print = await fingerprint(opened);
   let entry = cache.get(key);
   if (!entry || entry.fingerprint !== print) {
-    const run = checkTasks(tasks, dir, { judge, budgetMs: opts.budgetMs, env: opts.env, progress: opts.progress });
+    const previous = running.get(dir);
+    if (previous && previous.key !== key && opts.waitMs !== undefined) {
+      previous.abort.abort();
+      cache.delete(previous.key);
+    }
+    const abort = new AbortController();
+    running.set(dir, { key, abort });
+    const run = checkTasks(tasks, dir, { judge, budgetMs: opts.budgetMs, env: opts.env, progress: opts.progress, signal: abort.signal });
     const fresh: Entry = { fingerprint: print, run };
     entry = fresh;
     cache.set(key, fresh);
     if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+    const settle = () => running.get(dir)?.abort === abort && running.delete(dir);
     run.then(
-      (r) => (fresh.done = r),
-      () => cache.get(key) === fresh && cache.delete(key),
+      (r) => {
+        settle();
+        // A stopped check is not an answer to keep.
+        if (r.some((c) => c.result?.stoppedBy === 'signal')) cache.get(key) === fresh && cache.delete(key);
+        else fresh.done = r;
+      },
+      () => (settle(), cache.get(key) === fresh && cache.delete(key)),
     );
   }
   let checks = entry.done;
