@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerConfigLanguage } from './config/register';
 import { registerDebugger } from './debug/register';
+import { registerTaskPreview } from './tasks/preview';
 import { registerViewer } from './viewer';
 import { registerWalkthrough } from './walkthrough/commands';
 
@@ -9,6 +10,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerViewer(context);
   registerDebugger(context);
   registerWalkthrough(context);
+  registerTaskPreview(context);
 }
 
 export function deactivate(): void {}

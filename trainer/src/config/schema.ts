@@ -15,58 +15,114 @@ const refWithDefault = <D extends string>(description: string, examples: string[
 const seconds = (description: string, dflt: number) =>
   ({ type: 'number', exclusiveMinimum: 0, description, default: dflt, examples: [dflt] }) as const;
 
+const TASK_PRESETS = ['gsm8k', 'math', 'math500', 'aime24', 'aime25', 'olympiadbench', 'deepscaler', 'guru_math'] as const;
+
+const sourceProperties = {
+  path: {
+    type: 'string',
+    description:
+      'A data file (JSONL, JSON, Parquet), a folder of shards or a `save_to_disk` folder, relative to this config; `hf://datasets/OWNER/NAME[@REVISION][/CONFIG]`, read from the local Hugging Face cache; or a built-in task set (`builtin:arith/train`, `builtin:arith/test`). With a `preset`, defaults to the preset\'s data set in the hub cache.',
+    examples: ['builtin:arith/train', '../data/gsm8k/train.jsonl', 'hf://datasets/openai/gsm8k/main'],
+  },
+  preset: {
+    type: 'string',
+    enum: TASK_PRESETS,
+    enumDescriptions: [
+      'GSM8K (`openai/gsm8k`, config `main`): `question`; the final answer after `####` in `answer`.',
+      'MATH (`DigitalLearningGmbH/MATH-lighteval`): `problem`; the last `\\boxed{}` of `solution`; `level` feature.',
+      'MATH-500 (`HuggingFaceH4/MATH-500`): `problem`, `answer`, `unique_id`; `level` feature.',
+      'AIME 2024 (`HuggingFaceH4/aime_2024`): `id`, `problem`, `answer`.',
+      'AIME 2025 (`yentinglin/aime_2025`): `id`, `problem`, `answer`.',
+      'OlympiadBench (`Hothan/OlympiadBench`, config `OE_TO_maths_en_COMP`): `id`, `question`, `final_answer` list.',
+      'DeepScaleR-Preview (`agentica-org/DeepScaleR-Preview-Dataset`): `problem`, `answer`.',
+      'Guru maths (`LLM360/guru-RL-92k`, verl layout): chat `prompt`, `reward_model.ground_truth`, pass-rate features.',
+    ],
+    description: 'A known data set: sets the field mapping, how the reference answer is extracted, the id, difficulty features and a prompt suffix. docs/datasets.md lists the columns each expects.',
+    examples: ['gsm8k', 'math500'],
+  },
+  split: {
+    type: 'string',
+    description: 'The split to read from a folder or hub data set (`train`, `test`, ...). Defaults to `train` for `tasks.train` and `test` for `tasks.test` when the source has that split.',
+    examples: ['train', 'test'],
+  },
+  config: {
+    type: 'string',
+    description: 'The config (subset) of a folder or hub data set with several, such as `main` or `socratic` of GSM8K.',
+    examples: ['main'],
+  },
+  format: {
+    type: 'string',
+    enum: ['jsonl', 'json', 'gsm8k', 'parquet', 'arrow'],
+    enumDescriptions: [
+      'One JSON object a line.',
+      'A JSON array of objects.',
+      'GSM8K JSONL: `question`, and `answer` whose final value follows `####`.',
+      'An Apache Parquet table, one row a task.',
+      'Arrow IPC files, as `datasets.save_to_disk` writes them.',
+    ],
+    description: 'File format. Inferred from the file extension when left out (`.jsonl`, `.json`, `.parquet`, `.arrow`).',
+    examples: ['gsm8k'],
+  },
+  fields: {
+    type: 'object',
+    description: 'Which record fields hold the task id, the question, the reference answer and features; over a preset, these replace its columns. A dotted name reaches into a struct column (`reward_model.ground_truth`).',
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', description: 'Field with a unique task id (default `id`); the row number is used when absent.', examples: ['id', 'uid'] },
+      question: { type: 'string', description: 'Field with the prompt shown to the agent (default `question`).', examples: ['question', 'problem'] },
+      answer: { type: 'string', description: 'Field with the reference answer given to the judge (default `answer`).', examples: ['answer', 'solution'] },
+      features: {
+        type: 'array',
+        items: { type: 'string' },
+        uniqueItems: true,
+        description: 'Numeric fields kept as task features, for example a difficulty used by task selectors.',
+        examples: [['difficulty']],
+      },
+    },
+  },
+  limit: {
+    type: 'integer',
+    minimum: 1,
+    description: 'Use only the first N tasks of the source; reading stops there.',
+    examples: [100, 1000],
+  },
+  prompt_suffix: {
+    type: 'string',
+    description: "Text appended to each question after a blank line; a preset sets the field's usual one, and `''` removes it.",
+    examples: ['Please reason step by step, and put your final answer within \\boxed{}.'],
+  },
+} as const;
+
 const taskSource = (which: string) =>
   ({
     type: 'object',
-    description: `Where the ${which} tasks come from and how their fields map onto a task.`,
+    description: `Where the ${which} tasks come from and how their fields map onto a task. Give \`path\`, \`preset\` or both.`,
     additionalProperties: false,
-    required: ['path'],
-    properties: {
-      path: {
-        type: 'string',
-        description:
-          'A data file, relative to this config, or a built-in task set (`builtin:arith/train`, `builtin:arith/test`).',
-        examples: ['builtin:arith/train', '../data/gsm8k/train.jsonl'],
-      },
-      format: {
-        type: 'string',
-        enum: ['jsonl', 'json', 'gsm8k', 'parquet'],
-        enumDescriptions: [
-          'One JSON object a line.',
-          'A JSON array of objects.',
-          'GSM8K JSONL: `question`, and `answer` whose final value follows `####`.',
-          'An Apache Parquet table, one row a task.',
-        ],
-        description: 'File format. Inferred from the file extension when left out (`.jsonl`, `.json`, `.parquet`).',
-        examples: ['gsm8k'],
-      },
-      fields: {
+    properties: sourceProperties,
+  }) as const;
+
+const trainSource = {
+  ...taskSource('training'),
+  description: 'Where the training tasks come from: `path` and/or `preset`, or a weighted `mix` of sources.',
+  properties: {
+    ...sourceProperties,
+    mix: {
+      type: 'array',
+      minItems: 1,
+      description: 'Draw training tasks from several sources by weight. Task ids become `SOURCE/ID`, and each rollout records its source.',
+      items: {
         type: 'object',
-        description: 'Which record fields hold the task id, the question, the reference answer and features.',
         additionalProperties: false,
-        default: {},
         properties: {
-          id: { type: 'string', description: 'Field with a unique task id; the line number is used when absent.', default: 'id', examples: ['id', 'uid'] },
-          question: { type: 'string', description: 'Field with the prompt shown to the agent.', default: 'question', examples: ['question', 'problem'] },
-          answer: { type: 'string', description: 'Field with the reference answer given to the judge.', default: 'answer', examples: ['answer', 'solution'] },
-          features: {
-            type: 'array',
-            items: { type: 'string' },
-            uniqueItems: true,
-            description: 'Numeric fields kept as task features, for example a difficulty used by task selectors.',
-            default: [],
-            examples: [['difficulty']],
-          },
+          ...sourceProperties,
+          name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'The source\'s name in ids, rollouts and metrics; the preset or file name by default.', examples: ['gsm8k'] },
+          weight: { type: 'number', exclusiveMinimum: 0, description: 'Relative share of the drawn tasks.', default: 1, examples: [0.7] },
         },
       },
-      limit: {
-        type: 'integer',
-        minimum: 1,
-        description: 'Use only the first N tasks of the file.',
-        examples: [100, 1000],
-      },
+      examples: [[{ preset: 'gsm8k', weight: 0.7 }, { preset: 'math', weight: 0.3 }]],
     },
-  }) as const;
+  },
+} as const;
 
 export const tuneSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -239,7 +295,7 @@ export const tuneSchema = {
       additionalProperties: false,
       required: ['train'],
       properties: {
-        train: taskSource('training'),
+        train: trainSource,
         test: taskSource('evaluation'),
         selector: {
           type: 'object',

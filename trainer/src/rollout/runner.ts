@@ -126,6 +126,7 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
     step: spec.step,
     phase: spec.phase,
     task_id: spec.task.id,
+    ...(spec.task.source ? { source: spec.task.source } : {}),
     group_id: spec.groupId,
     sample: spec.sample,
     question: spec.task.question,

@@ -57,6 +57,8 @@ export interface RolloutRecord {
   step: number;
   phase: Phase;
   task_id: string;
+  /** The task's source when `tasks.train.mix` draws from several. */
+  source?: string;
   group_id: string;
   sample: number;
   question: string;

@@ -21,7 +21,8 @@ import { CheckpointError, latestCheckpoint, loadAdapter, loadOptimizer, loadTrai
 import { evaluate } from './evaluate';
 import { LoraHead } from './lora';
 import { stepMetrics } from './metrics';
-import { createSelector, type Selector } from './selectors';
+import type { Selector } from './selectors';
+import { createTaskSelector, successBySource } from '../tasks/mix';
 import { policyUpdate, turnSamples } from './update';
 
 export interface TrainOptions {
@@ -57,8 +58,8 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
     engine.logitHook = lora.hook;
     const adam = new Adam([lora.A, lora.B], config.algorithm.lr);
     const tasks = await loadTasks(config.tasks.train, loaded.dir);
-    const testTasks = config.tasks.test ? await loadTasks(config.tasks.test, loaded.dir) : undefined;
-    const selector = createSelector(tasks, config.tasks.selector, config.seed);
+    const testTasks = config.tasks.test ? await loadTasks(config.tasks.test, loaded.dir, { role: 'test' }) : undefined;
+    const selector = createTaskSelector(tasks, config.tasks.train, config.tasks.selector, config.seed);
 
     let start = 0;
     if (opts.resume) {
@@ -132,6 +133,7 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
         : undefined;
       const metrics = stepMetrics(records, update, (performance.now() - t0) / 1000, rolloutSeconds);
       for (const [k, v] of Object.entries(selector.stats())) metrics[`selector_${k}`] = v;
+      Object.assign(metrics, successBySource(records));
       writer!.metric({ step, kind: 'train', metrics });
       writer!.emit({ type: 'step_metrics', step, metrics });
       bar?.update(step, { reward: metrics.reward_mean, success: metrics.success_rate, 'tok/s': metrics.tokens_per_s });
