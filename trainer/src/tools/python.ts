@@ -2,9 +2,10 @@
 // sandbox whose tier is probed once at start-up (sandbox/tiers.ts; docs/tools.md says what
 // each tier blocks). Every call gets a fresh folder, a clean environment, resource limits, a
 // wall-clock timeout that ends every process it started, and an output cap.
+import type { SandboxRecord } from '../run/events';
 import { chooseSandbox, describeSandbox } from './sandbox/probe';
 import { runSandboxed, type SandboxRun } from './sandbox/run';
-import type { Sandbox, SandboxEnv, SandboxMode } from './sandbox/tiers';
+import { TIER_BLOCKS, type Sandbox, type SandboxEnv, type SandboxMode } from './sandbox/tiers';
 import { PYTHON_TOOL } from './schemas';
 import type { Tool, ToolOutput, ToolRunOptions } from './tool';
 
@@ -51,6 +52,22 @@ export type PythonRun = SandboxRun;
 export function pythonSandbox(options: Partial<PythonOptions> = {}, env: SandboxEnv = {}): Sandbox {
   const o: PythonOptions = { ...PYTHON_DEFAULTS, ...stripUndefined(options) };
   return chooseSandbox(o.sandbox, o.python, env);
+}
+
+/**
+ * The sandbox of a config's `builtin:python`, for the run's records and the one line the CLI
+ * prints; undefined when no tool is `builtin:python`. Throws, naming the fix, when `strict` refuses.
+ */
+export function configSandbox(tools: { ref: string; options?: Record<string, unknown> }[]): { record: SandboxRecord; line: string } | undefined {
+  const tool = tools.find((t) => t.ref === 'builtin:python' || t.ref === 'python');
+  if (!tool) return undefined;
+  const options = (tool.options ?? {}) as Partial<PythonOptions>;
+  const mode = options.sandbox ?? PYTHON_DEFAULTS.sandbox;
+  const s = pythonSandbox(options);
+  const record: SandboxRecord = { tier: s.tier, mode, blocks: TIER_BLOCKS[s.tier] };
+  if (s.landlockAbi) record.landlock_abi = s.landlockAbi;
+  if (Object.keys(s.refused).length) record.refused = s.refused as Record<string, string>;
+  return { record, line: describeSandbox(s) };
 }
 
 /** Runs `code` once under the sandbox; never throws for anything the code does. */
