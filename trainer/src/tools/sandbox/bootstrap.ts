@@ -348,9 +348,10 @@ def main():
             workdir = '/work'
         else:
             os.chdir(workdir)
-            if os.getuid() != 0 and not cfg.get('fresh_uid'):
-                nproc += procs_of(os.getuid())
-            libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+            if sys.platform.startswith('linux'):
+                if os.getuid() != 0 and not cfg.get('fresh_uid'):
+                    nproc += procs_of(os.getuid())
+                libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
         with open('main.py', 'w', encoding='utf-8') as f:
             f.write(code)
     except OSError as e:
