@@ -18,6 +18,7 @@ export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval',
   }
   const parent = outputDir ?? resolve(loaded.dir, loaded.config.train.output_dir);
   const writer = RunWriter.create(parent, loaded.config.name);
+  writer.userDataMaxBytes = loaded.config.rollout.user_data_max_kb * 1024;
   writer.writeConfig(loaded.text);
   writer.writeProvenance({ ...provenance(loaded), ...(sandbox && { sandbox: sandbox.record }) });
   writer.emit({
