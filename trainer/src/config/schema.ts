@@ -471,6 +471,13 @@ export const tuneSchema = {
         },
         turn_timeout_s: seconds('Wall-clock limit of one model turn, in seconds.', 60),
         rollout_timeout_s: seconds('Wall-clock limit of a whole rollout, tools and judge excluded, in seconds.', 300),
+        user_data_max_kb: {
+          type: 'integer',
+          minimum: 1,
+          description: "Most JSON, in KB, that a judge's `details` and a workflow's `ctx.emit` events may add to one rollout's records; more is cut off with a `$truncated` marker.",
+          default: 256,
+          examples: [256, 4096],
+        },
         format_error_message: {
           type: 'string',
           description: 'Tool message sent back to the model after a malformed tool call; `{error}` is replaced by the parser\'s message.',

@@ -89,7 +89,7 @@ interface Base<T extends string> {
 }
 
 export type RunEvent =
-  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: 'train' | 'debug' | 'eval'; config_file: string; pid: number; resumed_from_step?: number })
+  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: 'train' | 'debug' | 'eval'; config_file: string; pid: number; resumed_from_step?: number; sandbox?: SandboxRecord })
   | (Base<'step_started'> & { step: number; task_ids: string[] })
   | (Base<'rollout_started'> & { rollout_id: string; step: number; phase: Phase; task_id: string; group_id: string; sample: number; question: string })
   | (Base<'turn'> & TurnEvent)
@@ -137,7 +137,21 @@ export interface MetricsRow {
   metrics: Record<string, number>;
 }
 
+/** The python sandbox a run's `builtin:python` got on this machine (docs/tools.md). */
+export interface SandboxRecord {
+  tier: string;
+  /** The `sandbox` option: strict, best or off. */
+  mode: string;
+  /** What the tier keeps from model-written code. */
+  blocks: string[];
+  landlock_abi?: number;
+  /** Why each stronger tier did not work here. */
+  refused?: Record<string, string>;
+}
+
 export interface Provenance {
+  /** Present when the config uses `builtin:python`. */
+  sandbox?: SandboxRecord;
   format: number;
   created: string;
   trainer_version: string;
