@@ -23,6 +23,27 @@ export interface ToolResultRecord {
   error: boolean;
 }
 
+/** Runs already told that their workflow samples with its own parameters. */
+const warned = new WeakSet<RolloutEnv>();
+
+/**
+ * A training workflow that sets its own temperature, top-p or top-k trains a policy other
+ * than `model.sampling` describes: the update follows each turn's record, and the run says
+ * so once.
+ */
+function warnOverride(env: RolloutEnv, base: Omit<SamplingParams, 'seed'>, used: SamplingParams): void {
+  if (warned.has(env)) return;
+  const keys = (['temperature', 'top_p', 'top_k'] as const).filter((k) => used[k] !== base[k]);
+  if (!keys.length) return;
+  warned.add(env);
+  const what = keys.map((k) => `${k} ${used[k]} (model.sampling: ${base[k]})`).join(', ');
+  env.writer.emit({
+    type: 'log',
+    level: 'warn',
+    message: `the workflow samples with its own ${what}; each turn records its parameters and the update trains at the temperature each turn was sampled at`,
+  });
+}
+
 export class RolloutSession {
   turns: TurnRecord[] = [];
   flags = new Set<Flag>();
@@ -104,6 +125,7 @@ export class RolloutSession {
       ...options.sampling,
       seed: this.env.seedFor(this.spec.id, index),
     };
+    if (this.spec.phase === 'train') warnOverride(this.env, base, sampling);
     const tools = options.tools === false ? [] : Array.isArray(options.tools) ? options.tools : this.toolSchemas;
     const result = await backend.chat({ messages, tools, sampling, signal: this.abort.signal });
     this.modelMs += result.duration_ms;
@@ -132,6 +154,7 @@ export class RolloutSession {
       ...(result.token_ids ? { token_ids: result.token_ids } : {}),
       ...(result.logprobs ? { logprobs: result.logprobs } : {}),
       ...(result.prompt_ids ? { prompt_ids: result.prompt_ids } : {}),
+      sampling: { temperature: sampling.temperature, top_p: sampling.top_p, top_k: sampling.top_k },
       flags,
       ...(formatError ? { format_error: formatError } : {}),
       duration_ms: result.duration_ms,
