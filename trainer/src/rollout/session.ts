@@ -1,6 +1,6 @@
 // One rollout in the trainer: the context its workflow talks to, and the record of every
 // turn, tool call and timing that ends up in rollouts.jsonl.
-import { parseToolCalls } from '../agent/toolcalls';
+import { dropThinking, parseToolCalls } from '../agent/toolcalls';
 import type { SamplingParams, ToolSchema } from '../model/types';
 import type { Flag, Message, ToolCall, TurnRecord } from '../run/events';
 import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task } from '../sdk';
@@ -127,7 +127,8 @@ export class RolloutSession {
     };
     if (this.spec.phase === 'train') warnOverride(this.env, base, sampling);
     const tools = options.tools === false ? [] : Array.isArray(options.tools) ? options.tools : this.toolSchemas;
-    const result = await backend.chat({ messages, tools, sampling, signal: this.abort.signal });
+    const prompt = config.rollout.thinking === 'drop' ? messages.map((m) => (m.role === 'assistant' && m.content ? { ...m, content: dropThinking(m.content) } : m)) : messages;
+    const result = await backend.chat({ messages: prompt, tools, sampling, signal: this.abort.signal });
     this.modelMs += result.duration_ms;
 
     const parsed = parseToolCalls(result.text, { turn: index });
