@@ -35,6 +35,14 @@ def rotate_half(x):
     return torch.cat((-b, a), dim=-1)
 
 
+def repeat_kv(x, rep):
+    """[b, kv_heads, t, d] -> [b, kv_heads * rep, t, d], each kv head shared by `rep` query heads."""
+    if rep == 1:
+        return x
+    b, h, t, d = x.shape
+    return x.unsqueeze(2).expand(b, h, rep, t, d).reshape(b, h * rep, t, d)
+
+
 class Attention(nn.Module):
     """Grouped-query attention with Qwen3's per-head RMSNorm on queries and keys, before RoPE."""
 
@@ -59,8 +67,7 @@ class Attention(nn.Module):
         k = torch.cat((past_k, k), dim=2)
         v = torch.cat((past_v, v), dim=2)
         rep = self.heads // self.kv_heads
-        kr = k.repeat_interleave(rep, dim=1) if rep > 1 else k
-        vr = v.repeat_interleave(rep, dim=1) if rep > 1 else v
+        kr, vr = repeat_kv(k, rep), repeat_kv(v, rep)
         scores = torch.matmul(q, kr.transpose(-1, -2)) / math.sqrt(self.head_dim)
         scores = scores.masked_fill(mask, torch.finfo(scores.dtype).min)
         out = torch.matmul(torch.softmax(scores, dim=-1), vr)
