@@ -478,6 +478,17 @@ export const tuneSchema = {
           default: 256,
           examples: [256, 4096],
         },
+        thinking: {
+          type: 'string',
+          enum: ['keep', 'drop'],
+          enumDescriptions: [
+            'Earlier turns go to the chat template with their thinking, and the template keeps or drops it by its own rule (Qwen3 keeps it after the latest user message, drops it before).',
+            'Thinking blocks are removed from earlier turns before the template renders the prompt.',
+          ],
+          description:
+            'Whether a turn\'s `<think>…</think>` block is carried into the next turn\'s prompt. It is always kept in the transcript, and a tool call written inside it is not a call.',
+          default: 'keep',
+        },
         format_error_message: {
           type: 'string',
           description: 'Tool message sent back to the model after a malformed tool call; `{error}` is replaced by the parser\'s message.',

@@ -31,6 +31,12 @@ export type Flag = (typeof FLAGS)[number];
 export type Phase = 'train' | 'eval' | 'debug';
 
 /** One assistant turn as the trainer saw it: what was sampled, and how. */
+export interface TurnSampling {
+  temperature: number;
+  top_p: number;
+  top_k: number;
+}
+
 export interface TurnRecord {
   index: number;
   /** Agent role in multi-agent workflows (`tool_agent`, `reasoner`); `agent` otherwise. */
@@ -45,6 +51,8 @@ export interface TurnRecord {
   logprobs?: number[];
   /** The prompt's token ids: kept in memory for the update, never written to rollouts.jsonl. */
   prompt_ids?: number[];
+  /** The sampling parameters the turn was generated with: training uses its temperature. */
+  sampling?: TurnSampling;
   flags: Flag[];
   format_error?: string;
   /** How many of this turn's tool calls the tool reported as failed. */
