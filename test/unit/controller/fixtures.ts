@@ -84,7 +84,7 @@ export async function startController(gw: StandInGateway, config: string, o: Par
   const stopping = new AbortController();
   const key = 'key' in o ? o.key : KEY;
   const gateway = new GatewayClient({ url: gw.url, ...(key ? { key } : {}), log: (m) => logs.push(m), backoffMs: 20, backoffMaxMs: 200, signal: stopping.signal });
-  const controller = new Controller({ gateway, env, writer, parallel: 8, name: 'ctl', pollMs: 50, pausePollMs: 200, log: (m) => logs.push(m), ...(key ? { key } : {}), ...o });
+  const controller = new Controller({ gateway, env, writer, parallel: 8, name: 'ctl', pollMs: 50, pausePollMs: 200, backoffMs: 20, backoffMaxMs: 200, log: (m) => logs.push(m), ...(key ? { key } : {}), ...o });
   const done = controller.run();
   return {
     controller,
@@ -102,7 +102,7 @@ export async function startController(gw: StandInGateway, config: string, o: Par
 }
 
 /** Waits until `check` holds, polling; fails with `what` after `ms`. */
-export async function until(check: () => boolean, what: string, ms = 120_000): Promise<void> {
+export async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);

@@ -27,6 +27,9 @@ export interface ControllerOptions {
   /** Wait between polls of an empty queue, ms. Default 2000. */
   pollMs?: number;
   pausePollMs?: number;
+  /** Backoff after a failed listing, doubling up to `backoffMaxMs`. Default 1 s to 30 s. */
+  backoffMs?: number;
+  backoffMaxMs?: number;
   log(message: string): void;
   /** Called after each rollout has been reported. */
   onReported?(outcome: Outcome, rollout: Rollout): void;
@@ -78,7 +81,7 @@ export class Controller {
           failures = 0;
         } catch (e) {
           failures++;
-          const wait = backoffMs(Math.min(failures - 1, 8), { baseMs: 1000, maxMs: 30_000 });
+          const wait = this.backoff(failures - 1);
           this.o.log(`gateway: cannot list queued rollouts (${(e as Error).message}); next try in ${(wait / 1000).toFixed(1)}s`);
           await this.pause(wait);
           continue;
@@ -106,7 +109,7 @@ export class Controller {
       try {
         running = await this.o.gateway.list(['running'], 1_000_000);
       } catch (e) {
-        const wait = backoffMs(Math.min(failures, 8), { baseMs: 1000, maxMs: 30_000 });
+        const wait = this.backoff(failures);
         this.o.log(`gateway: cannot list running rollouts (${(e as Error).message}); next try in ${(wait / 1000).toFixed(1)}s`);
         await this.pause(wait);
         continue;
@@ -202,6 +205,10 @@ export class Controller {
       this.o.log(`rollout ${rolloutId}: cannot read its model version (${(e as Error).message}); step ${this.step} assumed`);
       return this.step;
     }
+  }
+
+  private backoff(retry: number): number {
+    return backoffMs(Math.min(retry, 16), { baseMs: this.o.backoffMs ?? 1000, maxMs: this.o.backoffMaxMs ?? 30_000 });
   }
 
   private pause(ms: number): Promise<void> {

@@ -2,7 +2,7 @@
 // at the commit in ./schema.ts). Transient failures (no connection, a timeout, 408, 429,
 // 5xx) are retried with capped exponential backoff, logged, and never thrown from the calls
 // that must get through; the key goes into the Authorization header and nowhere else.
-import { backoffMs, retryableStatus, retryAfterMs, sleep } from '../model/retry';
+import { backoffMs, retryAfterMs, sleep } from '../model/retry';
 import type { GatewayEvent, Rollout, RolloutState, RolloutStatusPatch } from './schema';
 
 export interface GatewayOptions {
@@ -40,6 +40,11 @@ export type ClaimResult = 'claimed' | 'taken' | 'gone';
 
 /** Statuses the calls below expect and handle themselves. */
 const HANDLED = [404, 409];
+
+/** Worth another try: the store's own answers (404, 409, 422) are final. */
+function transient(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
 
 export class GatewayClient {
   readonly url: string;
@@ -125,7 +130,7 @@ export class GatewayClient {
       try {
         const res = await fetch(url, { method, headers: this.headers(body !== undefined), ...(body !== undefined ? { body } : {}), signal: this.signal() });
         const text = await res.text();
-        if (res.ok || (res.status < 500 && !retryableStatus(res.status))) {
+        if (res.ok || !transient(res.status)) {
           if (res.ok || HANDLED.includes(res.status)) return { status: res.status, body: (text ? JSON.parse(text) : null) as T, maybeApplied };
           throw new GatewayError(`${what}: HTTP ${res.status}: ${detail(text)}${res.status === 401 ? ' (check the gateway key)' : ''}`, res.status);
         }
