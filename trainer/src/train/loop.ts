@@ -21,6 +21,7 @@ import { CheckpointError, latestCheckpoint, loadAdapter, loadOptimizer, loadTrai
 import { evaluate } from './evaluate';
 import { LoraHead } from './lora';
 import { stepMetrics } from './metrics';
+import { learningRate } from './objective';
 import { createSelector, type Selector } from './selectors';
 import { policyUpdate, turnSamples } from './update';
 
@@ -115,12 +116,17 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       writer!.emit({ type: 'step_started', step, task_ids: chosen.map((t) => t.id) });
       const records = await runRollouts(env!, specsFor(step, chosen, config.rollout.group_size), { advantages: true });
       const rolloutSeconds = (performance.now() - t0) / 1000;
-      for (const t of chosen) selector.observe(t.id, records.filter((r) => r.task_id === t.id).map((r) => (r.success ? 1 : 0)));
+      selector.observe(new Map(chosen.map((t) => [t.id, records.filter((r) => r.task_id === t.id).map((r) => (r.success ? 1 : 0))])));
       const samples = turnSamples(records);
+      const a = config.algorithm;
+      adam.lr = learningRate(step, totalSteps, a.lr, a.lr_schedule, a.warmup_steps);
       const update = samples.length
         ? await policyUpdate(engine, lora, adam, samples, {
             temperature: config.model.sampling.temperature,
-            clip: config.algorithm.clip,
+            clip: a.clip,
+            clipHigh: a.clip_high,
+            lossAgg: a.loss_agg,
+            maxTokens: config.model.sampling.max_new_tokens,
             klCoef: config.algorithm.kl_coef,
             entropyCoef: config.algorithm.entropy_coef,
             epochs: config.algorithm.epochs,
@@ -131,6 +137,7 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
           })
         : undefined;
       const metrics = stepMetrics(records, update, (performance.now() - t0) / 1000, rolloutSeconds);
+      metrics.lr = adam.lr;
       for (const [k, v] of Object.entries(selector.stats())) metrics[`selector_${k}`] = v;
       writer!.metric({ step, kind: 'train', metrics });
       writer!.emit({ type: 'step_metrics', step, metrics });

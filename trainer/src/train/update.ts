@@ -6,7 +6,7 @@ import { hashSeed } from '../rollout/seed';
 import type { RolloutRecord } from '../run/events';
 import { Adam } from './adam';
 import type { LoraHead } from './lora';
-import { objective, zeroGrads, type ObjectiveOptions, type TokenBatch } from './objective';
+import { lossWeights, objective, zeroGrads, type ObjectiveOptions, type TokenBatch } from './objective';
 
 /** One assistant turn to train on. */
 export interface TurnSample {
@@ -73,7 +73,7 @@ async function tokenRows(engine: Engine, samples: TurnSample[]): Promise<TokenBa
 
 export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, samples: TurnSample[], opts: UpdateOptions): Promise<UpdateStats> {
   const started = performance.now();
-  const objOpts: ObjectiveOptions = { mode: opts.mode ?? 'ppo', temperature: opts.temperature, clip: opts.clip, klCoef: opts.klCoef, entropyCoef: opts.entropyCoef };
+  const objOpts: ObjectiveOptions = { ...opts, mode: opts.mode ?? 'ppo' };
   const batches = await tokenRows(engine, samples);
   // Old logprobs: the adapter as it was when these rollouts were sampled, i.e. before this update.
   for (const b of batches) b.oldLogprobs.set(objective(lora, b, objOpts).logprobs);
@@ -89,8 +89,9 @@ export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, s
       if (tokens === 0) continue;
       const grads = zeroGrads(lora);
       let loss = 0, kl = 0, entropy = 0, clip = 0;
-      for (const b of mb) {
-        b.weights.fill(1 / tokens); // token-mean over the minibatch
+      const weights = lossWeights(mb.map((b) => b.rows), opts.lossAgg, opts.maxTokens);
+      for (const [i, b] of mb.entries()) {
+        b.weights.fill(weights[i]);
         const s = objective(lora, b, objOpts, grads);
         const share = b.rows / tokens;
         loss += s.loss;
