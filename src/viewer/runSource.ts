@@ -223,18 +223,18 @@ export class RunSource {
     if (this.disposed) return;
     const pollMs = this.opts.pollMs ?? 250;
     const gen = this.generation;
-    let rolloutsAt = rolloutsFrom;
+    // A file cut back and written again (a resume, a re-judge) invalidates what was read: rebuild.
+    const onRewind = () => {
+      if (gen === this.generation) void this.start();
+    };
     this.tails.push(
       tailJsonl<unknown>(
         this.file(RUN_FILES.rollouts),
-        (recs, next) => {
+        (recs) => {
           if (gen !== this.generation) return;
-          // A shorter file means it was rewritten (a re-judge, a resume): rebuild from scratch.
-          if (recs.length && recs[0].offset < rolloutsAt) return void this.start();
-          rolloutsAt = next;
           for (const rec of recs) void this.addRollout(rec);
         },
-        { from: rolloutsFrom, pollMs, onProblem: (p) => this.problem({ file: RUN_FILES.rollouts, message: p.message }) },
+        { from: rolloutsFrom, pollMs, onRewind, onProblem: (p) => this.problem({ file: RUN_FILES.rollouts, message: p.message }) },
       ),
       tailJsonl<RunEvent>(
         this.file(RUN_FILES.events),
@@ -244,7 +244,7 @@ export class RunSource {
           for (const rec of recs) this.applyEvent(rec.value, rec.offset, logs);
           if (logs.length) this.post({ type: 'logs', entries: logs });
         },
-        { from: eventsFrom, pollMs, onProblem: (p) => this.problem({ file: RUN_FILES.events, message: p.message }) },
+        { from: eventsFrom, pollMs, onRewind, onProblem: (p) => this.problem({ file: RUN_FILES.events, message: p.message }) },
       ),
       tailJsonl<MetricsRow>(
         this.file(RUN_FILES.metrics),
@@ -252,7 +252,7 @@ export class RunSource {
           if (gen !== this.generation) return;
           for (const rec of recs) this.applyMetrics(rec.value);
         },
-        { from: metricsFrom, pollMs },
+        { from: metricsFrom, pollMs, onRewind },
       ),
     );
   }
