@@ -106,6 +106,7 @@ export type RunEvent =
   | (Base<'judge_error'> & { rollout_id: string; message: string; stack?: string })
   | (Base<'workflow_error'> & { rollout_id: string; message: string; stack?: string })
   | (Base<'custom'> & { rollout_id: string; name: string; data: unknown })
+  /** Written by runs of before metrics.jsonl held the training metrics alone; readers still accept it. */
   | (Base<'step_metrics'> & { step: number; metrics: Record<string, number> })
   | (Base<'eval_metrics'> & { step: number; metrics: Record<string, number>; per_task_file: string })
   | (Base<'checkpoint_saved'> & { step: number; path: string })

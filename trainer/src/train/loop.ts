@@ -140,7 +140,6 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       metrics.lr = adam.lr;
       for (const [k, v] of Object.entries(selector.stats())) metrics[`selector_${k}`] = v;
       writer!.metric({ step, kind: 'train', metrics });
-      writer!.emit({ type: 'step_metrics', step, metrics });
       bar?.update(step, { reward: metrics.reward_mean, success: metrics.success_rate, 'tok/s': metrics.tokens_per_s });
       const last = step === totalSteps;
       if ((config.train.eval_every > 0 && step % config.train.eval_every === 0) || last) await runEval(step);
