@@ -17,7 +17,7 @@ import { RunWriter } from '../run/writer';
 import type { Task } from '../sdk';
 import { loadTasks } from '../tasks/load';
 import { Adam } from './adam';
-import { CheckpointError, latestCheckpoint, loadAdapter, loadOptimizer, loadTrainerState, saveCheckpoint, type TrainerState } from './checkpoint';
+import { CheckpointError, checkpointName, latestCheckpoint, loadAdapter, loadOptimizer, loadTrainerState, saveCheckpoint, type TrainerState } from './checkpoint';
 import { evaluate } from './evaluate';
 import { LoraHead } from './lora';
 import { stepMetrics } from './metrics';
@@ -87,7 +87,7 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       rng: { seed: config.seed, step },
     });
     const checkpoint = (step: number) => {
-      const path = join('checkpoints', `step-${String(step).padStart(6, '0')}`);
+      const path = join(RUN_FILES.checkpoints, checkpointName(step));
       // The event goes in before the offsets are taken, so a resume keeps it.
       writer!.emit({ type: 'checkpoint_saved', step, path });
       writer!.sync();

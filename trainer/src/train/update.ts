@@ -3,7 +3,7 @@
 import type { Engine } from '../model/engine';
 import { Rng } from '../model/sampling';
 import { hashSeed } from '../rollout/seed';
-import type { RolloutRecord } from '../run/events';
+import { turnAdvantage, type RolloutRecord } from '../run/events';
 import { Adam } from './adam';
 import type { LoraHead } from './lora';
 import { lossWeights, objective, zeroGrads, type ObjectiveOptions, type TokenBatch } from './objective';
@@ -44,7 +44,7 @@ export function turnSamples(records: RolloutRecord[]): TurnSample[] {
     if (r.advantage === null) return;
     for (const t of r.turns) {
       if (!t.prompt_ids || !t.token_ids || t.token_ids.length === 0) continue;
-      out.push({ rollout: i, promptIds: t.prompt_ids, tokenIds: t.token_ids, advantage: r.role_advantages?.[t.role] ?? r.advantage });
+      out.push({ rollout: i, promptIds: t.prompt_ids, tokenIds: t.token_ids, advantage: turnAdvantage(r, t.role)! });
     }
   });
   return out;
