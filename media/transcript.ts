@@ -1,6 +1,6 @@
 // The transcript of one rollout, inline beside the table. Every string from the run is set as
 // text; tool-call arguments and judge details are shown as formatted JSON text.
-import type { Message, TurnRecord } from '../trainer/src/run/events';
+import { turnAdvantage, type Message, type TurnRecord } from '../trainer/src/run/events';
 import type { TranscriptRecord } from '../src/viewer/protocol';
 import { button, fmtMs, fmtNum, h, icon } from './dom';
 import { advantagePaint, logprobPaint, showWhitespace } from './tokens';
@@ -158,7 +158,7 @@ function tokenView(r: TranscriptRecord, turns: Map<number, TurnRecord>, mode: 'l
       const body = h('div', { class: 'tok-body' });
       turn.tokens.forEach((piece, k) => {
         const lp = turn.logprobs?.[k];
-        const paint = mode === 'logprob' ? (lp === undefined ? null : logprobPaint(lp)) : advantagePaint(r.role_advantages?.[turn.role] ?? r.advantage);
+        const paint = mode === 'logprob' ? (lp === undefined ? null : logprobPaint(lp)) : advantagePaint(turnAdvantage(r, turn.role));
         const span = h('span', { class: untrained ? 'tok masked' : 'tok' }, showWhitespace(piece));
         if (paint) span.style.background = paint.background;
         span.title = `${JSON.stringify(piece)}${turn.token_ids?.[k] !== undefined ? ` · id ${turn.token_ids[k]}` : ''}${lp !== undefined ? ` · logprob ${lp.toFixed(3)} · p ${Math.exp(lp).toFixed(3)}` : ''}`;

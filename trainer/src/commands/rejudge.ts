@@ -7,6 +7,7 @@ import type { Output } from '../cli/output';
 import { ConfigError, parseRef, type LoadedConfig } from '../config/load';
 import { validateConfigText } from '../config/validate';
 import { RUN_FILES, type RolloutRecord, type RunEvent } from '../run/events';
+import { foldRun, type RunState } from '../run/fold';
 import { readAll } from '../run/reader';
 import { makeJudge } from '../rollout/env';
 import { assignAdvantages } from '../rollout/runner';
@@ -125,17 +126,17 @@ function storedConfig(runDir: string): LoadedConfig {
   const text = readFileSync(file, 'utf8');
   const result = validateConfigText(text, file);
   if (!result.config) throw new ConfigError(result.issues);
-  let original: string | undefined;
+  const run: RunState = {};
   const events = join(runDir, RUN_FILES.events);
   if (existsSync(events)) {
     const first = readFileSync(events, 'utf8').split('\n', 1)[0];
     try {
-      const e = JSON.parse(first) as RunEvent;
-      if (e.type === 'run_started') original = e.config_file;
+      foldRun(run, JSON.parse(first) as RunEvent);
     } catch {
       // a torn first line: fall back to the run directory
     }
   }
+  const original = run.config_file;
   const dir = original && existsSync(dirname(original)) ? dirname(original) : runDir;
   return { file: original ?? file, dir, text, config: result.config, warnings: [] };
 }

@@ -2,14 +2,14 @@
 // turn, tool call and timing that ends up in rollouts.jsonl.
 import { dropThinking, parseToolCalls } from '../agent/toolcalls';
 import type { SamplingParams, ToolSchema } from '../model/types';
-import type { Flag, Message, ToolCall, TurnRecord } from '../run/events';
+import type { Flag, Message, Phase, ToolCall, TurnRecord } from '../run/events';
 import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task } from '../sdk';
 import type { RolloutEnv } from './env';
 
 export interface RolloutSpec {
   id: string;
   step: number;
-  phase: 'train' | 'eval' | 'debug';
+  phase: Phase;
   task: Task;
   groupId: string;
   sample: number;
