@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { loadTasks } from '../../../trainer/src/tasks/load';
-import { createTaskSelector, MixSelector, successBySource } from '../../../trainer/src/tasks/mix';
+import { createTaskSelector, MixSelector, successBySource } from '../../../trainer/src/train/mix';
 import { tempDir, writeJsonl, writeParquet } from './fixtures';
 
 const selector = (type: string, extra: Record<string, unknown> = {}) => ({ type, target: 0.5, temperature: 0.1, prior_strength: 2, ...extra }) as never;
@@ -43,7 +43,8 @@ describe('task mixes', () => {
 
   it('runs the configured selector within each source, resumable from its state', async () => {
     const tasks = await loadTasks(mix, t.dir);
-    const shuffled = createTaskSelector(tasks, mix, selector('shuffle'), 3) as MixSelector;
+    const shuffled = createTaskSelector(tasks, mix, selector('shuffle'), 3);
+    assert.ok(shuffled instanceof MixSelector);
     const seen = new Map<string, Set<string>>([['gsm8k', new Set()], ['math', new Set()]]);
     let repeats = 0;
     for (let step = 1; step <= 5; step++) {
@@ -60,7 +61,7 @@ describe('task mixes', () => {
     assert.deepEqual(first.filter((x) => x.source === 'math').map((x) => x.features.difficulty), first.filter((x) => x.source === 'math').map((x) => x.features.difficulty).sort((a, b) => a - b));
 
     const a = createTaskSelector(tasks, mix, selector('difficulty_based', { feature_key: 'difficulty' }), 11);
-    for (let step = 1; step <= 3; step++) for (const task of a.select(step, 8)) a.observe(task.id, [1, 0]);
+    for (let step = 1; step <= 3; step++) a.observe(new Map(a.select(step, 8).map((task) => [task.id, [1, 0]])));
     const b = createTaskSelector(tasks, mix, selector('difficulty_based', { feature_key: 'difficulty' }), 11);
     b.load(JSON.parse(JSON.stringify(a.state())));
     assert.deepEqual(b.select(4, 8).map((x) => x.id), a.select(4, 8).map((x) => x.id));

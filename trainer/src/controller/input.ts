@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { TaskSourceConfig, TuneConfig } from '../config/types';
 import type { Task } from '../sdk';
-import { gsm8kFinalAnswer } from '../tasks/load';
+import { mappingFor, toTask } from '../tasks/records';
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -20,33 +20,21 @@ export function sourceFor(config: TuneConfig, isTrain: boolean): { source: TaskS
 
 export function taskFromInput(input: unknown, config: TuneConfig, isTrain: boolean): Task {
   const { source, key } = sourceFor(config, isTrain);
-  const f = source.fields;
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     throw new InputError(`the rollout input is ${input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`}, not an object with the fields ${key}.fields names`);
   }
   const row = input as Record<string, unknown>;
-  const question = row[f.question];
-  if (typeof question !== 'string' || !question.trim()) throw new InputError(`the rollout input has no text in field "${f.question}" (${key}.fields.question); its fields: ${fieldList(row)}`);
-  const answer = row[f.answer];
-  if (answer === undefined || answer === null) throw new InputError(`the rollout input has no field "${f.answer}" (${key}.fields.answer); its fields: ${fieldList(row)}`);
-  const features: Record<string, number> = {};
-  for (const name of f.features) {
-    const v = Number(row[name]);
-    if (row[name] === undefined || row[name] === null || !Number.isFinite(v)) throw new InputError(`the rollout input's feature "${name}" (${key}.fields.features) is missing or not a number`);
-    features[name] = v;
-  }
-  const gsm8k = source.format === 'gsm8k' || source.path.startsWith('builtin:');
-  return {
-    id: taskId(row, f.id),
-    question,
-    reference: gsm8k ? gsm8kFinalAnswer(String(answer)) : String(answer),
-    features,
-  };
+  // The same mapping the local loader uses: fields over a preset, the built-in sets as GSM8K.
+  const mapping = mappingFor(source.path?.startsWith('builtin:') ? { ...source, format: 'gsm8k' } : source);
+  const { task, findings } = toTask(row, { file: 'the rollout input' }, mapping, 0);
+  const error = findings.find((f) => f.severity === 'error');
+  if (error || !task) throw new InputError(`${error?.message ?? 'it is not a task'} (${key}); its fields: ${fieldList(row)}`);
+  return { ...task, id: taskId(row, mapping.id) };
 }
 
 /** The id field; else the gateway's usual data ids; else a digest of the row, the same for every sample of it. */
-function taskId(row: Record<string, unknown>, field: string): string {
-  for (const k of [field, 'data_id', 'instance_id']) {
+function taskId(row: Record<string, unknown>, fields: string[]): string {
+  for (const k of [...fields, 'data_id', 'instance_id']) {
     const v = row[k];
     if (v !== undefined && v !== null && v !== '') return String(v);
   }

@@ -21,7 +21,7 @@ import { CheckpointError, checkpointName, latestCheckpoint, loadAdapter, loadOpt
 import { evaluate } from './evaluate';
 import { LoraHead } from './lora';
 import { stepMetrics } from './metrics';
-import { createTaskSelector, successBySource } from '../tasks/mix';
+import { createTaskSelector, successBySource } from './mix';
 import { learningRate } from './objective';
 import type { Selector } from './selectors';
 import { policyUpdate, turnSamples } from './update';

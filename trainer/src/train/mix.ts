@@ -6,8 +6,8 @@ import { Rng } from '../model/sampling';
 import { hashSeed } from '../rollout/seed';
 import type { RolloutRecord } from '../run/events';
 import type { Task } from '../sdk';
-import { createSelector, type Selector, type SelectorState } from '../train/selectors';
-import { mixEntries, type SourceSpec } from './load';
+import { mixEntries, type SourceSpec } from '../tasks/load';
+import { createSelector, type Selector, type SelectorState } from './selectors';
 
 type SelectorConfig = TuneConfig['tasks']['selector'];
 
@@ -67,9 +67,14 @@ export class MixSelector implements Selector {
     return slots.map((s) => picked.get(s)!.shift()).filter((t): t is Task => t !== undefined);
   }
 
-  observe(taskId: string, outcomes: number[]): void {
-    const s = this.sourceOf.get(taskId);
-    if (s) this.subs.get(s)!.observe(taskId, outcomes);
+  /** Each source's selector sees its own tasks' outcomes, once a step like any selector. */
+  observe(outcomes: ReadonlyMap<string, number[]>): void {
+    const by = new Map<string, Map<string, number[]>>(this.names.map((n) => [n, new Map()]));
+    for (const [taskId, o] of outcomes) {
+      const s = this.sourceOf.get(taskId);
+      if (s) by.get(s)!.set(taskId, o);
+    }
+    for (const [n, sub] of this.subs) sub.observe(by.get(n)!);
   }
 
   state(): MixState {
