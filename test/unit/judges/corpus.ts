@@ -725,6 +725,11 @@ export const CORPUS: Record<string, Case[]> = {
     ['\\text{East}', 'west', false],
   ],
   traps: [
+    ['1', '1+10^{-10}', false],
+    ['0', '10^{-15}', false],
+    ['10^{-20}', '10^{-21}', false],
+    ['10^{-20}', '\\frac{1}{10^{20}}', true],
+    ['0', '\\cos(\\pi/2)', true],
     ['2', 'abcd', false],
     ['2', 'two', false],
     ['x^2', 'x^^2', false],

@@ -55,13 +55,23 @@ interface Side {
 function read(text: string): Side | Decision {
   const prepared = prepare(text);
   if (prepared.malformed) return { outcome: 'undecided', method: 'undecided', why: `cannot read ${JSON.stringify(text.slice(0, 60))}: ${prepared.malformed}` };
-  if (prepared.words !== undefined || prepared.time) return { prepared };
+  return { prepared };
+}
+
+/** The side's answer tree; words and times of day need none. */
+function parse(side: Side): Side | Decision {
+  const { prepared } = side;
+  if (prepared.words !== undefined || prepared.time) return side;
   try {
     return { prepared, tree: parseLatex(prepared.latex) };
   } catch (e) {
     if (e instanceof Unreadable) return { outcome: 'undecided', method: 'undecided', why: `cannot read ${JSON.stringify(prepared.latex.slice(0, 60))}: ${e.message}` };
     throw e;
   }
+}
+
+function sameText(g: Prepared, p: Prepared): boolean {
+  return g.latex.replace(/\s+/g, '') === p.latex.replace(/\s+/g, '') && g.percent === p.percent;
 }
 
 function normalForm(s: Side | Decision): string | null {
@@ -74,7 +84,7 @@ function normalForm(s: Side | Decision): string | null {
 
 function compareSides(g: Side, p: Side, o: CompareOptions): Decision {
   const [gp, pp] = [g.prepared, p.prepared];
-  if (gp.latex.replace(/\s+/g, '') === pp.latex.replace(/\s+/g, '') && gp.percent === pp.percent) return { outcome: 'equal', method: 'string', why: 'the same text once notation is removed' };
+  if (sameText(gp, pp)) return { outcome: 'equal', method: 'string', why: 'the same text once notation is removed' };
   if (gp.words !== undefined || pp.words !== undefined) {
     // A choice letter against the same letter written bare: `\text{(A)}` and `a`.
     const bare = (p: Prepared) => p.words ?? p.latex.replace(/^\((.)\)$/, '$1').toLowerCase();
@@ -118,6 +128,12 @@ export function checkMath(gold: string, pred: string | null, options: MathJudgeO
     gs = read(g.text);
     ps = read(p.text);
     const steps = { gold: 'prepared' in gs ? gs.prepared.steps : [], pred: 'prepared' in ps ? ps.prepared.steps : [] };
+    if ('outcome' in gs) return verdict(gs, null, normalForm(ps), steps);
+    if ('outcome' in ps) return verdict(ps, normalForm(gs), null, steps);
+    // Identical text needs no parsing.
+    if (sameText(gs.prepared, ps.prepared)) return verdict(compareSides(gs, ps, o), normalForm(gs), normalForm(ps), steps);
+    gs = parse(gs);
+    ps = parse(ps);
     if ('outcome' in gs) return verdict(gs, null, normalForm(ps), steps);
     if ('outcome' in ps) return verdict(ps, normalForm(gs), null, steps);
     return verdict(compareSides(gs, ps, o), normalForm(gs), normalForm(ps), steps);

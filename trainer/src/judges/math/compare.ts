@@ -28,7 +28,10 @@ export interface CompareOptions {
 }
 
 const decide = (outcome: Outcome, method: Method, why: string): Decision => ({ outcome, method, why });
-const EXACT_TOL = 1e-9;
+// Exact values agree when doubles agree to 12 digits; agreeing to 8 but not 12 is beyond what
+// floating point can settle (1 + 10^{-10} against 1), so undecided.
+const EXACT_TOL = 1e-12;
+const UNSURE_TOL = 1e-8;
 const SAMPLES = 8;
 const MAX_ITEMS = 64;
 
@@ -36,6 +39,19 @@ const MAX_ITEMS = 64;
 function hasDecimal(e: Expr): boolean {
   if (typeof e === 'number') return !Number.isInteger(e);
   return Array.isArray(e) && e.some((x, k) => k > 0 && hasDecimal(x));
+}
+
+const RATIONAL_HEADS = new Set(['Add', 'Multiply', 'Divide', 'Negate', 'Power']);
+
+/** Whether evaluating `e` rounds: functions, π, e, or powers with non-integer exponents. */
+function inexact(e: Expr): boolean {
+  if (typeof e === 'number') return false;
+  if (typeof e === 'string') return true;
+  const [head, ...args] = e;
+  if (typeof head !== 'string' || !RATIONAL_HEADS.has(head)) return true;
+  const exponent = args[1];
+  if (head === 'Power' && !Number.isInteger(exponent) && !(Array.isArray(exponent) && exponent[0] === 'Negate' && Number.isInteger(exponent[1]))) return true;
+  return args.some(inexact);
 }
 
 /** Decimal places of a plain decimal literal, or 0. */
@@ -67,7 +83,17 @@ function compareValues(a: C, b: C, g: Expr, p: Expr, o: CompareOptions): Decisio
       if (ak.re === b.re) return decide('equal', 'numeric', `both are ${fmt(b)}${note}`);
       continue;
     }
-    if (near(ak, b, decimal ? o.tolerance : EXACT_TOL)) return decide('equal', 'numeric', `${fmt(ak)} and ${fmt(b)} agree${decimal ? ` within relative tolerance ${o.tolerance}` : ''}${note}`);
+    if (near(ak, b, decimal ? o.tolerance : EXACT_TOL)) {
+      // Near zero the tolerance is absolute: rounding noise of sin(π) is zero, but 10^{-15} written as such is not.
+      const tiny = Math.max(Math.hypot(ak.re, ak.im), Math.hypot(b.re, b.im)) < 1;
+      const size = Math.max(Math.hypot(ak.re, ak.im), Math.hypot(b.re, b.im));
+      if (tiny && !decimal && !near(ak, b, EXACT_TOL * size) && !inexact(g) && !inexact(p)) {
+        if (!near(ak, b, UNSURE_TOL * size)) return decide('different', 'numeric', `${fmt(ak)} ≠ ${fmt(b)}`);
+        return decide('undecided', 'undecided', `${fmt(ak)} and ${fmt(b)} differ by less than floating point can tell`);
+      }
+      return decide('equal', 'numeric', `${fmt(ak)} and ${fmt(b)} agree${decimal ? ` within relative tolerance ${o.tolerance}` : ''}${note}`);
+    }
+    if (!decimal && near(ak, b, UNSURE_TOL)) return decide('undecided', 'undecided', `${fmt(ak)} and ${fmt(b)} agree to 8 digits but not to 12`);
   }
   // A decimal that agrees only when the other side is rounded to its places.
   const d = places(p);
@@ -130,13 +156,13 @@ export function compareExpr(g: Expr, p: Expr, o: CompareOptions): Decision {
     const a = tryEval(g, scope, o);
     const b = tryEval(p, scope, o);
     if (!a || !b) continue;
-    if (!near(a, b, hasDecimal(g) || hasDecimal(p) ? o.tolerance : 1e-8)) {
+    if (!near(a, b, hasDecimal(g) || hasDecimal(p) ? o.tolerance : UNSURE_TOL)) {
       const at = vars.map((v) => `${v}=${fmt(scope[v])}`).join(', ');
       return decide('different', 'sampling', `at ${at} the reference is ${fmt(a)} and the answer ${fmt(b)}`);
     }
     agreed++;
   }
-  if (agreed >= 4) return decide('equal', 'sampling', `equal at ${agreed} of ${SAMPLES} random points (${vars.join(', ')} in [0.35, 2.65]), relative tolerance ${hasDecimal(g) || hasDecimal(p) ? o.tolerance : 1e-8}`);
+  if (agreed >= 4) return decide('equal', 'sampling', `equal at ${agreed} of ${SAMPLES} random points (${vars.join(', ')} in [0.35, 2.65]), relative tolerance ${hasDecimal(g) || hasDecimal(p) ? o.tolerance : UNSURE_TOL}`);
   return decide('undecided', 'undecided', `defined at only ${agreed} of ${SAMPLES} sample points`);
 }
 
