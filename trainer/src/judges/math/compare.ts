@@ -115,7 +115,8 @@ function sampler(): () => number {
 
 function points(vars: string[]): Record<string, C>[] {
   const next = sampler();
-  return Array.from({ length: SAMPLES }, () => Object.fromEntries(vars.map((v) => [v, { re: 0.35 + 2.3 * next(), im: 0 }])));
+  // Both signs: |x| and x agree only for x > 0, and an answer must hold wherever both sides are defined.
+  return Array.from({ length: SAMPLES }, () => Object.fromEntries(vars.map((v) => [v, { re: (next() < 0.5 ? -1 : 1) * (0.35 + 2.3 * next()), im: 0 }])));
 }
 
 function tryEval(e: Expr, scope: Record<string, C>, o: CompareOptions): C | null {
@@ -162,7 +163,7 @@ export function compareExpr(g: Expr, p: Expr, o: CompareOptions): Decision {
     }
     agreed++;
   }
-  if (agreed >= 4) return decide('equal', 'sampling', `equal at ${agreed} of ${SAMPLES} random points (${vars.join(', ')} in [0.35, 2.65]), relative tolerance ${hasDecimal(g) || hasDecimal(p) ? o.tolerance : UNSURE_TOL}`);
+  if (agreed >= 4) return decide('equal', 'sampling', `equal at ${agreed} of ${SAMPLES} random points (${vars.join(', ')} in ±[0.35, 2.65]), relative tolerance ${hasDecimal(g) || hasDecimal(p) ? o.tolerance : UNSURE_TOL}`);
   return decide('undecided', 'undecided', `defined at only ${agreed} of ${SAMPLES} sample points`);
 }
 
