@@ -75,7 +75,10 @@ export function answerLine(text: string): string | null {
  * The last display or inline math span: `\[...\]`, `$$...$$`, `\(...\)` (any of them, across
  * lines), or `$...$` holding LaTeX markup; a bare `$5 and $3` is currency, not math.
  */
-export function lastMathSpan(text: string): string | null {
+export function lastMathSpan(full: string): string | null {
+  // The final answer is near the end; an unclosed delimiter repeated over a long text would
+  // otherwise make every search scan to the end.
+  const text = full.length > 20_000 ? full.slice(-20_000) : full;
   let best: { end: number; body: string } | null = null;
   const consider = (re: RegExp, accept: (body: string) => boolean) => {
     for (const m of text.matchAll(re)) {
