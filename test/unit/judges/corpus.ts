@@ -456,6 +456,12 @@ export const CORPUS: Record<string, Case[]> = {
     ['14:05', '2:50 PM', false],
   ],
   set_list: [
+    ['1, 2', 'so $x = \\boxed{1}$ or $x = \\boxed{2}$? No: \\boxed{1}, \\boxed{2}', true],
+    ['\\{1,2\\}', '$\\boxed{2}$ and $\\boxed{1}$', true],
+    ['2', '\\boxed{1}, \\boxed{2}', false],
+    ['1, -1', '\\boxed{1} \\text{ or } \\boxed{-1}', true],
+    ['1', '\\boxed{1}\\boxed{}', true],
+    ['5', 'First \\boxed{4}, then we see \\boxed{5}', true],
     ['\\emptyset', '\\{\\}', true],
     ['\\emptyset', '\\varnothing', true],
     ['\\emptyset', '\\{0\\}', false],
