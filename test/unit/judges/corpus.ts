@@ -304,6 +304,9 @@ export const CORPUS: Record<string, Case[]> = {
     ['0.5+0.5i', '\\frac{1+i}{2}', true],
   ],
   algebra: [
+    ['\\ln x', '\\log x', false],
+    ['2', '\\log 100', true],
+    ['\\ln 100', '\\log 100', false],
     ['x^2-5x+6', '(x-2)(x-3)', true],
     ['x^2-5x+6', '(x+2)(x-3)', false],
     ['e^{x}', '\\exp(x)', true],
@@ -402,6 +405,8 @@ export const CORPUS: Record<string, Case[]> = {
     ['7', '7 apples', true],
   ],
   number_format: [
+    ['-2.5', '-2\\frac{1}{2}', true],
+    ['-1.5', '-2\\frac{1}{2}', false],
     ['1000.99', '1000,99', true],
     ['1000.99', '1000,98', false],
     ['0.111', '0,111', true],

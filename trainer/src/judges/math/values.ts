@@ -136,7 +136,27 @@ function canonical(e: Expr): string {
   return `${String(head)}(${args.map(canonical).join(',')})`;
 }
 
+/** \log without a base read as the natural logarithm. */
+function naturalLogs(e: Expr): Expr {
+  if (!Array.isArray(e)) return e;
+  if (e[0] === 'Log' && e.length === 2) return ['Ln', naturalLogs(e[1])];
+  return e.map((x, k) => (k === 0 ? x : naturalLogs(x)));
+}
+
+const hasPlainLog = (e: Expr): boolean => Array.isArray(e) && ((e[0] === 'Log' && e.length === 2) || e.some((x, k) => k > 0 && hasPlainLog(x)));
+
+/**
+ * Two expressions. `\log` without a base is the common logarithm (\log 100 = 2); when the
+ * sides differ that way but agree with natural logarithms, which many texts mean, undecided.
+ */
 export function compareExpr(g: Expr, p: Expr, o: CompareOptions): Decision {
+  const d = compareExprOnce(g, p, o);
+  if (d.outcome !== 'different' || !(hasPlainLog(g) || hasPlainLog(p))) return d;
+  const ln = compareExprOnce(naturalLogs(g), naturalLogs(p), o);
+  return ln.outcome === 'equal' ? decide('undecided', 'undecided', 'equal only if \\log is the natural logarithm') : d;
+}
+
+function compareExprOnce(g: Expr, p: Expr, o: CompareOptions): Decision {
   if (typeof g === 'number' && typeof p === 'number') return compareValues({ re: g, im: 0 }, { re: p, im: 0 }, g, p, o);
   if (canonical(g) === canonical(p)) return decide('equal', 'symbolic', 'the same expression up to the order of terms and factors');
   const vars = [...new Set([...freeSymbols(g), ...freeSymbols(p)])].sort();
