@@ -770,6 +770,8 @@ export const CORPUS: Record<string, Case[]> = {
     ['\\text{East}', 'west', false],
   ],
   traps: [
+    // A literal backslash-n is a LaTeX command, not a line break: nothing readable is inside.
+    ['9', 'Answer $ \\n 9 \\n $', false],
     ['1', '1+10^{-10}', false],
     ['0', '10^{-15}', false],
     ['10^{-20}', '10^{-21}', false],
