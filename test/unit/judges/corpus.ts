@@ -527,6 +527,9 @@ export const CORPUS: Record<string, Case[]> = {
     ['2 \\text{ and } 3', '3, 4', false],
   ],
   tuple: [
+    ['(1,2)', '\\langle 1, 2 \\rangle', true],
+    ['(1,2)', '\\langle 2, 1 \\rangle', false],
+    ['\\langle 1, -2, 3 \\rangle', '(1, -2, 3)', true],
     ['(1,2)', 'x = 1, y = 2', true],
     ['(1,2)', '(x, y) = (1, 2)', true],
     ['(1,2)', '(x, y) = (2, 1)', false],

@@ -151,6 +151,10 @@ export function shape(e: Expr): Answer {
   if (!Array.isArray(e)) return { kind: 'expr', e };
   const [head, ...args] = e;
   switch (head) {
+    case 'AngleBracket':
+      // ⟨1, 2⟩: a vector, compared as the tuple of its components.
+      if (args.length >= 2) return { kind: 'tuple', items: args.map(shape) };
+      return { kind: 'expr', e };
     case 'Tuple':
     case 'Pair':
     case 'Triple':
