@@ -6,6 +6,7 @@
 // (per verdict, default 2), `undecided_reward` (default 0).
 import { answerText } from './answer';
 import { compareAnswers, type CompareOptions, type Decision } from './math/compare';
+import { compareExpr } from './math/values';
 import { OutOfTime } from './math/evaluate';
 import { extractAnswer } from './math/extract';
 import { normalizeAnswer } from './math/normalize';
@@ -37,6 +38,7 @@ export function unanswered(g: Extracted, p: Extracted): Verdict {
 
 /** A plain number as word problems write it (`1,234`, `$18.50`, `7 apples`): the fast path. */
 function plainValue(text: string): { value: number; percent: boolean; decimal: boolean } | null {
+  if (/^-?\d+(?:\.\d+)?$/.test(text)) return { value: Number(text), percent: false, decimal: text.includes('.') };
   if (text.length > 60 || /[\\{}^_=<>!()|:]/.test(text) || (text.includes(',') && decimalComma(text) !== text)) return null;
   const n = normalizeAnswer(text);
   if (!/^-?(?:\d+\.?\d*|\.\d+)$/.test(n.text)) return null;
@@ -44,7 +46,7 @@ function plainValue(text: string): { value: number; percent: boolean; decimal: b
 }
 
 function numberVerdict(g: { value: number; percent: boolean; decimal: boolean }, p: { value: number; percent: boolean; decimal: boolean }, o: CompareOptions): Decision {
-  return compareAnswers({ kind: 'expr', e: g.value }, { kind: 'expr', e: p.value }, { ...o, goldPercent: g.percent, predPercent: p.percent });
+  return compareExpr(g.value, p.value, { ...o, goldPercent: g.percent, predPercent: p.percent });
 }
 
 interface Side {
