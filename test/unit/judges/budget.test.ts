@@ -15,6 +15,8 @@ const ADVERSARIAL: [name: string, gold: string, pred: string][] = [
   ['a 1 MB sum', '1', '1+'.repeat(500_000) + '1'],
   ['a 1 MB answer in a \\boxed{}', '1', `\\boxed{${'x'.repeat(1_000_000)}}`],
   ['a 1 MB solution without markers', '1', 'word '.repeat(200_000)],
+  ['1 MB of unclosed display delimiters', '1', '\\['.repeat(500_000)],
+  ['1 MB of unclosed \\boxed{', '1', '\\boxed{'.repeat(120_000)],
 ];
 
 function input(reference: string, answer: string): JudgeInput {

@@ -139,7 +139,7 @@ const CASES: Record<string, Case[]> = {
     ['3\\sqrt{3}', '3 sqrt(3)', true],
     ['\\sqrt{2}', '1.41', false],
     ['\\sqrt{2}', '1.4', false],
-    ['\\sqrt{x^2}', 'x', true],
+    ['\\sqrt{x^2}', '|x|', true],
   ],
   '\\text{}': [
     ['\\text{Monday}', 'monday', true],

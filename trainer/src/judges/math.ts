@@ -6,6 +6,7 @@
 // (per verdict, default 2), `undecided_reward` (default 0).
 import { answerText } from './answer';
 import { compareAnswers, type CompareOptions, type Decision } from './math/compare';
+import { compareExpr } from './math/values';
 import { OutOfTime } from './math/evaluate';
 import { extractAnswer } from './math/extract';
 import { normalizeAnswer } from './math/normalize';
@@ -37,6 +38,7 @@ export function unanswered(g: Extracted, p: Extracted): Verdict {
 
 /** A plain number as word problems write it (`1,234`, `$18.50`, `7 apples`): the fast path. */
 function plainValue(text: string): { value: number; percent: boolean; decimal: boolean } | null {
+  if (/^-?\d+(?:\.\d+)?$/.test(text)) return { value: Number(text), percent: false, decimal: text.includes('.') };
   if (text.length > 60 || /[\\{}^_=<>!()|:]/.test(text) || (text.includes(',') && decimalComma(text) !== text)) return null;
   const n = normalizeAnswer(text);
   if (!/^-?(?:\d+\.?\d*|\.\d+)$/.test(n.text)) return null;
@@ -44,7 +46,7 @@ function plainValue(text: string): { value: number; percent: boolean; decimal: b
 }
 
 function numberVerdict(g: { value: number; percent: boolean; decimal: boolean }, p: { value: number; percent: boolean; decimal: boolean }, o: CompareOptions): Decision {
-  return compareAnswers({ kind: 'expr', e: g.value }, { kind: 'expr', e: p.value }, { ...o, goldPercent: g.percent, predPercent: p.percent });
+  return compareExpr(g.value, p.value, { ...o, goldPercent: g.percent, predPercent: p.percent });
 }
 
 interface Side {
@@ -55,13 +57,23 @@ interface Side {
 function read(text: string): Side | Decision {
   const prepared = prepare(text);
   if (prepared.malformed) return { outcome: 'undecided', method: 'undecided', why: `cannot read ${JSON.stringify(text.slice(0, 60))}: ${prepared.malformed}` };
-  if (prepared.words !== undefined || prepared.time) return { prepared };
+  return { prepared };
+}
+
+/** The side's answer tree; words and times of day need none. */
+function parse(side: Side): Side | Decision {
+  const { prepared } = side;
+  if (prepared.words !== undefined || prepared.time) return side;
   try {
     return { prepared, tree: parseLatex(prepared.latex) };
   } catch (e) {
     if (e instanceof Unreadable) return { outcome: 'undecided', method: 'undecided', why: `cannot read ${JSON.stringify(prepared.latex.slice(0, 60))}: ${e.message}` };
     throw e;
   }
+}
+
+function sameText(g: Prepared, p: Prepared): boolean {
+  return g.latex.replace(/\s+/g, '') === p.latex.replace(/\s+/g, '') && g.percent === p.percent;
 }
 
 function normalForm(s: Side | Decision): string | null {
@@ -74,7 +86,7 @@ function normalForm(s: Side | Decision): string | null {
 
 function compareSides(g: Side, p: Side, o: CompareOptions): Decision {
   const [gp, pp] = [g.prepared, p.prepared];
-  if (gp.latex.replace(/\s+/g, '') === pp.latex.replace(/\s+/g, '') && gp.percent === pp.percent) return { outcome: 'equal', method: 'string', why: 'the same text once notation is removed' };
+  if (sameText(gp, pp)) return { outcome: 'equal', method: 'string', why: 'the same text once notation is removed' };
   if (gp.words !== undefined || pp.words !== undefined) {
     // A choice letter against the same letter written bare: `\text{(A)}` and `a`.
     const bare = (p: Prepared) => p.words ?? p.latex.replace(/^\((.)\)$/, '$1').toLowerCase();
@@ -118,6 +130,12 @@ export function checkMath(gold: string, pred: string | null, options: MathJudgeO
     gs = read(g.text);
     ps = read(p.text);
     const steps = { gold: 'prepared' in gs ? gs.prepared.steps : [], pred: 'prepared' in ps ? ps.prepared.steps : [] };
+    if ('outcome' in gs) return verdict(gs, null, normalForm(ps), steps);
+    if ('outcome' in ps) return verdict(ps, normalForm(gs), null, steps);
+    // Identical text needs no parsing.
+    if (sameText(gs.prepared, ps.prepared)) return verdict(compareSides(gs, ps, o), normalForm(gs), normalForm(ps), steps);
+    gs = parse(gs);
+    ps = parse(ps);
     if ('outcome' in gs) return verdict(gs, null, normalForm(ps), steps);
     if ('outcome' in ps) return verdict(ps, normalForm(gs), null, steps);
     return verdict(compareSides(gs, ps, o), normalForm(gs), normalForm(ps), steps);

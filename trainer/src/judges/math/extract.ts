@@ -10,16 +10,14 @@ export interface Extracted {
   method: ExtractMethod;
 }
 
-/** The content of the last `\boxed{...}` or `\fbox{...}` (nested braces), or `\boxed 5`. */
-export function lastBoxed(text: string): string | null {
-  const at = Math.max(text.lastIndexOf('\\boxed'), text.lastIndexOf('\\fbox'));
-  if (at === -1) return null;
+/** The `\boxed{...}` or `\fbox{...}` starting at `at`: its content (nested braces) and end, or `\boxed 5`. */
+function boxedAt(text: string, at: number): { body: string; end: number } | null {
   let i = at + (text.startsWith('\\boxed', at) ? 6 : 5);
   while (text[i] === ' ') i++;
   if (text[i] !== '{') {
     // `\boxed 5` (no braces): up to the next space, `$` or end.
     const m = /^\s*([^\s$]+)/.exec(text.slice(at + 6));
-    return m ? m[1] : null;
+    return m ? { body: m[1], end: at + 6 + m[0].length } : null;
   }
   let depth = 0;
   for (let j = i; j < text.length; j++) {
@@ -29,9 +27,43 @@ export function lastBoxed(text: string): string | null {
       continue;
     }
     if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return text.slice(i + 1, j);
+    else if (ch === '}' && --depth === 0) return { body: text.slice(i + 1, j), end: j + 1 };
   }
   return null; // unbalanced: the answer was cut off
+}
+
+function lastBoxedStart(text: string, before = text.length): number {
+  return Math.max(text.lastIndexOf('\\boxed', before), text.lastIndexOf('\\fbox', before));
+}
+
+/** The content of the last `\boxed{...}` or `\fbox{...}` (nested braces), or `\boxed 5`. */
+export function lastBoxed(text: string): string | null {
+  const at = lastBoxedStart(text);
+  return at === -1 ? null : (boxedAt(text, at)?.body ?? null);
+}
+
+/** Between boxes of one answer only punctuation and connectives: `\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`. */
+const BETWEEN_BOXES = /^[\s,;$]*(?:and|or|\\text\s*\{\s*(?:and|or)\s*\}|\\quad|\\qquad)?[\s,;$]*$/;
+
+/** The final boxed answer; several boxes joined only by commas or "and" are one answer listing them. */
+export function finalBoxed(text: string): string | null {
+  let at = lastBoxedStart(text);
+  if (at === -1) return null;
+  const last = boxedAt(text, at);
+  if (!last) return null;
+  const bodies = [last.body];
+  for (let guard = 0; guard < 50 && at > 0; guard++) {
+    const prev = lastBoxedStart(text, at - 1);
+    if (prev === -1) break;
+    const box = boxedAt(text, prev);
+    if (!box || box.end > at || !BETWEEN_BOXES.test(text.slice(box.end, at))) break;
+    bodies.unshift(box.body);
+    at = prev;
+  }
+  return bodies
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** Text after the last `####`, to the end of its line. */
@@ -75,7 +107,10 @@ export function answerLine(text: string): string | null {
  * The last display or inline math span: `\[...\]`, `$$...$$`, `\(...\)` (any of them, across
  * lines), or `$...$` holding LaTeX markup; a bare `$5 and $3` is currency, not math.
  */
-export function lastMathSpan(text: string): string | null {
+export function lastMathSpan(full: string): string | null {
+  // The final answer is near the end; an unclosed delimiter repeated over a long text would
+  // otherwise make every search scan to the end.
+  const text = full.length > 20_000 ? full.slice(-20_000) : full;
   let best: { end: number; body: string } | null = null;
   const consider = (re: RegExp, accept: (body: string) => boolean) => {
     for (const m of text.matchAll(re)) {
@@ -136,7 +171,7 @@ export interface ExtractOptions {
 /** The final answer in `text`, by the first rule that finds one. */
 export function extractAnswer(text: string | null | undefined, options: ExtractOptions = {}): Extracted | null {
   if (text === null || text === undefined) return null;
-  const boxed = lastBoxed(text);
+  const boxed = finalBoxed(text);
   if (boxed !== null && boxed.trim()) return { text: boxed.trim(), method: 'boxed' };
   const hash = afterHashes(text);
   if (hash !== null) return { text: hash, method: 'hash' };

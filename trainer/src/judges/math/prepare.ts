@@ -147,7 +147,7 @@ export function prepare(raw: string): Prepared {
   s = step('display delimiters', s.replace(/^\$+|\$+$/g, '').replace(/^\\\(|\\\)$/g, '').replace(/^\\\[|\\\]$/g, '').trim(), s);
   // `\\dfrac` from a doubly escaped string; a matrix row break `\\` is left alone.
   s = step('escaped backslashes', s.replace(/\\\\(?=(?:[dtc]?frac|sqrt|text|mathrm|pi|times|cdot|infty|left|right|le|ge|leq|geq|neq|pm|circ|sin|cos|tan|log|ln)(?![a-zA-Z]))/g, '\\'), s);
-  s = step('trailing backslash', s.replace(/\\+$/, '').replace(/[.;]+$/, '').trim(), s);
+  s = step('trailing backslash or period', s.replace(/\\+$/, '').replace(/[.;]+$/, '').trim(), s);
   for (const [re, to] of UNICODE) s = s.replace(re, to);
   if (/\^\s*\^|_\s*_|\^\s*$|\^\s*\{\s*\^/.test(s)) return { latex: s, percent: false, steps, malformed: 'a doubled or dangling ^ or _' };
   if (!braceBalanced(s)) return { latex: s, percent: false, steps, malformed: 'unbalanced braces' };

@@ -90,8 +90,10 @@ function tidy(e: Expr): Expr {
 
 /** Juxtaposition: a mixed number `2\frac{1}{2}`, or a product `2x`, `2^6 3^5`. */
 function invisible(args: Expr[]): Expr {
-  if (args.length === 2 && Number.isInteger(args[0]) && isHead(args[1], 'Divide') && Number.isInteger(args[1][1]) && Number.isInteger(args[1][2])) {
-    return ['Add', args[0], args[1]];
+  if (args.length === 2 && isHead(args[1], 'Divide') && Number.isInteger(args[1][1]) && Number.isInteger(args[1][2])) {
+    if (Number.isInteger(args[0])) return ['Add', args[0], args[1]];
+    // -2\frac{1}{2} is -(2 + 1/2).
+    if (isHead(args[0], 'Negate') && Number.isInteger(args[0][1])) return ['Negate', ['Add', args[0][1], args[1]]];
   }
   return ['Multiply', ...args];
 }
@@ -149,6 +151,10 @@ export function shape(e: Expr): Answer {
   if (!Array.isArray(e)) return { kind: 'expr', e };
   const [head, ...args] = e;
   switch (head) {
+    case 'AngleBracket':
+      // ⟨1, 2⟩: a vector, compared as the tuple of its components.
+      if (args.length >= 2) return { kind: 'tuple', items: args.map(shape) };
+      return { kind: 'expr', e };
     case 'Tuple':
     case 'Pair':
     case 'Triple':
