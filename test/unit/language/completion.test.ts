@@ -45,11 +45,15 @@ describe('language service: completion', () => {
     assert.deepEqual(await labels('tools:\n- ref: builtin:python\n  §\n'), ['timeout_s', 'options']);
   });
 
-  it('sections are snippets that open the section, with required keys filled in', async () => {
+  it('sections are snippets that open the section, with required keys filled in where there are any', async () => {
     const list = await items('name: demo\n§');
     const tasks = list.find((i) => i.label === 'tasks')!;
     assert.equal(tasks.kind, 'section');
-    assert.equal(tasks.insertText, 'tasks:\n\ttrain:\n\t\tpath: ${1|builtin:arith/train,builtin:arith/test|}');
+    // A task source is a path, a preset or a mix: none is required alone, so the cursor waits in
+    // `train:`, where completion offers all three.
+    assert.equal(tasks.insertText, 'tasks:\n\ttrain:\n\t\t$0');
+    const inTrain = (await items('tasks:\n  train:\n    §\n')).map((i) => i.label);
+    for (const key of ['path', 'preset', 'mix']) assert.ok(inTrain.includes(key), `${key} is offered in tasks.train: ${inTrain.join(', ')}`);
     const model = list.find((i) => i.label === 'model')!;
     assert.equal(model.insertText, 'model:\n\t$0');
     assert.equal(model.retrigger, true);
