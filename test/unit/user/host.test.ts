@@ -106,7 +106,9 @@ describe('user code host (worker threads)', function () {
     const kinds = ['loop', 'throw', 'good', 'loop', 'throw', 'good', 'loop', 'good'];
     const results = await Promise.all(
       kinds.map((k, i) =>
-        host.judge({ file: f, exportName: 'judge' }, { ...input, task: { ...input.task, id: `${k}-${i}` } }, 600).then(
+        // A deadline well above the stall limit: on a loaded machine a judge that throws may
+        // be slow to start, and only a job past its deadline can be blamed for a stall.
+        host.judge({ file: f, exportName: 'judge' }, { ...input, task: { ...input.task, id: `${k}-${i}` } }, 2000).then(
           (r) => `ok ${r.reward}`,
           (e: UserCodeFailure) => `${e.reason}: ${e.message}`,
         ),
