@@ -11,27 +11,18 @@ import ts from 'typescript';
 import { parse, stringify } from 'yaml';
 import { readAll } from '../../../trainer/src/run/reader';
 import type { RolloutRecord, RunEvent } from '../../../trainer/src/run/events';
+import { npmChildEnv } from '../../support/npm';
 
 const repo = resolve(__dirname, '../../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
 /**
- * The environment without what `npm test` exports to its scripts: npm_config_local_prefix and
- * friends would point the inner npm at the repository. The cache and registry settings stay, so
- * the install is served from the cache `npm ci` filled. onnxruntime-node's install script would
- * download CUDA libraries; the CPU build it ships needs none of them.
+ * onnxruntime-node's install script would download CUDA libraries; the CPU build it ships needs
+ * none of them. The npm cache and registry settings stay, so `--prefer-offline` installs from the
+ * cache `npm ci` filled.
  */
-function userEnv(): NodeJS.ProcessEnv {
-  const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^npm_/i.test(k) && !keep.has(k.toLowerCase())) continue;
-    if (k === 'INIT_CWD') continue;
-    env[k] = v;
-  }
-  return { ...env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' };
-}
+const userEnv = (): NodeJS.ProcessEnv => ({ ...npmChildEnv(), ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' });
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
   return new Promise((done, fail) => {
