@@ -27,8 +27,10 @@ const options: ts.CompilerOptions = {
   types: [],
 };
 
+type Resolution = 'literals' | 'names' | 'language service';
+
 /** A language service host over real files, as a minimal editor integration would write it. */
-function createHost(dir: string, files: string[], resolveItself: boolean): ts.LanguageServiceHost {
+function createHost(dir: string, files: string[], resolution: Resolution): ts.LanguageServiceHost {
   const host: ts.LanguageServiceHost = {
     getScriptFileNames: () => files,
     getScriptVersion: (f) => createHash('sha1').update(readFileSync(f)).digest('hex'),
@@ -43,11 +45,16 @@ function createHost(dir: string, files: string[], resolveItself: boolean): ts.La
     getDirectories: ts.sys.getDirectories,
     realpath: ts.sys.realpath,
   };
-  if (resolveItself) {
-    // tsserver's projects resolve modules themselves; the plugin wraps that.
-    host.resolveModuleNameLiterals = (literals, containingFile, redirected, compilerOptions, sourceFile) =>
-      literals.map((l) =>
-        ts.resolveModuleName(l.text, containingFile, compilerOptions, ts.sys, undefined, redirected, ts.getModeForUsageLocation(sourceFile, l, compilerOptions)));
+  const mode = (sourceFile: ts.SourceFile | undefined, literal: ts.StringLiteralLike, o: ts.CompilerOptions) =>
+    sourceFile && ts.getModeForUsageLocation(sourceFile, literal, o);
+  if (resolution === 'literals') {
+    // tsserver's projects resolve modules themselves (TypeScript 5); the plugin wraps that.
+    host.resolveModuleNameLiterals = (literals, containingFile, redirected, o, sourceFile) =>
+      literals.map((l) => ts.resolveModuleName(l.text, containingFile, o, ts.sys, undefined, redirected, mode(sourceFile, l, o)));
+  } else if (resolution === 'names') {
+    // The TypeScript 4 form of the same hook.
+    host.resolveModuleNames = (names, containingFile, _reused, redirected, o) =>
+      names.map((n) => ts.resolveModuleName(n, containingFile, o, ts.sys, undefined, redirected).resolvedModule);
   }
   return host;
 }
@@ -94,20 +101,20 @@ describe('TypeScript server plugin: agent-tune in any workspace', function () {
   });
 
   it('without the plugin, the copied judge reports ts(2307)', () => {
-    const ls = ts.createLanguageService(createHost(dir, [judge], true), registry);
+    const ls = ts.createLanguageService(createHost(dir, [judge], 'literals'), registry);
     assert.ok(diagnostics(ls, judge).some((d) => d.startsWith('TS2307:')), diagnostics(ls, judge).join('\n'));
   });
 
-  for (const resolveItself of [true, false]) {
-    it(`with the plugin, the judge type-checks against the SDK (${resolveItself ? 'host resolves modules, as tsserver' : 'language service resolves modules'})`, () => {
-      const ls = withPlugin(createHost(dir, [judge], resolveItself));
+  for (const resolution of ['literals', 'names', 'language service'] as const) {
+    it(`with the plugin, the judge type-checks against the SDK (modules resolved by ${resolution === 'language service' ? 'the language service' : `the host's resolveModule${resolution === 'names' ? 'Names' : 'NameLiterals'}`})`, () => {
+      const ls = withPlugin(createHost(dir, [judge], resolution));
       assert.deepEqual(diagnostics(ls, judge), []);
       const define = quickInfo(ls, judge, 'defineJudge(');
       assert.match(define.text, /^\(alias\) defineJudge\(judge: JudgeFn, options\?: \{\s*name\?: string;\s*\}\): Judge\s+import defineJudge$/);
       assert.equal(define.definition, join(repo, 'trainer/types/sdk.d.ts'));
       // The judge's input is typed: a misspelt field is an error, not `any`.
       writeFileSync(judge, readFileSync(judge, 'utf8').replace('task.reference', 'task.referenc'));
-      const ls2 = withPlugin(createHost(dir, [judge], resolveItself));
+      const ls2 = withPlugin(createHost(dir, [judge], resolution));
       assert.ok(diagnostics(ls2, judge).some((d) => /TS2551: Property 'referenc' does not exist on type 'JudgeTask'/.test(d)), diagnostics(ls2, judge).join('\n'));
     });
   }
@@ -117,7 +124,7 @@ describe('TypeScript server plugin: agent-tune in any workspace', function () {
     mkdirSync(pkg, { recursive: true });
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'agent-tune', version: '9.9.9', types: 'index.d.ts' }));
     writeFileSync(join(pkg, 'index.d.ts'), 'export declare function defineJudge(judge: (input: { final_answer: string | null; task: { reference: string }; tool_calls: { name: string }[] }) => unknown): "installed";\n');
-    const ls = withPlugin(createHost(dir, [judge], true));
+    const ls = withPlugin(createHost(dir, [judge], 'literals'));
     assert.deepEqual(diagnostics(ls, judge), []);
     assert.equal(quickInfo(ls, judge, 'defineJudge(').definition, join(pkg, 'index.d.ts'));
   });
