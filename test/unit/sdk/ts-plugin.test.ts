@@ -4,9 +4,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 
 const repo = resolve(__dirname, '../../..');
@@ -129,46 +129,67 @@ describe('TypeScript server plugin: agent-tune in any workspace', function () {
     assert.equal(quickInfo(ls, judge, 'defineJudge(').definition, join(pkg, 'index.d.ts'));
   });
 
-  it('tsserver loads it as VS Code does (--globalPlugins, --pluginProbeLocations) and reports no error', async () => {
-    const server = spawn(process.execPath, [
-      require.resolve('typescript/lib/tsserver.js'),
-      '--globalPlugins', 'agent-tune-ts-plugin',
-      '--pluginProbeLocations', repo,
-      '--disableAutomaticTypingAcquisition',
-    ], { stdio: ['pipe', 'pipe', 'inherit'] });
-    try {
-      const responses = new Map<number, (body: unknown) => void>();
-      let buffer = Buffer.alloc(0);
-      server.stdout.on('data', (chunk: Buffer) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        for (let m; (m = /Content-Length: (\d+)\r\n\r\n/.exec(buffer.toString('latin1'))); ) {
-          const start = m.index + m[0].length;
-          const end = start + Number(m[1]);
-          if (buffer.length < end) break;
-          const message = JSON.parse(buffer.subarray(start, end).toString('utf8')) as { type: string; request_seq?: number; body?: unknown; success?: boolean; message?: string };
-          buffer = buffer.subarray(end);
-          if (message.type === 'response' && message.request_seq !== undefined) {
-            responses.get(message.request_seq)?.(message.success === false ? { error: message.message } : message.body);
-          }
-        }
-      });
-      let seq = 0;
-      const request = (command: string, args: unknown) =>
-        new Promise<unknown>((done) => {
-          const id = ++seq;
-          responses.set(id, done);
-          server.stdin.write(JSON.stringify({ seq: id, type: 'request', command, arguments: args }) + '\n');
-        });
-      server.stdin.write(JSON.stringify({ seq: ++seq, type: 'request', command: 'open', arguments: { file: judge, projectRootPath: dir } }) + '\n');
-      const errors = (await request('semanticDiagnosticsSync', { file: judge })) as { text: string; code: number }[];
-      assert.deepEqual(errors.map((e) => `TS${e.code}: ${e.text}`), []);
-      const lines = readFileSync(judge, 'utf8').split('\n');
-      const line = lines.findIndex((l) => l.includes('= defineJudge('));
-      const offset = lines[line].indexOf('defineJudge(') + 1;
-      const info = (await request('quickinfo', { file: judge, line: line + 1, offset })) as { displayString: string };
-      assert.match(info.displayString, /^\(alias\) defineJudge\(judge: JudgeFn, options\?: \{\s*name\?: string;\s*\}\): Judge/);
-    } finally {
-      server.kill();
-    }
-  });
+  for (const layout of ['repository', 'installed extension'] as const) {
+    it(`tsserver loads it as VS Code does (--globalPlugins, --pluginProbeLocations), from the ${layout}, and reports no error`, async () => {
+      let probe = repo;
+      if (layout === 'installed extension') {
+        // A copy laid out as the packaged extension is: <ext>/node_modules/agent-tune-ts-plugin, <ext>/trainer/types.
+        probe = join(dir, 'ext');
+        cpSync(join(repo, 'ts-plugin'), join(probe, 'node_modules/agent-tune-ts-plugin'), { recursive: true });
+        cpSync(join(repo, 'trainer/types'), join(probe, 'trainer/types'), { recursive: true });
+      }
+      const workspace = join(dir, 'workspace');
+      mkdirSync(workspace);
+      const file = join(workspace, 'judge.ts');
+      copyFileSync(judge, file);
+      const { errors, hover, definition } = await askTsserver(probe, file);
+      assert.deepEqual(errors, []);
+      assert.match(hover, /^\(alias\) defineJudge\(judge: JudgeFn, options\?: \{\s*name\?: string;\s*\}\): Judge/);
+      assert.equal(definition, join(probe, 'trainer/types/sdk.d.ts'));
+    });
+  }
 });
+
+/** Opens `file` in a tsserver that loads the plugin from `probe`; its errors, and the hover and definition of defineJudge. */
+async function askTsserver(probe: string, file: string): Promise<{ errors: string[]; hover: string; definition: string }> {
+  const server = spawn(process.execPath, [
+    require.resolve('typescript/lib/tsserver.js'),
+    '--globalPlugins', 'agent-tune-ts-plugin',
+    '--pluginProbeLocations', probe,
+    '--disableAutomaticTypingAcquisition',
+  ], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const responses = new Map<number, (body: unknown) => void>();
+    let buffer = Buffer.alloc(0);
+    server.stdout.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (let m; (m = /Content-Length: (\d+)\r\n\r\n/.exec(buffer.toString('latin1'))); ) {
+        const start = m.index + m[0].length;
+        const end = start + Number(m[1]);
+        if (buffer.length < end) break;
+        const message = JSON.parse(buffer.subarray(start, end).toString('utf8')) as { type: string; request_seq?: number; body?: unknown; success?: boolean; message?: string };
+        buffer = buffer.subarray(end);
+        if (message.type === 'response' && message.request_seq !== undefined) {
+          responses.get(message.request_seq)?.(message.success === false ? { error: message.message } : message.body);
+        }
+      }
+    });
+    let seq = 0;
+    const send = (command: string, args: unknown) => server.stdin.write(JSON.stringify({ seq: ++seq, type: 'request', command, arguments: args }) + '\n');
+    const request = (command: string, args: unknown) =>
+      new Promise<unknown>((done) => {
+        send(command, args);
+        responses.set(seq, done);
+      });
+    send('open', { file, projectRootPath: dirname(file) });
+    const errors = (await request('semanticDiagnosticsSync', { file })) as { text: string; code: number }[];
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('= defineJudge(')) + 1;
+    const offset = lines[line - 1].indexOf('defineJudge(') + 1;
+    const hover = (await request('quickinfo', { file, line, offset })) as { displayString: string };
+    const definition = (await request('definition', { file, line, offset })) as { file: string }[];
+    return { errors: errors.map((e) => `TS${e.code}: ${e.text}`), hover: hover.displayString, definition: definition[0]?.file };
+  } finally {
+    server.kill();
+  }
+}
