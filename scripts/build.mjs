@@ -42,8 +42,12 @@ async function writeSchema() {
   });
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, () => ({}));
-  mkdirSync(join(root, 'dist'), { recursive: true });
-  writeFileSync(join(root, 'dist/tune.schema.json'), JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n');
+  const text = JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n';
+  // The extension's copy, and the trainer package's for editors pointed at it by `$schema`.
+  for (const file of ['dist/tune.schema.json', 'trainer/schema/tune.schema.json']) {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), text);
+  }
 }
 
 async function writeConfigDocs() {

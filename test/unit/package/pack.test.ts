@@ -65,7 +65,7 @@ describe('the trainer as a package: npm pack, npm install, npx agent-tune run', 
   it('installs a copy of the trainer, not a link into the repository', () => {
     const installed = realpathSync(join(app, 'node_modules/agent-tune'));
     assert.equal(installed, join(app, 'node_modules/agent-tune'));
-    for (const part of ['bin/agent-tune.js', 'dist/cli.js', 'dist/index.js', 'types/index.d.ts', 'models/tiny-math/config.json', 'tasks/arith/train.jsonl']) {
+    for (const part of ['bin/agent-tune.js', 'dist/cli.js', 'dist/index.js', 'types/index.d.ts', 'schema/tune.schema.json', 'models/tiny-math/config.json', 'tasks/arith/train.jsonl']) {
       assert.ok(existsSync(join(installed, part)), `the package lacks ${part}`);
     }
     assert.ok(!existsSync(join(installed, 'src')), 'the package ships its TypeScript sources');
