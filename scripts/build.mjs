@@ -1,16 +1,21 @@
 // Builds the extension, the standalone debug adapter, the webview client, the trainer CLI and
 // the trainer's type declarations.
-// Usage: node scripts/build.mjs [--watch] [--production]
+// Usage: node scripts/build.mjs [--watch] [--production] [--out DIR]
+// --out writes the bundles under DIR (DIR/dist, DIR/trainer/dist) instead of the repository,
+// as packaging does; the generated docs are left alone then, and the declarations stay in
+// trainer/types, where packaging copies them from.
 import * as esbuild from 'esbuild';
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+const outFlag = process.argv.indexOf('--out');
+const outRoot = outFlag > 0 ? resolve(process.argv[outFlag + 1]) : root;
 
 // Native or self-spawning packages stay outside the bundles.
 const nodeExternal = ['vscode', 'onnxruntime-node', 'esbuild', '@huggingface/transformers'];
@@ -32,7 +37,8 @@ const targets = [
   { entryPoints: { cli: 'trainer/src/cli.ts', index: 'trainer/src/index.ts', worker: 'trainer/src/user/worker.ts', 'model-runner': 'trainer/src/model/runner-thread.ts' }, outdir: 'trainer/dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
 ]
   .map((t) => ({ ...t, entryPoints: Object.fromEntries(Object.entries(t.entryPoints).filter(([, p]) => existsSync(join(root, p)))) }))
-  .filter((t) => Object.keys(t.entryPoints).length > 0);
+  .filter((t) => Object.keys(t.entryPoints).length > 0)
+  .map((t) => ({ ...t, outdir: join(outRoot, t.outdir) }));
 
 async function writeSchema() {
   // The config schema lives in TypeScript; editors and Red Hat YAML read this JSON copy.
@@ -43,10 +49,11 @@ async function writeSchema() {
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, () => ({}));
   const text = JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n';
-  // The extension's copy, and the trainer package's for editors pointed at it by `$schema`.
-  for (const file of ['dist/tune.schema.json', 'trainer/schema/tune.schema.json']) {
-    mkdirSync(dirname(join(root, file)), { recursive: true });
-    writeFileSync(join(root, file), text);
+  // The extension's copy, and the trainer package's (packed from the repository) for editors
+  // pointed at it by `$schema`.
+  for (const file of [join(outRoot, 'dist/tune.schema.json'), join(root, 'trainer/schema/tune.schema.json')]) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
   }
 }
 
@@ -101,7 +108,7 @@ async function writeDeclarations() {
 }
 
 await writeSchema();
-await writeConfigDocs();
+if (outRoot === root) await writeConfigDocs();
 const declarations = writeDeclarations();
 if (watch) {
   for (const t of targets) await (await esbuild.context({ ...common, ...t })).watch();

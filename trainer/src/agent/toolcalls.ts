@@ -3,13 +3,17 @@
 // text after the JSON, inside ```json fences, or fences without tags; arguments as an object
 // or as a JSON string; single quotes, trailing commas, Python literals and raw newlines in
 // strings are repaired (jsonrepair). What parses runs; what does not becomes an error the
-// model can read.
+// model can read. Llama 3.1 writes its calls as bare `{"name": ..., "parameters": ...}` JSON,
+// after `<|python_tag|>` when the tokenizer has it. Reasoning in a leading `<think>…</think>`
+// block (Qwen3) is thought, not action: a call written there is not a call.
 import { jsonrepair } from 'jsonrepair';
 import type { ToolCall } from '../run/events';
 
 export interface ParsedMessage {
-  /** The message text outside the tool calls. */
+  /** The message text outside the tool calls, the thinking block included as written. */
   content: string;
+  /** The text of a leading `<think>` block, when there is one (unclosed when cut off). */
+  thinking?: string;
   calls: ToolCall[];
   /** One readable message per call that could not be read. */
   errors: string[];
@@ -239,17 +243,57 @@ function cut(text: string, spans: Span[]): string {
     .trim();
 }
 
-/** Splits an assistant message into its text and its tool calls. */
-export function parseToolCalls(text: string, options: ParseOptions = {}): ParsedMessage {
+const THINK_OPEN = '<think>';
+const THINK_CLOSE = '</think>';
+const PYTHON_TAG = '<|python_tag|>';
+
+export interface Thinking {
+  /** The text inside the block, trimmed; null when the message has none. */
+  thinking: string | null;
+  /** The message up to the end of the block, as written ('' when none). */
+  head: string;
+  /** The rest: what the model says and does. */
+  rest: string;
+}
+
+/**
+ * A message's leading thinking block. It closes at the first `</think>`; the opening tag may
+ * have been in the prompt (templates that open the block for the model). A block that never
+ * closes (cut off at max_new_tokens) holds the whole message.
+ */
+export function splitThinking(text: string): Thinking {
+  const lead = text.search(/\S/);
+  const opens = lead !== -1 && text.startsWith(THINK_OPEN, lead);
+  const close = text.indexOf(THINK_CLOSE);
+  if (close !== -1 && (opens || !text.slice(0, close).includes(THINK_OPEN))) {
+    const from = opens ? lead + THINK_OPEN.length : 0;
+    return { thinking: text.slice(from, close).trim(), head: text.slice(0, close + THINK_CLOSE.length), rest: text.slice(close + THINK_CLOSE.length) };
+  }
+  if (opens) return { thinking: text.slice(lead + THINK_OPEN.length).trim(), head: text, rest: '' };
+  return { thinking: null, head: '', rest: text };
+}
+
+/** The message without its thinking block, for prompts that should not carry it. */
+export function dropThinking(text: string): string {
+  const t = splitThinking(text);
+  return t.thinking === null ? text : t.rest.replace(/^\s+/, '');
+}
+
+/** Splits an assistant message into its text and its tool calls; thinking is kept, never parsed. */
+export function parseToolCalls(message: string, options: ParseOptions = {}): ParsedMessage {
   const turn = options.turn ?? 0;
+  const { thinking, head, rest } = splitThinking(message);
+  const text = rest.split(PYTHON_TAG).join('');
   const out = { calls: [] as Omit<ToolCall, 'id'>[], errors: [] as string[] };
   const removed: Span[] = [];
   if (text.includes(OPEN)) tagged(text, out, removed);
   else untagged(text, out, removed);
   // Stray closing tags carry nothing.
   for (let c = text.indexOf(CLOSE); c !== -1; c = text.indexOf(CLOSE, c + 1)) removed.push({ start: c, end: c + CLOSE.length });
+  const said = removed.length ? cut(text, removed) : text.trim();
   return {
-    content: removed.length ? cut(text, removed) : text.trim(),
+    content: thinking === null ? said : [head.trim(), said].filter(Boolean).join('\n\n'),
+    ...(thinking === null ? {} : { thinking }),
     calls: out.calls.map((c, i) => ({ id: `call_${turn}_${i}`, name: c.name, arguments: c.arguments })),
     errors: out.errors,
   };

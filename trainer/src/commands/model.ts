@@ -6,7 +6,7 @@ import type { Output } from '../cli/output';
 import { defaultLanes } from '../model/engine';
 import { checkModelIO, ModelFolderError, openModelFolder, weightBytes, type ModelFolder } from '../model/folder';
 import {
-  countParameters, encodeOnnx, exposeHiddenState, findHeadInput, graphInputs, graphOutputs, OnnxFileError, readOnnx, tempBeside, type IoInfo,
+  countParameters, encodeOnnx, quantization, exposeHiddenState, findHeadInput, graphInputs, graphOutputs, OnnxFileError, readOnnx, tempBeside, type IoInfo,
 } from '../model/onnx-graph';
 import { ModelSession } from '../model/session';
 import { EXIT } from './validate';
@@ -29,6 +29,8 @@ export interface ModelInfo {
   vocabulary: { logits: number; tokenizer: number; config?: number };
   max_position_embeddings?: number;
   last_hidden_state: boolean;
+  /** How the matrix weights are stored: q4, int8, float16 or none (float32). */
+  quantization: ReturnType<typeof quantization>;
   inputs: IoInfo[];
   outputs: IoInfo[];
 }
@@ -56,6 +58,7 @@ export function modelInfo(folder: ModelFolder): ModelInfo {
     vocabulary: { logits: layout.vocab, tokenizer: folder.tokenizerSize, config: c.vocab_size },
     max_position_embeddings: c.max_position_embeddings,
     last_hidden_state: Boolean(layout.hidden),
+    quantization: quantization(graph),
     inputs,
     outputs,
   };
@@ -90,12 +93,20 @@ function ioLines(list: IoInfo[]): string[] {
   return lines;
 }
 
+const QUANT_TEXT: Record<ModelInfo['quantization'], string> = {
+  none: 'none: float32 weights',
+  float16: 'float16 weights',
+  int8: 'int8 weights (MatMulInteger); the LM-head adapter works on its float32 logits',
+  q4: '4-bit weights (MatMulNBits); the LM-head adapter works on its float32 logits',
+};
+
 export function formatInfo(i: ModelInfo): string {
   const heads = i.attention_heads ? `${i.attention_heads} heads (${i.kv_heads} key/value)` : `${i.kv_heads} key/value heads`;
   return [
     `model          ${i.model}${i.model !== i.dir ? `  (${i.dir})` : ''}`,
     `architecture   ${i.architecture} (${i.model_type}): ${i.layers} layers, hidden ${i.hidden_size}, ${heads}, head dim ${i.head_dim}`,
     `parameters     ${count(i.parameters)} (${i.parameters})`,
+    `quantization   ${QUANT_TEXT[i.quantization]}`,
     `weights        ${(i.weight_bytes / 2 ** 20).toFixed(1)} MiB; decodes on ${i.default_lanes} lane${i.default_lanes > 1 ? 's' : ''} unless model.lanes says otherwise`,
     `vocabulary     ${i.vocabulary.logits} logits, ${i.vocabulary.tokenizer} tokenizer ids`,
     ...(i.max_position_embeddings ? [`context        ${i.max_position_embeddings} positions`] : []),

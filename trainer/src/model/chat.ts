@@ -4,6 +4,7 @@
 // the template wants OpenAI-style `tool_calls` and the text without the markup, so `toTemplate`
 // converts, and re-rendering a sampled turn gives back the text the model wrote.
 import { Template } from '@huggingface/jinja';
+import { splitThinking } from '../agent/toolcalls';
 import type { Message, ToolCall } from '../run/events';
 import type { ToolSchema } from './types';
 
@@ -59,7 +60,9 @@ function tokenText(token: unknown): string | undefined {
 function toTemplate(m: Message): TemplateMessage {
   const out: TemplateMessage = { role: m.role, content: m.content ?? '' };
   if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
-    out.content = out.content.replace(TOOL_CALL_BLOCK, '').trim();
+    // Markup inside a thinking block is thought and stays; the calls after it are rendered.
+    const { head, rest } = splitThinking(out.content);
+    out.content = [head.trim(), rest.replace(TOOL_CALL_BLOCK, '').trim()].filter(Boolean).join('\n\n');
     out.tool_calls = m.tool_calls.map((c: ToolCall) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
   }
   if (m.tool_call_id !== undefined) out.tool_call_id = m.tool_call_id;

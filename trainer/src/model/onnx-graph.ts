@@ -141,6 +141,19 @@ export function graphOutputs(model: Model): IoInfo[] {
   return model.graph.output.map(ioInfo);
 }
 
+/**
+ * How the export stores its matrix weights: `q4` (MatMulNBits, 4-bit blocks), `int8`
+ * (MatMulInteger or QLinearMatMul, onnxruntime's dynamic and static quantization), `float16`,
+ * or `none` (float32).
+ */
+export function quantization(model: Model): 'q4' | 'int8' | 'float16' | 'none' {
+  const ops = new Set(model.graph.node.map((n) => n.opType));
+  if (ops.has('MatMulNBits')) return 'q4';
+  if (ops.has('MatMulInteger') || ops.has('QLinearMatMul') || ops.has('DynamicQuantizeMatMul')) return 'int8';
+  if (model.graph.initializer.some((t) => t.dataType === 10 && t.dims.length === 2)) return 'float16';
+  return 'none';
+}
+
 /** Elements in floating-point initializers: the model's weights. */
 export function countParameters(model: Model): number {
   let n = 0;

@@ -126,6 +126,47 @@ function topKIndices(x: Float32Array, off: number, n: number, k: number): number
 }
 
 /**
+ * The tokens top-k and top-p leave to sample from, as Hugging Face's warpers do: top-k
+ * first, then the smallest head of what remains (renormalised) whose mass reaches top_p;
+ * ties at the cut stay in. Null when neither truncates. `t` is the temperature (> 0).
+ */
+export function keptTokens(logits: Float32Array, off: number, vocab: number, p: SamplerParams, lse = logSumExp(logits, off, vocab, p.temperature)): number[] | null {
+  const t = p.temperature;
+  const logp = (v: number) => logits[off + v] / t - lse;
+  const k = p.topK > 0 && p.topK < vocab ? Math.floor(p.topK) : 0;
+  const nucleus = p.topP > 0 && p.topP < 1;
+  if (!k && !nucleus) return null;
+  let cand: number[];
+  // The mass top-p is measured against: the top-k tokens' after top-k, else the whole
+  // distribution's (1), not just the candidates' below.
+  let total = 1;
+  if (k) {
+    // In token order, like the rest of the vocabulary: in the heap's order a change of a
+    // logit's last bit (another batch, another CPU) could reorder the walk and turn the draw.
+    cand = topKIndices(logits, off, vocab, k).sort((a, b) => a - b);
+    if (nucleus) total = cand.reduce((a, v) => a + Math.exp(logp(v)), 0);
+  } else {
+    // Any token of the nucleus has more than 1 - p at or below it, spread over at most
+    // `vocab` tokens, so it lies above (1 - p) / vocab: only those need sorting.
+    const bar = Math.log((1 - p.topP) / vocab);
+    cand = [];
+    for (let v = 0; v < vocab; v++) if (logp(v) >= bar) cand.push(v);
+  }
+  if (!nucleus) return cand;
+  const lps = Float64Array.from(cand, logp).sort();
+  let cut = lps.length ? lps[0] : -Infinity;
+  let acc = 0;
+  for (let i = lps.length - 1; i >= 0; i--) {
+    acc += Math.exp(lps[i]);
+    if (acc >= p.topP * total) {
+      cut = lps[i];
+      break;
+    }
+  }
+  return cand.filter((v) => logp(v) >= cut);
+}
+
+/**
  * Samples one token from row `row` of a [rows, vocab] logits buffer. The logprob is taken
  * before top-k/top-p truncation, so it is the policy's full-distribution logprob that
  * importance ratios in RL need.
@@ -140,9 +181,8 @@ export function sampleRow(logits: Float32Array, row: number, vocab: number, p: S
   const lse = logSumExp(logits, off, vocab, t);
   const logp = (v: number) => logits[off + v] / t - lse;
   const u = rng.next();
-  const k = p.topK > 0 && p.topK < vocab ? Math.floor(p.topK) : 0;
-  const nucleus = p.topP > 0 && p.topP < 1;
-  if (!k && !nucleus) {
+  const kept = keptTokens(logits, off, vocab, p, lse);
+  if (!kept) {
     // Inverse CDF over the whole vocabulary.
     let target = u;
     for (let v = 0; v < vocab; v++) {
@@ -152,43 +192,13 @@ export function sampleRow(logits: Float32Array, row: number, vocab: number, p: S
     const id = argmax(logits, off, vocab);
     return { id, logprob: logp(id) };
   }
-  let cand: number[];
-  if (k) {
-    // Walked in token order, like the rest of the vocabulary: in the heap's order a change of
-    // a logit's last bit (another batch, another CPU) could reorder the walk and turn the draw.
-    cand = topKIndices(logits, off, vocab, k).sort((a, b) => a - b);
-  } else {
-    // Tokens below (1 - p) / vocab together hold less than 1 - p, so the nucleus lies
-    // above that bar: looking only at those keeps this exact and cheap on large vocabularies.
-    const bar = Math.log((1 - p.topP) / vocab);
-    cand = [];
-    for (let v = 0; v < vocab; v++) if (logp(v) >= bar) cand.push(v);
-  }
-  // The smallest head of the (top-k renormalised) distribution reaching top_p, as in HF:
-  // a native sort of the candidates' logprobs finds the cut; ties at the cut stay in.
-  let cut = -Infinity;
-  if (nucleus) {
-    const lps = Float64Array.from(cand, logp).sort();
-    let total = 0;
-    for (let i = 0; i < lps.length; i++) total += Math.exp(lps[i]);
-    let acc = 0;
-    for (let i = lps.length - 1; i >= 0; i--) {
-      acc += Math.exp(lps[i]);
-      if (acc >= p.topP * total) {
-        cut = lps[i];
-        break;
-      }
-    }
-  }
   let mass = 0;
-  for (const v of cand) if (logp(v) >= cut) mass += Math.exp(logp(v));
+  for (const v of kept) mass += Math.exp(logp(v));
   let target = u * mass;
-  let last = cand[0];
-  for (const v of cand) {
-    if (logp(v) < cut) continue;
-    last = v;
+  for (const v of kept) {
     target -= Math.exp(logp(v));
     if (target < 0) return { id: v, logprob: logp(v) };
   }
+  const last = kept[kept.length - 1];
   return { id: last, logprob: logp(last) };
 }

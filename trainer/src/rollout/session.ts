@@ -1,15 +1,15 @@
 // One rollout in the trainer: the context its workflow talks to, and the record of every
 // turn, tool call and timing that ends up in rollouts.jsonl.
-import { parseToolCalls } from '../agent/toolcalls';
+import { dropThinking, parseToolCalls } from '../agent/toolcalls';
 import type { SamplingParams, ToolSchema } from '../model/types';
-import type { Flag, Message, ToolCall, TurnRecord } from '../run/events';
+import type { Flag, Message, Phase, ToolCall, TurnRecord } from '../run/events';
 import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task } from '../sdk';
 import type { RolloutEnv } from './env';
 
 export interface RolloutSpec {
   id: string;
   step: number;
-  phase: 'train' | 'eval' | 'debug';
+  phase: Phase;
   task: Task;
   groupId: string;
   sample: number;
@@ -21,6 +21,27 @@ export interface ToolResultRecord {
   name: string;
   content: string;
   error: boolean;
+}
+
+/** Runs already told that their workflow samples with its own parameters. */
+const warned = new WeakSet<RolloutEnv>();
+
+/**
+ * A training workflow that sets its own temperature, top-p or top-k trains a policy other
+ * than `model.sampling` describes: the update follows each turn's record, and the run says
+ * so once.
+ */
+function warnOverride(env: RolloutEnv, base: Omit<SamplingParams, 'seed'>, used: SamplingParams): void {
+  if (warned.has(env)) return;
+  const keys = (['temperature', 'top_p', 'top_k'] as const).filter((k) => used[k] !== base[k]);
+  if (!keys.length) return;
+  warned.add(env);
+  const what = keys.map((k) => `${k} ${used[k]} (model.sampling: ${base[k]})`).join(', ');
+  env.writer.emit({
+    type: 'log',
+    level: 'warn',
+    message: `the workflow samples with its own ${what}; each turn records its parameters and the update trains at the temperature each turn was sampled at`,
+  });
 }
 
 export class RolloutSession {
@@ -104,8 +125,10 @@ export class RolloutSession {
       ...options.sampling,
       seed: this.env.seedFor(this.spec.id, index),
     };
+    if (this.spec.phase === 'train') warnOverride(this.env, base, sampling);
     const tools = options.tools === false ? [] : Array.isArray(options.tools) ? options.tools : this.toolSchemas;
-    const result = await backend.chat({ messages, tools, sampling, signal: this.abort.signal });
+    const prompt = config.rollout.thinking === 'drop' ? messages.map((m) => (m.role === 'assistant' && m.content ? { ...m, content: dropThinking(m.content) } : m)) : messages;
+    const result = await backend.chat({ messages: prompt, tools, sampling, signal: this.abort.signal });
     this.modelMs += result.duration_ms;
 
     const parsed = parseToolCalls(result.text, { turn: index });
@@ -132,6 +155,7 @@ export class RolloutSession {
       ...(result.token_ids ? { token_ids: result.token_ids } : {}),
       ...(result.logprobs ? { logprobs: result.logprobs } : {}),
       ...(result.prompt_ids ? { prompt_ids: result.prompt_ids } : {}),
+      sampling: { temperature: sampling.temperature, top_p: sampling.top_p, top_k: sampling.top_k },
       flags,
       ...(formatError ? { format_error: formatError } : {}),
       duration_ms: result.duration_ms,
@@ -176,7 +200,8 @@ export class RolloutSession {
     if (error) this.flags.add('tool_error');
     this.toolResults.push({ name: call.name, content, error });
     writer.emit({ type: 'turn', rollout_id: this.spec.id, turn, role, kind: 'tool_result', call_id: call.id, name: call.name, content, error, duration_ms: duration });
-    const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name };
+    if (error && this.turns[turn]) this.turns[turn].tool_errors = (this.turns[turn].tool_errors ?? 0) + 1;
+    const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name, error };
     this.log.push(message);
     await hooks.afterTool?.(this, call, message);
     return message;

@@ -3,10 +3,10 @@
 import type { Engine } from '../model/engine';
 import { Rng } from '../model/sampling';
 import { hashSeed } from '../rollout/seed';
-import type { RolloutRecord } from '../run/events';
+import { turnAdvantage, type RolloutRecord } from '../run/events';
 import { Adam } from './adam';
-import type { LoraHead } from './lora';
-import { objective, zeroGrads, type ObjectiveOptions, type TokenBatch } from './objective';
+import { LoraHead } from './lora';
+import { lossWeights, objective, zeroGrads, type ObjectiveOptions, type TokenBatch } from './objective';
 
 /** One assistant turn to train on. */
 export interface TurnSample {
@@ -14,6 +14,8 @@ export interface TurnSample {
   promptIds: number[];
   tokenIds: number[];
   advantage: number;
+  /** The temperature the turn was sampled at; the update's own when the record has none. */
+  temperature?: number;
 }
 
 export interface UpdateOptions extends Omit<ObjectiveOptions, 'mode'> {
@@ -24,6 +26,12 @@ export interface UpdateOptions extends Omit<ObjectiveOptions, 'mode'> {
   maxGradNorm: number;
   seed: number;
   step: number;
+  /**
+   * Most logits floats one teacher-forced group holds (default 2^26, 256 MiB). With the
+   * vocabulary this bounds the update's memory: a sample's rows are trained on and dropped
+   * before the next group is computed.
+   */
+  forwardFloats?: number;
 }
 
 export interface UpdateStats {
@@ -44,39 +52,63 @@ export function turnSamples(records: RolloutRecord[]): TurnSample[] {
     if (r.advantage === null) return;
     for (const t of r.turns) {
       if (!t.prompt_ids || !t.token_ids || t.token_ids.length === 0) continue;
-      out.push({ rollout: i, promptIds: t.prompt_ids, tokenIds: t.token_ids, advantage: r.role_advantages?.[t.role] ?? r.advantage });
+      const temperature = t.sampling?.temperature;
+      out.push({ rollout: i, promptIds: t.prompt_ids, tokenIds: t.token_ids, advantage: turnAdvantage(r, t.role)!, ...(temperature !== undefined ? { temperature } : {}) });
     }
   });
   return out;
 }
 
-/** Rows of the teacher-forced pass that predict each sampled token. */
-async function tokenRows(engine: Engine, samples: TurnSample[]): Promise<TokenBatch[]> {
+/**
+ * Teacher-forces the samples in groups of at most `budget` logits floats and hands each
+ * sample's trained rows to `each` (views into the group's output, valid during the call).
+ */
+async function forEachRows(engine: Engine, samples: TurnSample[], budget: number, each: (s: TurnSample, b: TokenBatch) => void): Promise<void> {
   const V = engine.layout.vocab;
   const H = engine.layout.hiddenSize;
-  const forwards = await engine.forward(samples.map((s) => [...s.promptIds, ...s.tokenIds.slice(0, -1)]));
-  return samples.map((s, i) => {
-    const n = s.tokenIds.length;
-    const from = s.promptIds.length - 1;
-    const f = forwards[i];
-    return {
-      rows: n,
-      hidden: f.hidden.slice(from * H, (from + n) * H),
-      logits: f.logits.slice(from * V, (from + n) * V),
-      targets: Int32Array.from(s.tokenIds),
-      advantages: new Float32Array(n).fill(s.advantage),
-      oldLogprobs: new Float32Array(n),
-      weights: new Float32Array(n),
-    };
-  });
+  for (let at = 0; at < samples.length; ) {
+    let n = 0;
+    let floats = 0;
+    while (at + n < samples.length) {
+      const s = samples[at + n];
+      const f = (s.promptIds.length + s.tokenIds.length) * (V + H);
+      if (n && floats + f > budget) break;
+      floats += f;
+      n++;
+    }
+    const group = samples.slice(at, at + n);
+    const forwards = await engine.forward(group.map((s) => [...s.promptIds, ...s.tokenIds.slice(0, -1)]));
+    group.forEach((s, i) => {
+      const rows = s.tokenIds.length;
+      const from = s.promptIds.length - 1;
+      const f = forwards[i];
+      each(s, {
+        rows,
+        hidden: f.hidden.subarray(from * H, (from + rows) * H),
+        logits: f.logits.subarray(from * V, (from + rows) * V),
+        targets: Int32Array.from(s.tokenIds),
+        advantages: new Float32Array(rows).fill(s.advantage),
+        oldLogprobs: new Float32Array(rows),
+        weights: new Float32Array(rows),
+      });
+    });
+    at += n;
+  }
 }
 
+/**
+ * The update, one minibatch at a time: each is teacher-forced again, so memory is bounded by
+ * a forward group, not by the step. Old logprobs come from the same pass, under a copy of the
+ * adapter as it was before this update (the policy that sampled the rollouts); the base
+ * model is frozen, so its logits are the same whichever pass computes them.
+ */
 export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, samples: TurnSample[], opts: UpdateOptions): Promise<UpdateStats> {
   const started = performance.now();
-  const objOpts: ObjectiveOptions = { mode: opts.mode ?? 'ppo', temperature: opts.temperature, clip: opts.clip, klCoef: opts.klCoef, entropyCoef: opts.entropyCoef };
-  const batches = await tokenRows(engine, samples);
-  // Old logprobs: the adapter as it was when these rollouts were sampled, i.e. before this update.
-  for (const b of batches) b.oldLogprobs.set(objective(lora, b, objOpts).logprobs);
+  const mode = opts.mode ?? 'ppo';
+  const objOpts = (s: TurnSample): ObjectiveOptions => ({ ...opts, mode, temperature: s.temperature ?? opts.temperature });
+  const old = new LoraHead(lora.hidden, lora.vocab, lora.rank, lora.alpha);
+  old.copyFrom(lora.A, lora.B);
+  const budget = opts.forwardFloats ?? 1 << 26;
 
   const rollouts = [...new Set(samples.map((s) => s.rollout))];
   const totals = { loss: 0, kl: 0, entropy: 0, clip: 0, norm: 0, steps: 0, tokens: 0 };
@@ -84,20 +116,24 @@ export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, s
     const order = shuffled(rollouts, new Rng(hashSeed(`${opts.seed}:update:${opts.step}:${epoch}`)));
     for (let at = 0; at < order.length; at += opts.minibatch) {
       const chosen = new Set(order.slice(at, at + opts.minibatch));
-      const mb = batches.filter((_, i) => chosen.has(samples[i].rollout));
-      const tokens = mb.reduce((a, b) => a + b.rows, 0);
+      const mb = samples.filter((s) => chosen.has(s.rollout));
+      const tokens = mb.reduce((a, s) => a + s.tokenIds.length, 0);
       if (tokens === 0) continue;
       const grads = zeroGrads(lora);
       let loss = 0, kl = 0, entropy = 0, clip = 0;
-      for (const b of mb) {
-        b.weights.fill(1 / tokens); // token-mean over the minibatch
-        const s = objective(lora, b, objOpts, grads);
+      const weights = lossWeights(mb.map((s) => s.tokenIds.length), opts.lossAgg, opts.maxTokens);
+      const weightOf = new Map(mb.map((s, i) => [s, weights[i]]));
+      await forEachRows(engine, mb, budget, (sample, b) => {
+        const o = objOpts(sample);
+        if (mode === 'ppo') b.oldLogprobs.set(objective(old, b, o).logprobs);
+        b.weights.fill(weightOf.get(sample)!);
+        const s = objective(lora, b, o, grads);
         const share = b.rows / tokens;
         loss += s.loss;
         kl += s.kl * share;
         entropy += s.entropy * share;
         clip += s.clipFrac * share;
-      }
+      });
       const norm = Adam.clip([grads.A, grads.B], opts.maxGradNorm);
       adam.step([grads.A, grads.B]);
       totals.loss += loss;

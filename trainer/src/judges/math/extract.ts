@@ -3,23 +3,21 @@
 
 import { MATH_WORDS, UNIT_WORDS } from './normalize';
 
-export type ExtractMethod = 'boxed' | 'hash' | 'answer_is' | 'answer_line' | 'last_number' | 'whole';
+export type ExtractMethod = 'boxed' | 'hash' | 'answer_is' | 'answer_line' | 'math_span' | 'last_number' | 'whole';
 
 export interface Extracted {
   text: string;
   method: ExtractMethod;
 }
 
-/** The content of the last `\boxed{...}` or `\fbox{...}` (nested braces), or `\boxed 5`. */
-export function lastBoxed(text: string): string | null {
-  const at = Math.max(text.lastIndexOf('\\boxed'), text.lastIndexOf('\\fbox'));
-  if (at === -1) return null;
+/** The `\boxed{...}` or `\fbox{...}` starting at `at`: its content (nested braces) and end, or `\boxed 5`. */
+function boxedAt(text: string, at: number): { body: string; end: number } | null {
   let i = at + (text.startsWith('\\boxed', at) ? 6 : 5);
   while (text[i] === ' ') i++;
   if (text[i] !== '{') {
     // `\boxed 5` (no braces): up to the next space, `$` or end.
     const m = /^\s*([^\s$]+)/.exec(text.slice(at + 6));
-    return m ? m[1] : null;
+    return m ? { body: m[1], end: at + 6 + m[0].length } : null;
   }
   let depth = 0;
   for (let j = i; j < text.length; j++) {
@@ -29,9 +27,43 @@ export function lastBoxed(text: string): string | null {
       continue;
     }
     if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return text.slice(i + 1, j);
+    else if (ch === '}' && --depth === 0) return { body: text.slice(i + 1, j), end: j + 1 };
   }
   return null; // unbalanced: the answer was cut off
+}
+
+function lastBoxedStart(text: string, before = text.length): number {
+  return Math.max(text.lastIndexOf('\\boxed', before), text.lastIndexOf('\\fbox', before));
+}
+
+/** The content of the last `\boxed{...}` or `\fbox{...}` (nested braces), or `\boxed 5`. */
+export function lastBoxed(text: string): string | null {
+  const at = lastBoxedStart(text);
+  return at === -1 ? null : (boxedAt(text, at)?.body ?? null);
+}
+
+/** Between boxes of one answer only punctuation and connectives: `\boxed{1}, \boxed{2}`, `\boxed{1} and \boxed{2}`. */
+const BETWEEN_BOXES = /^[\s,;$]*(?:and|or|\\text\s*\{\s*(?:and|or)\s*\}|\\quad|\\qquad)?[\s,;$]*$/;
+
+/** The final boxed answer; several boxes joined only by commas or "and" are one answer listing them. */
+export function finalBoxed(text: string): string | null {
+  let at = lastBoxedStart(text);
+  if (at === -1) return null;
+  const last = boxedAt(text, at);
+  if (!last) return null;
+  const bodies = [last.body];
+  for (let guard = 0; guard < 50 && at > 0; guard++) {
+    const prev = lastBoxedStart(text, at - 1);
+    if (prev === -1) break;
+    const box = boxedAt(text, prev);
+    if (!box || box.end > at || !BETWEEN_BOXES.test(text.slice(box.end, at))) break;
+    bodies.unshift(box.body);
+    at = prev;
+  }
+  return bodies
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** Text after the last `####`, to the end of its line. */
@@ -47,7 +79,8 @@ function sentence(rest: string): string {
   let s = rest.split('\n')[0];
   const stop = /\.(?=\s|$)|(?<=\S)\s+(?:because|since|as|so|which|and so|I hope)\b/i.exec(s);
   if (stop) s = s.slice(0, stop.index);
-  return s.trim().replace(/^[:=\s]+/, '').replace(/[.,;!]+$/, '').trim();
+  // Markdown emphasis around the answer ("**Answer:** 5", "Answer: **5**") is not part of it.
+  return s.trim().replace(/^[:=\s]+/, '').replace(/^\}\s*/, '').replace(/^[*_]{1,2}\s*|\s*[*_]{1,2}$/g, '').replace(/[.,;!]+$/, '').trim();
 }
 
 const ANSWER_IS = /(?:final\s+answer|the\s+answer|answer)\s*(?:is|was|would\s+be|will\s+be|should\s+be|=|:)\s*:?/gi;
@@ -70,26 +103,62 @@ export function answerLine(text: string): string | null {
   return s || null;
 }
 
+/**
+ * The last display or inline math span: `\[...\]`, `$$...$$`, `\(...\)` (any of them, across
+ * lines), or `$...$` holding LaTeX markup; a bare `$5 and $3` is currency, not math.
+ */
+export function lastMathSpan(full: string): string | null {
+  // The final answer is near the end; an unclosed delimiter repeated over a long text would
+  // otherwise make every search scan to the end.
+  const text = full.length > 20_000 ? full.slice(-20_000) : full;
+  let best: { end: number; body: string } | null = null;
+  const consider = (re: RegExp, accept: (body: string) => boolean) => {
+    for (const m of text.matchAll(re)) {
+      const body = m[1].trim();
+      const end = (m.index ?? 0) + m[0].length;
+      if (body && accept(body) && (!best || end > best.end)) best = { end, body };
+    }
+  };
+  consider(/\\\[([\s\S]*?)\\\]/g, () => true);
+  consider(/\$\$([\s\S]*?)\$\$/g, () => true);
+  consider(/\\\(([\s\S]*?)\\\)/g, () => true);
+  consider(/(?<![\\$])\$(?!\$)([^$]*?)\$(?!\$)/g, (b) => /[\\^_{=]/.test(b));
+  return best === null ? null : (best as { body: string }).body;
+}
+
 // A number as written in text: -1,234.5 · 3/4 · .5 · 2.5e3, with an optional leading $.
 const NUMBER = /-?\$?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?:\s*\/\s*\d+)?|\.\d+)/g;
 
 /** The last number in the text; GSM8K calculator annotations `<<2*3=6>>` are skipped. */
 export function lastNumber(text: string): string | null {
-  const clean = text.replace(/<<[^>]*>>/g, ' ');
-  let last: string | null = null;
-  for (const m of clean.matchAll(NUMBER)) last = m[0];
-  return last === null ? null : last.replace(/\$\s?/, '').replace(/\s+/g, '');
+  // The last number lies near the end: read the tail first, the whole text only if the tail has none.
+  const find = (t: string) => {
+    let last: RegExpMatchArray | null = null;
+    for (const m of t.replace(/<<[^>]*>>/g, ' ').matchAll(NUMBER)) last = m;
+    return last;
+  };
+  const tail = text.length > 4000 ? find(text.slice(-4000)) : null;
+  const last = tail && (tail.index ?? 0) > 50 ? tail : find(text);
+  return last === null ? null : last[0].replace(/\$\s?/, '').replace(/\s+/g, '');
 }
 
 /** Whether a text is itself an answer (`3/4`, `x^2+1`, `\frac{1}{2}`, `18 dollars`), not a sentence around one. */
 export function isBareAnswer(text: string): boolean {
   const t = text.trim();
-  if (!t || t.length > 200 || t.includes('\n') || (t.match(/=/g) ?? []).length > 1) return false;
-  const words = t.replace(/\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{2,}/g) ?? [];
-  // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars"), or the whole text is a
-  // word or two without digits ("Tuesday", "(B)").
-  if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()))) return true;
-  return !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
+  if (!t || t.includes('\n')) return false;
+  const stripped = t.replace(/\\begin\s*\{array\}\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[a-z*]+\}|\\(?:text|mathrm|textbf|mbox)\s*\{[^{}]*\}|\\[a-zA-Z]+/g, ' ');
+  // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars", "8:34 pm"); the first other word decides.
+  let allMath = true;
+  for (const [w] of stripped.matchAll(/(?<![a-zA-Z])(?:[a-zA-Z]{3,}|is|so|to|of|it|be|we|an|as|at|by|if|on|or|my|me|no)(?![a-zA-Z])/gi)) {
+    const lower = w.toLowerCase();
+    if (!(MATH_WORDS.has(lower) || UNIT_WORDS.has(lower) || lower === 'am' || lower === 'pm')) {
+      allMath = false;
+      break;
+    }
+  }
+  if (allMath) return true;
+  // Or the whole text is a word or two without digits ("Tuesday", "(B)").
+  return t.length < 100 && !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
 }
 
 export interface ExtractOptions {
@@ -102,7 +171,7 @@ export interface ExtractOptions {
 /** The final answer in `text`, by the first rule that finds one. */
 export function extractAnswer(text: string | null | undefined, options: ExtractOptions = {}): Extracted | null {
   if (text === null || text === undefined) return null;
-  const boxed = lastBoxed(text);
+  const boxed = finalBoxed(text);
   if (boxed !== null && boxed.trim()) return { text: boxed.trim(), method: 'boxed' };
   const hash = afterHashes(text);
   if (hash !== null) return { text: hash, method: 'hash' };
@@ -113,6 +182,10 @@ export function extractAnswer(text: string | null | undefined, options: ExtractO
   const phrase = afterAnswerPhrase(text);
   if (phrase !== null) return { text: phrase, method: 'answer_is' };
   const fallback = options.fallback ?? 'last_number';
+  if (fallback === 'last_number' && !isBareAnswer(text)) {
+    const span = lastMathSpan(text);
+    if (span !== null) return { text: span, method: 'math_span' };
+  }
   if (fallback === 'whole' || (fallback === 'last_number' && isBareAnswer(text))) {
     const t = text.trim();
     if (t) return { text: t, method: 'whole' };
