@@ -10,7 +10,7 @@ import { join, resolve, sep } from 'node:path';
 import ts from 'typescript';
 import { parse, stringify } from 'yaml';
 import { readAll } from '../../../trainer/src/run/reader';
-import type { RolloutRecord, RunEvent } from '../../../trainer/src/run/events';
+import type { MetricsRow, RolloutRecord, RunEvent } from '../../../trainer/src/run/events';
 import { npmChildEnv } from '../../support/npm';
 
 const repo = resolve(__dirname, '../../..');
@@ -93,7 +93,8 @@ describe('the trainer as a package: npm pack, npm install, npx agent-tune run', 
 
     const events = (await readAll<RunEvent>(join(runDir, 'events.jsonl'))).records.map((r) => r.value);
     assert.equal(events.at(-1)?.type, 'run_finished');
-    assert.deepEqual(events.filter((e) => e.type === 'step_metrics').map((e) => (e as { step: number }).step), [1, 2]);
+    const metrics = (await readAll<MetricsRow>(join(runDir, 'metrics.jsonl'))).records.map((r) => r.value);
+    assert.deepEqual(metrics.filter((m) => m.kind === 'train').map((m) => m.step), [1, 2]);
     const rollouts = (await readAll<RolloutRecord>(join(runDir, 'rollouts.jsonl'))).records.map((r) => r.value);
     const trained = rollouts.filter((r) => r.phase === 'train');
     assert.equal(trained.length, 2 * 2 * 2, 'steps × tasks per step × group size');
