@@ -48,8 +48,13 @@ async function writeSchema() {
   });
   const mod = { exports: {} };
   new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, () => ({}));
-  mkdirSync(join(outRoot, 'dist'), { recursive: true });
-  writeFileSync(join(outRoot, 'dist/tune.schema.json'), JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n');
+  const text = JSON.stringify(mod.exports.tuneSchema, null, 2) + '\n';
+  // The extension's copy, and the trainer package's (packed from the repository) for editors
+  // pointed at it by `$schema`.
+  for (const file of [join(outRoot, 'dist/tune.schema.json'), join(root, 'trainer/schema/tune.schema.json')]) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
 }
 
 async function writeConfigDocs() {

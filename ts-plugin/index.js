@@ -51,12 +51,14 @@ function init({ typescript: ts }) {
         resolve(names, ...rest).map((result, i) => (names[i] === SDK && !result ? sdk : result));
     } else {
       // A host that leaves resolution to the language service: resolve as it would, then fall back.
-      const files = { fileExists: (f) => (host.fileExists ?? ts.sys.fileExists)(f), readFile: (f) => (host.readFile ?? ts.sys.readFile)(f) };
-      const cache = ts.createModuleResolutionCache(host.getCurrentDirectory(), (name) => name, host.getCompilationSettings());
+      const files = {
+        fileExists: (f) => (host.fileExists ? host.fileExists(f) : ts.sys.fileExists(f)),
+        readFile: (f) => (host.readFile ? host.readFile(f) : ts.sys.readFile(f)),
+      };
       host.resolveModuleNameLiterals = (literals, containingFile, redirectedReference, options, containingSourceFile) =>
         literals.map((literal) => {
           const mode = ts.getModeForUsageLocation?.(containingSourceFile, literal, options);
-          const result = ts.resolveModuleName(literal.text, containingFile, options, files, cache, redirectedReference, mode);
+          const result = ts.resolveModuleName(literal.text, containingFile, options, files, undefined, redirectedReference, mode);
           return literal.text === SDK && !result.resolvedModule ? { ...result, resolvedModule: sdk } : result;
         });
     }

@@ -7,6 +7,7 @@
 // never leaves a half-installed host behind.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { npmChildEnv } from '../support/npm';
 import { CODE_SERVER_VERSION, hostDir } from './paths';
 import { killTree, spawnGroup } from './processes';
 
@@ -159,24 +160,6 @@ function processExists(pid: number): boolean {
   }
 }
 
-/** npm settings that `npm run` exports for the calling project and that must not leak into the cache's installs. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) {
-    const k = key.toLowerCase();
-    if (
-      k.startsWith('npm_package_') ||
-      k.startsWith('npm_lifecycle_') ||
-      k === 'npm_command' ||
-      ['local_prefix', 'workspace', 'workspaces', 'include_workspace_root', 'ignore_scripts', 'omit', 'include', 'loglevel', 'global']
-        .some((name) => k === `npm_config_${name}`)
-    ) {
-      delete env[key];
-    }
-  }
-  return env;
-}
-
 async function runStep(
   title: string,
   args: string[],
@@ -190,7 +173,7 @@ async function runStep(
   fs.appendFileSync(logFile, `\n$ (cd ${cwd} && ${command} ${args.join(' ')})\n`);
   const out = fs.openSync(logFile, 'a');
   try {
-    const child = spawnGroup(command, args, { cwd, env: childEnv(), stdio: ['ignore', out, out] });
+    const child = spawnGroup(command, args, { cwd, env: npmChildEnv(), stdio: ['ignore', out, out] });
     const timer = setTimeout(() => void killTree(child), STEP_TIMEOUT_MS);
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);

@@ -4,9 +4,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 
 const repo = resolve(__dirname, '../../..');
@@ -27,8 +27,10 @@ const options: ts.CompilerOptions = {
   types: [],
 };
 
+type Resolution = 'literals' | 'names' | 'language service';
+
 /** A language service host over real files, as a minimal editor integration would write it. */
-function createHost(dir: string, files: string[], resolveItself: boolean): ts.LanguageServiceHost {
+function createHost(dir: string, files: string[], resolution: Resolution): ts.LanguageServiceHost {
   const host: ts.LanguageServiceHost = {
     getScriptFileNames: () => files,
     getScriptVersion: (f) => createHash('sha1').update(readFileSync(f)).digest('hex'),
@@ -43,11 +45,16 @@ function createHost(dir: string, files: string[], resolveItself: boolean): ts.La
     getDirectories: ts.sys.getDirectories,
     realpath: ts.sys.realpath,
   };
-  if (resolveItself) {
-    // tsserver's projects resolve modules themselves; the plugin wraps that.
-    host.resolveModuleNameLiterals = (literals, containingFile, redirected, compilerOptions, sourceFile) =>
-      literals.map((l) =>
-        ts.resolveModuleName(l.text, containingFile, compilerOptions, ts.sys, undefined, redirected, ts.getModeForUsageLocation(sourceFile, l, compilerOptions)));
+  const mode = (sourceFile: ts.SourceFile | undefined, literal: ts.StringLiteralLike, o: ts.CompilerOptions) =>
+    sourceFile && ts.getModeForUsageLocation(sourceFile, literal, o);
+  if (resolution === 'literals') {
+    // tsserver's projects resolve modules themselves (TypeScript 5); the plugin wraps that.
+    host.resolveModuleNameLiterals = (literals, containingFile, redirected, o, sourceFile) =>
+      literals.map((l) => ts.resolveModuleName(l.text, containingFile, o, ts.sys, undefined, redirected, mode(sourceFile, l, o)));
+  } else if (resolution === 'names') {
+    // The TypeScript 4 form of the same hook.
+    host.resolveModuleNames = (names, containingFile, _reused, redirected, o) =>
+      names.map((n) => ts.resolveModuleName(n, containingFile, o, ts.sys, undefined, redirected).resolvedModule);
   }
   return host;
 }
@@ -94,21 +101,21 @@ describe('TypeScript server plugin: agent-tune in any workspace', function () {
   });
 
   it('without the plugin, the copied judge reports ts(2307)', () => {
-    const ls = ts.createLanguageService(createHost(dir, [judge], true), registry);
+    const ls = ts.createLanguageService(createHost(dir, [judge], 'literals'), registry);
     assert.ok(diagnostics(ls, judge).some((d) => d.startsWith('TS2307:')), diagnostics(ls, judge).join('\n'));
   });
 
-  for (const resolveItself of [true, false]) {
-    it(`with the plugin, the judge type-checks against the SDK (${resolveItself ? 'host resolves modules, as tsserver' : 'language service resolves modules'})`, () => {
-      const ls = withPlugin(createHost(dir, [judge], resolveItself));
+  for (const resolution of ['literals', 'names', 'language service'] as const) {
+    it(`with the plugin, the judge type-checks against the SDK (modules resolved by ${resolution === 'language service' ? 'the language service' : `the host's resolveModule${resolution === 'names' ? 'Names' : 'NameLiterals'}`})`, () => {
+      const ls = withPlugin(createHost(dir, [judge], resolution));
       assert.deepEqual(diagnostics(ls, judge), []);
       const define = quickInfo(ls, judge, 'defineJudge(');
       assert.match(define.text, /^\(alias\) defineJudge\(judge: JudgeFn, options\?: \{\s*name\?: string;\s*\}\): Judge\s+import defineJudge$/);
       assert.equal(define.definition, join(repo, 'trainer/types/sdk.d.ts'));
       // The judge's input is typed: a misspelt field is an error, not `any`.
       writeFileSync(judge, readFileSync(judge, 'utf8').replace('task.reference', 'task.referenc'));
-      const ls2 = withPlugin(createHost(dir, [judge], resolveItself));
-      assert.ok(diagnostics(ls2, judge).some((d) => /TS2551: Property 'referenc' does not exist on type 'JudgeTask'/.test(d)), diagnostics(ls2, judge).join('\n'));
+      const ls2 = withPlugin(createHost(dir, [judge], resolution));
+      assert.ok(diagnostics(ls2, judge).some((d) => /TS2551: Property 'referenc' does not exist on type '\w+'\. Did you mean 'reference'\?/.test(d)), diagnostics(ls2, judge).join('\n'));
     });
   }
 
@@ -117,51 +124,72 @@ describe('TypeScript server plugin: agent-tune in any workspace', function () {
     mkdirSync(pkg, { recursive: true });
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'agent-tune', version: '9.9.9', types: 'index.d.ts' }));
     writeFileSync(join(pkg, 'index.d.ts'), 'export declare function defineJudge(judge: (input: { final_answer: string | null; task: { reference: string }; tool_calls: { name: string }[] }) => unknown): "installed";\n');
-    const ls = withPlugin(createHost(dir, [judge], true));
+    const ls = withPlugin(createHost(dir, [judge], 'literals'));
     assert.deepEqual(diagnostics(ls, judge), []);
     assert.equal(quickInfo(ls, judge, 'defineJudge(').definition, join(pkg, 'index.d.ts'));
   });
 
-  it('tsserver loads it as VS Code does (--globalPlugins, --pluginProbeLocations) and reports no error', async () => {
-    const server = spawn(process.execPath, [
-      require.resolve('typescript/lib/tsserver.js'),
-      '--globalPlugins', 'agent-tune-ts-plugin',
-      '--pluginProbeLocations', repo,
-      '--disableAutomaticTypingAcquisition',
-    ], { stdio: ['pipe', 'pipe', 'inherit'] });
-    try {
-      const responses = new Map<number, (body: unknown) => void>();
-      let buffer = Buffer.alloc(0);
-      server.stdout.on('data', (chunk: Buffer) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        for (let m; (m = /Content-Length: (\d+)\r\n\r\n/.exec(buffer.toString('latin1'))); ) {
-          const start = m.index + m[0].length;
-          const end = start + Number(m[1]);
-          if (buffer.length < end) break;
-          const message = JSON.parse(buffer.subarray(start, end).toString('utf8')) as { type: string; request_seq?: number; body?: unknown; success?: boolean; message?: string };
-          buffer = buffer.subarray(end);
-          if (message.type === 'response' && message.request_seq !== undefined) {
-            responses.get(message.request_seq)?.(message.success === false ? { error: message.message } : message.body);
-          }
-        }
-      });
-      let seq = 0;
-      const request = (command: string, args: unknown) =>
-        new Promise<unknown>((done) => {
-          const id = ++seq;
-          responses.set(id, done);
-          server.stdin.write(JSON.stringify({ seq: id, type: 'request', command, arguments: args }) + '\n');
-        });
-      server.stdin.write(JSON.stringify({ seq: ++seq, type: 'request', command: 'open', arguments: { file: judge, projectRootPath: dir } }) + '\n');
-      const errors = (await request('semanticDiagnosticsSync', { file: judge })) as { text: string; code: number }[];
-      assert.deepEqual(errors.map((e) => `TS${e.code}: ${e.text}`), []);
-      const lines = readFileSync(judge, 'utf8').split('\n');
-      const line = lines.findIndex((l) => l.includes('= defineJudge('));
-      const offset = lines[line].indexOf('defineJudge(') + 1;
-      const info = (await request('quickinfo', { file: judge, line: line + 1, offset })) as { displayString: string };
-      assert.match(info.displayString, /^\(alias\) defineJudge\(judge: JudgeFn, options\?: \{\s*name\?: string;\s*\}\): Judge/);
-    } finally {
-      server.kill();
-    }
-  });
+  for (const layout of ['repository', 'installed extension'] as const) {
+    it(`tsserver loads it as VS Code does (--globalPlugins, --pluginProbeLocations), from the ${layout}, and reports no error`, async () => {
+      let probe = repo;
+      if (layout === 'installed extension') {
+        // A copy laid out as the packaged extension is: <ext>/node_modules/agent-tune-ts-plugin, <ext>/trainer/types.
+        probe = join(dir, 'ext');
+        cpSync(join(repo, 'ts-plugin'), join(probe, 'node_modules/agent-tune-ts-plugin'), { recursive: true });
+        cpSync(join(repo, 'trainer/types'), join(probe, 'trainer/types'), { recursive: true });
+      }
+      const workspace = join(dir, 'workspace');
+      mkdirSync(workspace);
+      const file = join(workspace, 'judge.ts');
+      copyFileSync(judge, file);
+      const { errors, hover, definition } = await askTsserver(probe, file);
+      assert.deepEqual(errors, []);
+      assert.match(hover, /^\(alias\) defineJudge\(judge: JudgeFn, options\?: \{\s*name\?: string;\s*\}\): Judge/);
+      assert.equal(definition, join(probe, 'trainer/types/sdk.d.ts'));
+    });
+  }
 });
+
+/** Opens `file` in a tsserver that loads the plugin from `probe`; its errors, and the hover and definition of defineJudge. */
+async function askTsserver(probe: string, file: string): Promise<{ errors: string[]; hover: string; definition: string }> {
+  const server = spawn(process.execPath, [
+    require.resolve('typescript/lib/tsserver.js'),
+    '--globalPlugins', 'agent-tune-ts-plugin',
+    '--pluginProbeLocations', probe,
+    '--disableAutomaticTypingAcquisition',
+  ], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const responses = new Map<number, (body: unknown) => void>();
+    let buffer = Buffer.alloc(0);
+    server.stdout.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (let m; (m = /Content-Length: (\d+)\r\n\r\n/.exec(buffer.toString('latin1'))); ) {
+        const start = m.index + m[0].length;
+        const end = start + Number(m[1]);
+        if (buffer.length < end) break;
+        const message = JSON.parse(buffer.subarray(start, end).toString('utf8')) as { type: string; request_seq?: number; body?: unknown; success?: boolean; message?: string };
+        buffer = buffer.subarray(end);
+        if (message.type === 'response' && message.request_seq !== undefined) {
+          responses.get(message.request_seq)?.(message.success === false ? { error: message.message } : message.body);
+        }
+      }
+    });
+    let seq = 0;
+    const send = (command: string, args: unknown) => server.stdin.write(JSON.stringify({ seq: ++seq, type: 'request', command, arguments: args }) + '\n');
+    const request = (command: string, args: unknown) =>
+      new Promise<unknown>((done) => {
+        send(command, args);
+        responses.set(seq, done);
+      });
+    send('open', { file, projectRootPath: dirname(file) });
+    const errors = (await request('semanticDiagnosticsSync', { file })) as { text: string; code: number }[];
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const line = lines.findIndex((l) => l.includes('= defineJudge(')) + 1;
+    const offset = lines[line - 1].indexOf('defineJudge(') + 1;
+    const hover = (await request('quickinfo', { file, line, offset })) as { displayString: string };
+    const definition = (await request('definition', { file, line, offset })) as { file: string }[];
+    return { errors: errors.map((e) => `TS${e.code}: ${e.text}`), hover: hover.displayString, definition: definition[0]?.file };
+  } finally {
+    server.kill();
+  }
+}
