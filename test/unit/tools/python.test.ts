@@ -18,9 +18,19 @@ function tempDirs(): string[] {
   return readdirSync(tmpdir()).filter((n) => n.startsWith('agent-tune-py-'));
 }
 
+/** `strict` where this machine has a strong sandbox; elsewhere the strongest there is (sandbox.test.ts checks the refusal). */
+const mode = (() => {
+  try {
+    pythonTool();
+    return 'strict' as const;
+  } catch {
+    return 'best' as const;
+  }
+})();
+
 describe('execute_python_code', function () {
   this.timeout(30_000);
-  const tool = pythonTool();
+  const tool = pythonTool({ sandbox: mode });
   let dirsBefore: string[];
   before(() => {
     dirsBefore = tempDirs();
@@ -96,7 +106,7 @@ describe('execute_python_code', function () {
       assert.ok(ms < 4000, `took ${ms} ms`);
     });
     it('stops a CPU-bound loop at the CPU limit', async () => {
-      const r = await pythonTool({ cpu_s: 1 }).run({ code: 'while True: pass' }, opts(10_000));
+      const r = await pythonTool({ cpu_s: 1, sandbox: mode }).run({ code: 'while True: pass' }, opts(10_000));
       assert.deepEqual(r, { content: 'Error: the code used more than 1 s of CPU time and was stopped.', error: true });
     });
     it('refuses to allocate 10 GB', async () => {
@@ -116,7 +126,8 @@ describe('execute_python_code', function () {
       assert.equal(r.error, true);
       assert.match(r.content, /BlockingIOError|Resource temporarily unavailable|ran longer than/);
     });
-    it('kills a daemonised grandchild with the rest', async () => {
+    it('kills a daemonised grandchild with the rest', async function () {
+      if (mode === 'best') this.skip(); // weak tiers: see the attack suite's table
       const code = 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\nprint("parent done")';
       const r = await tool.run({ code }, opts());
       assert.equal(r.content, 'parent done');
@@ -145,11 +156,12 @@ describe('execute_python_code', function () {
       assert.ok(Date.now() - t0 < 3000);
     });
     it('limits file size', async () => {
-      const r = await pythonTool({ file_size_mb: 1 }).run({ code: 'open("big", "wb").write(b"x" * (4 << 20))' }, opts());
+      const r = await pythonTool({ file_size_mb: 1, sandbox: mode }).run({ code: 'open("big", "wb").write(b"x" * (4 << 20))' }, opts());
       assert.equal(r.error, true);
       assert.match(r.content, /File too large|larger than the limit|OSError/);
     });
-    it('cannot write outside its folder', async () => {
+    it('cannot write outside its folder', async function () {
+      if (mode === 'best') this.skip();
       const r = await tool.run({ code: `open(${JSON.stringify(__filename)}, "a")` }, opts());
       assert.match(r.content, /PermissionError|FileNotFoundError|OSError/);
     });
@@ -161,7 +173,7 @@ describe('execute_python_code', function () {
 
   describe('registry', () => {
     it('builds builtin:python with options', async () => {
-      const t = builtinTool('builtin:python', { max_output_chars: 100 });
+      const t = builtinTool('builtin:python', { max_output_chars: 100, sandbox: mode });
       assert.equal(t.schema.function.name, 'execute_python_code');
       const r = await t.run({ code: 'print("y" * 500)' }, opts());
       assert.ok(r.content.startsWith('y'.repeat(100) + '\n[output truncated'));

@@ -4,6 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Output } from '../cli/output';
 import { OnnxChatBackend } from '../model/backend';
+import { GUARD_DEFAULTS, isLoopback } from '../serve/guard';
 import { startServer } from '../serve/server';
 import { loadAdapter } from '../train/checkpoint';
 import { LoraHead } from '../train/lora';
@@ -18,6 +19,9 @@ interface ServeFlags {
   lanes?: number;
   maxBatch: number;
   apiKeyEnv?: string;
+  insecure?: boolean;
+  maxConnections: number;
+  bodyTimeout: number;
   quiet?: boolean;
 }
 
@@ -48,11 +52,22 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
     .option('--lanes <n>', 'model sessions decoding side by side, sharing the threads (default: one per core for a small model)', integer('--lanes', 1))
     .option('--max-batch <n>', 'most sequences decoded together', integer('--max-batch', 1), 32)
     .option('--api-key-env <name>', 'require clients to send the API key held in this environment variable')
+    .option('--insecure', 'serve an address other than loopback without an API key')
+    .option('--max-connections <n>', 'most connections open at once; stalled ones are dropped first', integer('--max-connections', 1), GUARD_DEFAULTS.maxConnections)
+    .option('--body-timeout <s>', 'seconds a client has to send its request body', integer('--body-timeout', 1), GUARD_DEFAULTS.bodyTimeoutMs / 1000)
     .option('--quiet', 'no line per request on stderr')
     .action(async (model: string, flags: ServeFlags) => {
       const o = out();
       const apiKey = flags.apiKeyEnv ? process.env[flags.apiKeyEnv] : undefined;
       if (flags.apiKeyEnv && !apiKey) throw new Error(`--api-key-env: the environment variable ${flags.apiKeyEnv} is not set`);
+      if (!isLoopback(flags.host) && !apiKey) {
+        if (!flags.insecure) {
+          throw new Error(
+            `--host ${flags.host}: anyone who can reach this address could use the model; give --api-key-env VAR to require a key, or --insecure to serve it without one`,
+          );
+        }
+        o.error(`warning: serving ${flags.host} without an API key (--insecure): anyone who can reach it can use the model`);
+      }
       const backend = await OnnxChatBackend.open(model, { threads: flags.threads, lanes: flags.lanes, maxBatch: flags.maxBatch });
       try {
         if (flags.adapter) {
@@ -69,6 +84,7 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
           port: flags.port,
           ...(apiKey ? { apiKey } : {}),
           ...(flags.quiet ? {} : { log: (line: string) => o.info(line) }),
+          guard: { maxConnections: flags.maxConnections, bodyTimeoutMs: flags.bodyTimeout * 1000 },
         });
         o.result({ url: running.url, model: name, adapter: flags.adapter ?? null, pid: process.pid }, () =>
           `serving ${name} at ${running.url} (POST /chat/completions, GET /models); Ctrl+C stops`,

@@ -3,6 +3,7 @@
 // every keystroke.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
+import { addDuplicateKeyErrors, countNodes, MAX_CONFIG_NODES } from './limits';
 import { LineIndex } from '../language/cursor';
 import { tuneSchema } from './schema';
 import type { TuneConfig } from './types';
@@ -89,7 +90,15 @@ export function validateConfigText(text: string, file: string): ValidationResult
     return { issues, lineCounter };
   }
 
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const nodes = countNodes(text);
+  if (nodes > MAX_CONFIG_NODES) {
+    lineCounter.addNewLine(0);
+    at(0, 0, [], `the config holds more than ${MAX_CONFIG_NODES} keys and list items; a tune config holds hundreds. Is this the right file?`);
+    return { issues, lineCounter };
+  }
+  // Duplicate keys are found in linear time below, not by the parser's pairwise check.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  addDuplicateKeyErrors(doc);
   let lines: LineIndex | undefined;
   const seen = new Set<number>();
   for (const [problems, severity] of [[doc.errors, 'error'], [doc.warnings, 'warning']] as const) {

@@ -2,21 +2,33 @@
 // sees whole lines or a torn last line, never interleaved ones; `sync` makes them durable
 // (called at checkpoints).
 import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync, existsSync, ftruncateSync, fstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { describeFsError } from './fs-errors';
 import { plainData, safeStringify, USER_DATA_MAX_BYTES } from './safe-json';
 import { RUN_FILES, type EventInput, type MetricsRow, type Provenance, type RolloutRecord, type RunEvent } from './events';
 
 export class JsonlAppender {
   private fd: number;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'a');
+    try {
+      this.fd = openSync(path, 'a');
+    } catch (e) {
+      throw describeFsError(e, path, 'the run file');
+    }
   }
   /** Appends one line of JSON text. */
   appendText(text: string): void {
-    writeSync(this.fd, text + '\n');
+    try {
+      // One write(2) in the normal case; a short write (a disk filling up) is continued, so
+      // the next one fails with the cause instead of the line being cut silently.
+      const buf = Buffer.from(text + '\n');
+      for (let off = 0; off < buf.length; ) off += writeSync(this.fd, buf, off);
+    } catch (e) {
+      throw describeFsError(e, this.path, 'the run file', `free some space, then continue the run with --resume ${dirname(this.path)}`);
+    }
   }
   append(value: unknown): void {
-    writeSync(this.fd, safeStringify(value) + '\n');
+    this.appendText(safeStringify(value));
   }
   /** Current length in bytes: the offset a checkpoint records. */
   size(): number {
@@ -53,7 +65,11 @@ export class RunWriter {
   private userData = new Map<string, number>();
 
   constructor(readonly dir: string) {
-    mkdirSync(join(dir, RUN_FILES.checkpoints), { recursive: true });
+    try {
+      mkdirSync(join(dir, RUN_FILES.checkpoints), { recursive: true });
+    } catch (e) {
+      throw describeFsError(e, dir, 'the run folder');
+    }
     this.events = new JsonlAppender(join(dir, RUN_FILES.events));
     this.rollouts = new JsonlAppender(join(dir, RUN_FILES.rollouts));
     this.metrics = new JsonlAppender(join(dir, RUN_FILES.metrics));
@@ -111,11 +127,19 @@ export class RunWriter {
   }
 
   writeConfig(text: string): void {
-    writeFileSync(join(this.dir, RUN_FILES.config), text);
+    this.writeFile(RUN_FILES.config, text);
   }
 
   writeProvenance(p: Provenance): void {
-    writeFileSync(join(this.dir, RUN_FILES.provenance), JSON.stringify(p, null, 2) + '\n');
+    this.writeFile(RUN_FILES.provenance, JSON.stringify(p, null, 2) + '\n');
+  }
+
+  private writeFile(name: string, text: string): void {
+    try {
+      writeFileSync(join(this.dir, name), text);
+    } catch (e) {
+      throw describeFsError(e, join(this.dir, name), name);
+    }
   }
 
   offsets(): RunOffsets {

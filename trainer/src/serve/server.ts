@@ -10,7 +10,8 @@ import type { ChatCompletionChunk, ModelList } from '../model/openai-wire';
 import type { ChatResult } from '../model/types';
 import { ChoiceStream, budget, completionBody, completionId, usage } from './completion';
 import { HttpError } from './errors';
-import { parseChatRequest } from './request';
+import { ClientGone, GUARD_DEFAULTS, guardConnections, parseJson, readBody, type GuardOptions } from './guard';
+import { parseChatRequest, type ParsedRequest } from './request';
 
 export interface ServeOptions {
   /** The name clients put in `model`. */
@@ -23,6 +24,8 @@ export interface ServeOptions {
   apiKey?: string;
   /** One line per request, e.g. to stderr. */
   log?: (line: string) => void;
+  /** Connection cap and header and body deadlines (guard.ts). */
+  guard?: Partial<GuardOptions>;
 }
 
 export interface RunningServer {
@@ -30,6 +33,8 @@ export interface RunningServer {
   /** `http://host:port/v1` */
   url: string;
   port: number;
+  /** Connections open now (at most the guard's cap). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -39,20 +44,11 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `the request body is larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new HttpError(400, `the request body is not valid JSON (${(e as Error).message})`, null, 'invalid_json');
-  }
+/** Characters of text a request brings to the prompt, counted without rendering or tokenizing it. */
+function promptChars(p: ParsedRequest): number {
+  let n = 0;
+  for (const m of p.messages) n += (m.content?.length ?? 0) + JSON.stringify(m.tool_calls ?? '').length;
+  return n + JSON.stringify(p.tools).length;
 }
 
 export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<RunningServer> {
@@ -60,13 +56,25 @@ export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<
   const startedAt = created();
   const maxBody = o.maxBodyBytes ?? 8 << 20;
   let seedCounter = Date.now() >>> 0;
+  const guardOptions: GuardOptions = { ...GUARD_DEFAULTS, ...o.guard };
+  // No token is longer than this many characters, so a prompt longer than context × this cannot
+  // fit, and is refused before the tokenizer spends seconds on it.
+  let longestToken = 0;
+  for (let i = 0; i < backend.tokenizer.vocabSize; i++) longestToken = Math.max(longestToken, backend.tokenizer.token(i)?.length ?? 0);
+  const context = backend.engine.folder.config.max_position_embeddings;
 
   const models: ModelList = { object: 'list', data: [{ id: o.modelName, object: 'model', created: startedAt, owned_by: 'agent-tune' }] };
 
   async function chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    const parsed = parseChatRequest(await readBody(req, maxBody), () => (seedCounter = (seedCounter + 0x9e3779b9) >>> 0));
+    const body = await readBody(req, maxBody, guardOptions.bodyTimeoutMs);
+    connections.state(req.socket, 'working');
+    const parsed = parseChatRequest(await parseJson(body), () => (seedCounter = (seedCounter + 0x9e3779b9) >>> 0));
     if (parsed.model !== o.modelName) {
       throw new HttpError(404, `the model "${parsed.model}" does not exist here; this server serves "${o.modelName}"`, 'model', 'model_not_found');
+    }
+    const chars = promptChars(parsed);
+    if (context !== undefined && longestToken > 0 && chars > context * longestToken) {
+      throw new HttpError(400, `the messages hold ${chars} characters, more than this model's context of ${context} tokens can hold`, 'messages', 'context_length_exceeded');
     }
     const { promptTokens, maxNewTokens } = budget(backend, parsed);
     const gone = new AbortController();
@@ -86,7 +94,7 @@ export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<
 
     if (!parsed.stream) {
       const results = await Promise.all(Array.from({ length: parsed.n }, (_, i) => chat(i)));
-      if (gone.signal.aborted) return 'client went away';
+      if (gone.signal.aborted) throw new ClientGone('answer');
       sendJson(res, 200, completionBody(id, when, o.modelName, results, parsed, promptTokens));
       return `${results.reduce((n, r) => n + r.completion_tokens, 0)} tokens`;
     }
@@ -154,19 +162,30 @@ export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<
 
   const server = createServer((req, res) => {
     const t0 = performance.now();
+    connections.state(req.socket, 'receiving');
+    res.once('finish', () => connections.state(req.socket, 'idle'));
     handle(req, res).then(
       (note) => o.log?.(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - t0).toFixed(0)}ms${note ? ` ${note}` : ''}`),
       (e: unknown) => {
+        if (e instanceof ClientGone || (res.destroyed && !res.writableFinished && !(e instanceof HttpError))) {
+          if (!res.writableEnded) res.destroy();
+          o.log?.(`${req.method} ${req.url} - ${(performance.now() - t0).toFixed(0)}ms ${e instanceof ClientGone ? e.message : 'client disconnected'}`);
+          return;
+        }
         const err = e instanceof HttpError ? e : new HttpError(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
+        // The rest of an over-large or late body is not read: the connection ends with the answer.
+        if (err.status === 408 || err.status === 413) {
+          res.setHeader('connection', 'close');
+          res.once('finish', () => req.socket.destroy());
+        }
         if (!res.headersSent) sendJson(res, err.status, err.body());
         else if (!res.writableEnded) res.end();
         o.log?.(`${req.method} ${req.url} ${err.status} ${(performance.now() - t0).toFixed(0)}ms ${err.message}`);
       },
     );
   });
-  // Generations can be long; the client's own timeout decides.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // Deadlines cover receiving a request only: generations can be long, and the client's own timeout decides.
+  const connections = guardConnections(server, guardOptions);
 
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
@@ -183,6 +202,7 @@ export function startServer(backend: OnnxChatBackend, o: ServeOptions): Promise<
         server,
         url: `http://${host}:${addr.port}/v1`,
         port: addr.port,
+        openConnections: () => connections.open(),
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
