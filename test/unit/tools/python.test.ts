@@ -118,7 +118,7 @@ describe('execute_python_code', function () {
     });
     it('refuses to allocate 10 GB step by step', async () => {
       // The wall clock is generous: what is asserted is the memory limit, on however slow a machine.
-      const r = await tool.run({ code: 'chunks = []\nfor _ in range(100):\n    chunks.append(bytearray(100 * 1024 ** 2))\nprint(len(chunks))' }, opts(30_000));
+      const r = await tool.run({ code: 'chunks = []\nfor _ in range(100):\n    chunks.append(bytearray(100 * 1024 ** 2))\nprint(len(chunks))' }, opts(25_000));
       assert.equal(r.error, true);
       assert.match(r.content, /MemoryError/);
     });
