@@ -7,12 +7,12 @@ import manifest from '../../package.json';
 
 const walkthroughId = `${manifest.publisher}.${manifest.name}#${manifest.contributes.walkthroughs[0].id}`;
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(what: () => string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -21,8 +21,15 @@ describe('the getting-started walkthrough', () => {
   afterEach(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
 
   it(`opens as ${walkthroughId}, and its first step's command opens the math-agent config`, async () => {
-    await vscode.commands.executeCommand('workbench.action.openWalkthrough', walkthroughId, false);
-    const tab = await waitFor('the walkthrough tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === `Walkthrough: ${manifest.displayName}`));
+    const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    const find = () => tabs().find((t) => t.label === `Walkthrough: ${manifest.displayName}`);
+    // The workbench learns of the extension's walkthroughs a little after the extension host
+    // starts; until then it answers "Could not find category" and opens nothing.
+    for (const deadline = Date.now() + 30_000; !find() && Date.now() < deadline; ) {
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', walkthroughId, false);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const tab = await waitFor(() => `the walkthrough tab; tabs: ${JSON.stringify(tabs().map((t) => t.label))}`, find, 5_000);
     assert.ok(tab.isActive);
 
     const step = manifest.contributes.walkthroughs[0].steps[0];

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { repoRoot } from '../host/paths';
 import { withWorkbench } from '../host/workbench';
 import { copyWorkspace } from '../host/workspace';
-import { openWalkthrough, WALKTHROUGH_STEPS } from './walkthroughSteps';
+import { openWalkthrough, WALKTHROUGH_ALT, WALKTHROUGH_STEPS } from './walkthroughSteps';
 
 describe('the getting-started walkthrough', () => {
   let workspace: ReturnType<typeof copyWorkspace>;
@@ -26,9 +26,9 @@ describe('the getting-started walkthrough', () => {
         const walkthrough = await openWalkthrough(wb);
         for (const title of WALKTHROUGH_STEPS) await walkthrough.getByText(title, { exact: true }).first().waitFor({ timeout: 30_000 });
         // The first step is open, its screenshot shown.
-        const media = walkthrough.locator('img[src*="walkthrough"]');
-        await media.first().waitFor({ timeout: 30_000 });
-        assert.match((await media.first().getAttribute('src')) ?? '', /1-open-example\.png/);
+        const media = walkthrough.locator(`img[alt="${WALKTHROUGH_ALT[0]}"]`).first();
+        await media.waitFor({ timeout: 30_000 });
+        assert.ok(await media.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the screenshot loads');
         await walkthrough.getByRole('button', { name: 'Open Math-Agent Example' }).click();
         await page.locator('.tabs-container .tab.active', { hasText: 'math.tune.yaml' }).waitFor({ timeout: 30_000 });
         const crumbs = (await page.locator('.editor-group-container.active .breadcrumbs-control').first().textContent()) ?? '';
@@ -49,11 +49,15 @@ describe('the getting-started walkthrough', () => {
           const { page } = wb;
           const walkthrough = await openWalkthrough(wb);
           await walkthrough.getByRole('button', { name: 'Open Math-Agent Example' }).click();
-          // The browser workbench's folder dialog: a path box with the open label as its button.
-          const input = page.locator('.quick-input-widget .quick-input-box input');
+          // The browser workbench's folder dialog: a path box, filled in once it has listed its folder.
+          const dialog = page.locator('.quick-input-widget', { hasText: 'Choose a folder for a copy of the math-agent example' });
+          const input = dialog.locator('.quick-input-box input');
           await input.waitFor({ state: 'visible', timeout: 30_000 });
+          await dialog.locator('.monaco-list-row').first().waitFor({ timeout: 30_000 });
           await input.fill(`${projects}/`);
-          await page.locator('.quick-input-widget .monaco-button', { hasText: 'Copy Example Here' }).click();
+          await page.waitForTimeout(1_500);
+          assert.equal(await input.inputValue(), `${projects}/`);
+          await dialog.locator('.monaco-button', { hasText: 'OK' }).click();
           // The copy is opened as the workspace, and its config once the extension is back.
           await page.locator('.tabs-container .tab.active', { hasText: 'math.tune.yaml' }).waitFor({ timeout: 120_000 });
           assert.equal(new URL(page.url()).searchParams.get('folder'), path.join(projects, 'math-agent'));

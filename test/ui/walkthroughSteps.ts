@@ -7,7 +7,7 @@ import { repoRoot } from '../host/paths';
 import type { Workbench } from '../host/workbench';
 
 interface Manifest {
-  contributes: { walkthroughs: { id: string; title: string; steps: { id: string; title: string; media: { image: string } }[] }[] };
+  contributes: { walkthroughs: { id: string; title: string; steps: { id: string; title: string; media: { image: string; altText: string } }[] }[] };
 }
 
 const walkthrough = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as Manifest).contributes.walkthroughs[0];
@@ -15,6 +15,7 @@ export const WALKTHROUGH_TITLE = walkthrough.title;
 export const WALKTHROUGH_STEPS = walkthrough.steps.map((s) => s.title);
 /** Where each step's screenshot lives, relative to the repository. */
 export const WALKTHROUGH_MEDIA = walkthrough.steps.map((s) => s.media.image);
+export const WALKTHROUGH_ALT = walkthrough.steps.map((s) => s.media.altText);
 
 /** Welcome: Open Walkthrough…, then Agent Tune's; resolves with the walkthrough page. */
 export async function openWalkthrough(wb: Workbench): Promise<Locator> {
