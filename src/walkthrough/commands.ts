@@ -32,7 +32,7 @@ export function registerWalkthrough(context: vscode.ExtensionContext): void {
     if (!config) return false;
     await breakInJudge(config);
     const folder = vscode.workspace.getWorkspaceFolder(config);
-    return vscode.debug.startDebugging(folder, { type: 'agent-tune', request: 'launch', name: `Debug ${vscode.workspace.asRelativePath(config)}`, config: config.fsPath, mode: 'debug', tasks: 1 });
+    return vscode.debug.startDebugging(folder, { type: 'agent-tune', request: 'launch', name: `Debug ${vscode.workspace.asRelativePath(config)}`, config: config.fsPath, mode: 'debug', tasks: 2 });
   }
 }
 
