@@ -1,6 +1,7 @@
 // `npm run bench:train [-- --model REF | --shape qwen3-tiny|qwen3-0.6b] [--rollouts N --tokens N
-// --prompt N --rank N --only update|steps]`: the policy update's throughput, and how a training
-// step's time grows with group_size and response length.
+// --prompt N --rank N --only throughput|update|steps]`: the policy update's throughput, and how
+// a training step's time grows with group_size and response length. `--only update` runs one
+// update and nothing else, for its peak memory.
 //
 // 1. Update throughput: trained tokens per second of `policyUpdate` (teacher-forced forward,
 //    old logprobs, PPO gradient, Adam) against its peer in the same run, the bare
@@ -110,5 +111,6 @@ train: { steps: ${steps}, tasks_per_step: 4, save_every: 0, eval_every: 0 }
 
 void (async () => {
   if (args.only !== 'steps') await updateThroughput();
+  // `--only throughput` and `--only update` stop here.
   if (!args.only || args.only === 'steps') await stepTimes();
 })();
