@@ -1,7 +1,7 @@
 // The run viewer's webview client. It renders only what the extension sends, always as text,
 // and keeps its filters, selection and scroll position in the webview state so a reopened
 // panel comes back as it was (the rows themselves are rebuilt from the run's files).
-import { FLAGS } from '../trainer/src/run/events';
+import { FLAGS } from '../trainer/src/run/constants';
 import { emptyFilter, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
 import { button, clear, h, icon } from './dom';
 import { ViewBuilder, type DisplayRow } from './view';

@@ -1,6 +1,6 @@
 // The transcript of one rollout, inline beside the table. Every string from the run is set as
 // text; tool-call arguments and judge details are shown as formatted JSON text.
-import type { Message, TurnRecord } from '../trainer/src/run/events';
+import { turnAdvantage, type Message, type TurnRecord } from '../trainer/src/run/events';
 import type { TranscriptRecord } from '../src/viewer/protocol';
 import { button, fmtMs, fmtNum, h, icon } from './dom';
 import { advantagePaint, logprobPaint, showWhitespace } from './tokens';
@@ -158,7 +158,7 @@ function tokenView(r: TranscriptRecord, turns: Map<number, TurnRecord>, mode: 'l
       const body = h('div', { class: 'tok-body' });
       turn.tokens.forEach((piece, k) => {
         const lp = turn.logprobs?.[k];
-        const paint = mode === 'logprob' ? (lp === undefined ? null : logprobPaint(lp)) : advantagePaint(r.role_advantages?.[turn.role] ?? r.advantage);
+        const paint = mode === 'logprob' ? (lp === undefined ? null : logprobPaint(lp)) : advantagePaint(turnAdvantage(r, turn.role));
         const span = h('span', { class: untrained ? 'tok masked' : 'tok' }, showWhitespace(piece));
         if (paint) span.style.background = paint.background;
         span.title = `${JSON.stringify(piece)}${turn.token_ids?.[k] !== undefined ? ` · id ${turn.token_ids[k]}` : ''}${lp !== undefined ? ` · logprob ${lp.toFixed(3)} · p ${Math.exp(lp).toFixed(3)}` : ''}`;
@@ -185,7 +185,39 @@ function judge(r: TranscriptRecord): HTMLElement {
       : null,
     r.judge?.error ? h('div', { class: 'error-text' }, icon('error'), ' judge error: ', r.judge.error) : null,
     r.judge?.stack ? pre(r.judge.stack, 'stack') : null,
+    explanation(r.judge?.details),
     r.judge?.details !== undefined ? h('details', { class: 'details' }, h('summary', null, 'details'), pre(json(r.judge.details), 'json')) : null,
+  );
+}
+
+interface SideExplained {
+  extracted: string | null;
+  normalized: string | null;
+  from: string | null;
+}
+
+/** A built-in verdict (its `details`, or `details.rule` of `builtin:llm_judge`) in words: what was read from each side, and why it decided. */
+function explanation(details: unknown): HTMLElement | null {
+  const d = details as { method?: unknown; gold?: SideExplained; pred?: SideExplained; rule?: unknown } | undefined;
+  const v = d && typeof d.method === 'string' && d.gold && d.pred ? d : (d?.rule as typeof d);
+  if (!v || typeof v.method !== 'string' || !v.gold || !v.pred) return null;
+  const x = v as { method: string; why?: string; correct?: boolean; undecided?: boolean; steps?: { gold: string[]; pred: string[] }; gold: SideExplained; pred: SideExplained };
+  const side = (label: string, s: SideExplained, steps: string[] | undefined) =>
+    h(
+      'div',
+      { class: 'tx-meta' },
+      kv(label, s.extracted ?? '(none)'),
+      kv('found by', s.from ?? '—'),
+      kv('normal form', s.normalized ?? '—'),
+      steps?.length ? kv('clean-up', steps.join(', ')) : null,
+    );
+  const verdict = x.undecided ? 'undecided' : x.correct ? 'correct' : 'wrong';
+  return h(
+    'div',
+    { class: 'explanation' },
+    h('div', { class: 'tx-meta' }, kv('verdict', verdict), kv('decided by', x.method), x.why ? kv('why', x.why) : null),
+    side('reference', x.gold, x.steps?.gold),
+    side('answer', x.pred, x.steps?.pred),
   );
 }
 

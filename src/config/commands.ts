@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ConfigIssue } from '../../trainer/src/config/validate';
 import type { ConfigDiagnostics } from './diagnostics';
+import { requireTrust } from '../trust';
 import { isConfig } from './host';
 
 async function targetDocument(uri: unknown): Promise<vscode.TextDocument | undefined> {
@@ -15,6 +16,7 @@ async function targetDocument(uri: unknown): Promise<vscode.TextDocument | undef
 }
 
 async function start(uri: unknown, mode: 'train' | 'debug', diagnostics: ConfigDiagnostics): Promise<boolean> {
+  if (!requireTrust(mode === 'train' ? 'Run' : 'Debugging')) return false;
   const doc = await targetDocument(uri);
   if (!doc) return false;
   // The trainer reads the file from disk.

@@ -7,6 +7,9 @@ import type { ConfigIssue } from '../../trainer/src/config/validate';
 import { diagnose } from '../../trainer/src/language/diagnostics';
 import { configPath, editorHost, isConfig } from './host';
 
+/** The task data checks: how long a check waits for them, and how long they may run in all. */
+const DATA_CHECKS = { waitMs: 300, budgetMs: 20_000 };
+
 export class ConfigDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('agent-tune');
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -37,7 +40,9 @@ export class ConfigDiagnostics implements vscode.Disposable {
     const run = (this.runs.get(key) ?? 0) + 1;
     this.runs.set(key, run);
     const version = doc.version;
-    const { issues, dependencies } = await diagnose(doc.getText(), { file: configPath(doc), display: vscode.workspace.asRelativePath(doc.uri), host: editorHost });
+    const { issues, dependencies, pending } = await diagnose(doc.getText(), { file: configPath(doc), display: vscode.workspace.asRelativePath(doc.uri), host: editorHost, data: DATA_CHECKS });
+    // Data checks that outlast the wait finish in the background; their findings come with the next check.
+    void pending?.then(() => this.schedule(doc, 0));
     // A newer check started while this one read files: its answer wins.
     if (this.runs.get(key) !== run || doc.version !== version || doc.isClosed) return issues;
     this.collection.set(doc.uri, issues.map((i) => toDiagnostic(doc, i)));

@@ -19,6 +19,10 @@ export const editorHost: LanguageHost = {
   },
   readBytes: (path, start, length) => nodeHost.readBytes(path, start, length),
   readDir: (path) => nodeHost.readDir(path),
+  // Restricted Mode: user modules are lexed for their exports, never handed to esbuild.
+  get transpile() {
+    return vscode.workspace.isTrusted;
+  },
 };
 
 export const CONFIG_LANGUAGE = 'agent-tune-config';

@@ -15,6 +15,8 @@ export function registerConfigLanguage(context: vscode.ExtensionContext): Config
     vscode.languages.registerDefinitionProvider(CONFIG_SELECTOR, definitionProvider),
     vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, codeLensProvider),
   );
+  // Checks made in Restricted Mode only lexed user modules: check again with esbuild's messages.
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.forEach((d) => void diagnostics.check(d).catch(() => undefined))));
   registerConfigCommands(context, diagnostics);
   return diagnostics;
 }

@@ -2,7 +2,8 @@
 // and the type the adapter reads. package.json's `contributes.debuggers` entry is checked
 // against this file by test/unit/debug/manifest.test.ts.
 
-export const DEBUG_TYPE = 'agent-tune';
+import { DEBUG_TYPE } from '../../trainer/src/run/constants';
+export { DEBUG_TYPE };
 
 export type LaunchMode = 'debug' | 'train' | 'eval';
 

@@ -4,6 +4,7 @@
 // breakpoints in workflows and judges bind, and opening the run viewer on a session's run.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { requireTrust, restrictedMessage } from '../trust';
 import { DEBUG_TYPE, initialConfigurations } from './launch';
 import { AgentTuneSession, ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_EVENT, OPEN_RUN_REQUEST, type AttachNodeBody } from './session';
 
@@ -17,6 +18,8 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkspaceConfigurations(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
       createDebugAdapterDescriptor() {
+        // resolveDebugConfiguration has said why already; this stops any other way in.
+        if (!vscode.workspace.isTrusted) throw new Error(restrictedMessage('Debugging'));
         if (vscode.workspace.getConfiguration('agentTune.debug').get<boolean>('separateProcess', false)) {
           return new vscode.DebugAdapterExecutable(process.execPath, [context.asAbsolutePath(path.join('dist', 'debugAdapter.js'))], { env: { ELECTRON_RUN_AS_NODE: '1' } });
         }
@@ -100,6 +103,7 @@ class InitialConfigurations implements vscode.DebugConfigurationProvider {
 
   /** F5 with no launch.json, or a configuration that leaves things out: fill in the defaults. */
   async resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+    if (!requireTrust(config.mode === 'train' ? 'Run' : 'Debugging')) return undefined;
     if (!config.type && !config.request && !config.name) {
       const file = await defaultConfigFile();
       if (!file) {

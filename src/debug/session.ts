@@ -34,8 +34,8 @@ import { VariableStore } from './variables';
 /** Custom DAP events and requests shared with the extension. */
 export const ATTACH_NODE_EVENT = 'agentTune.attachNode';
 export const NODE_ATTACHED_REQUEST = 'agentTune.nodeAttached';
-export const RUN_EVENT = 'agentTune.run';
-export const OPEN_RUN_EVENT = 'agentTune.openRun';
+export { RUN_EVENT, OPEN_RUN_EVENT } from '../../trainer/src/run/constants';
+import { DEBUG_TYPE, RUN_EVENT, OPEN_RUN_EVENT } from '../../trainer/src/run/constants';
 export const OPEN_RUN_REQUEST = 'agentTune.openRunViewer';
 export const USER_ERRORS_FILTER = 'userErrors';
 
@@ -437,7 +437,7 @@ export class AgentTuneSession extends DebugSession {
     let sourceRef = this.sources.get(key);
     if (sourceRef === undefined) this.sources.set(key, (sourceRef = this.sources.size + 1));
     this.sourceText.set(sourceRef, doc.text);
-    const source = new Source(`${v.task_id} #${v.sample} · ${ref.kind === 'judge' ? 'judge' : `turn ${ref.turn}`}`, undefined, sourceRef, 'transcript', 'agent-tune');
+    const source = new Source(`${v.task_id} #${v.sample} · ${ref.kind === 'judge' ? 'judge' : `turn ${ref.turn}`}`, undefined, sourceRef, 'transcript', DEBUG_TYPE);
     let name: string;
     if (ref.kind === 'judge') {
       name = v.judged ? `reward ${v.judged.reward}${v.judged.success ? ' ✓' : ''}` : 'judge';

@@ -4,6 +4,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { RUN_FILES, type RunEvent } from '../../trainer/src/run/events';
+import { foldRun, processAlive, runStatus, type RunState } from '../../trainer/src/run/fold';
 import type { RunStatus } from '../viewer/protocol';
 
 export interface RunEntry {
@@ -62,24 +63,24 @@ export async function describeRun(dir: string): Promise<RunEntry> {
     const size = (await fh.stat()).size;
     const head = Buffer.alloc(Math.min(size, 1 << 16));
     await fh.read(head, 0, head.length, 0);
-    const first = parseLine(head.toString('utf8').split('\n')[0]);
     const tailLen = Math.min(size, 1 << 16);
     const tail = Buffer.alloc(tailLen);
     await fh.read(tail, 0, tailLen, size - tailLen);
     const lines = tail.toString('utf8').split('\n');
-    let last: RunEvent | null = null;
-    for (let i = lines.length - 1; i >= 0 && !last; i--) last = parseLine(lines[i]);
-    if (first?.type === 'run_started') {
-      entry.started = first.t;
-      entry.mode = first.mode;
-      entry.status = 'running';
-      if (last?.type !== 'run_finished' && last?.type !== 'run_failed' && first.pid && !alive(first.pid)) entry.status = 'stopped';
+    // The run's state, folded from its first event and the last ones: name, mode, how it ended.
+    const run: RunState = {};
+    const first = parseLine(head.toString('utf8').split('\n')[0]);
+    if (first) foldRun(run, first);
+    for (const line of lines.slice(1)) {
+      const e = parseLine(line);
+      if (e) foldRun(run, e);
     }
-    if (last?.type === 'run_finished') entry.status = 'finished';
-    if (last?.type === 'run_failed') {
-      entry.status = 'failed';
-      entry.message = last.message;
-    }
+    if (run.started !== undefined) {
+      entry.started = first?.type === 'run_started' ? first.t : run.started;
+      entry.mode = run.mode;
+      entry.status = runStatus(run, alive);
+    } else if (run.ended) entry.status = run.ended.status;
+    if (run.ended?.message) entry.message = run.ended.message;
   } finally {
     await fh.close();
   }
@@ -95,11 +96,4 @@ function parseLine(line: string | undefined): RunEvent | null {
   }
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export const alive = processAlive;

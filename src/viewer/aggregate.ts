@@ -1,62 +1,31 @@
-// Per-step figures computed from rollout rows. metrics.jsonl is authoritative; these fill the
-// gaps for runs that have no metrics for a step yet (a live step, an imported dump).
-import { FLAGS } from '../../trainer/src/run/events';
-import type { RowSummary, StepMetrics } from './protocol';
-
-const FORMAT_ERROR = 1 << FLAGS.indexOf('format_error');
-
-interface Acc {
-  n: number;
-  sum: number;
-  sq: number;
-  ok: number;
-  len: number;
-  tool: number;
-  fmt: number;
-}
+// Per-step figures computed from rollout rows with the trainer's one metrics function
+// (trainer/src/run/metrics.ts). metrics.jsonl is authoritative; these fill the gaps for runs
+// that have no metrics for a step yet (a live step, an imported dump).
+import { rolloutMetrics } from '../../trainer/src/run/metrics';
+import { flagNames, type RowSummary, type StepMetrics } from './protocol';
 
 export class StepAggregator {
-  private steps = new Map<number, Acc>();
-  private seen = new Map<string, RowSummary>();
+  private steps = new Map<number, Map<string, RowSummary>>();
+  private cache = new Map<number, Record<string, number>>();
 
-  /** Adds or replaces a row; rows without a reward (still running) are left out. */
+  /** Adds or replaces a row; rows without a reward (still running) and eval rows are left out. */
   add(row: RowSummary): void {
     if (row.reward === null || row.phase === 'eval') return;
-    const prev = this.seen.get(row.id);
-    if (prev) this.apply(prev, -1);
-    this.seen.set(row.id, row);
-    this.apply(row, 1);
-  }
-
-  private apply(r: RowSummary, sign: 1 | -1): void {
-    let a = this.steps.get(r.step);
-    if (!a) this.steps.set(r.step, (a = { n: 0, sum: 0, sq: 0, ok: 0, len: 0, tool: 0, fmt: 0 }));
-    const reward = r.reward ?? 0;
-    a.n += sign;
-    a.sum += sign * reward;
-    a.sq += sign * reward * reward;
-    a.ok += sign * (r.success ? 1 : 0);
-    a.len += sign * r.tokens;
-    a.tool += sign * (r.tools > 0 ? 1 : 0);
-    a.fmt += sign * (r.flags & FORMAT_ERROR ? 1 : 0);
+    let rows = this.steps.get(row.step);
+    if (!rows) this.steps.set(row.step, (rows = new Map()));
+    rows.set(row.id, row);
+    this.cache.delete(row.step);
   }
 
   result(): StepMetrics[] {
     const out: StepMetrics[] = [];
-    for (const [step, a] of [...this.steps].sort((x, y) => x[0] - y[0])) {
-      if (a.n <= 0) continue;
-      const mean = a.sum / a.n;
-      out.push({
-        step,
-        metrics: {
-          reward_mean: mean,
-          reward_std: Math.sqrt(Math.max(0, a.sq / a.n - mean * mean)),
-          success_rate: a.ok / a.n,
-          response_len_mean: a.len / a.n,
-          tool_call_rate: a.tool / a.n,
-          format_error_rate: a.fmt / a.n,
-        },
-      });
+    for (const [step, rows] of [...this.steps].sort((x, y) => x[0] - y[0])) {
+      let metrics = this.cache.get(step);
+      if (!metrics) {
+        const input = [...rows.values()].map((r) => ({ reward: r.reward ?? 0, success: !!r.success, tokens: r.tokens, tool_calls: r.tools, group: r.group, flags: flagNames(r.flags) }));
+        this.cache.set(step, (metrics = rolloutMetrics(input)));
+      }
+      out.push({ step, metrics });
     }
     return out;
   }

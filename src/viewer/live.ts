@@ -2,8 +2,7 @@
 // custom event `agentTune.run` with `{ runDir }` as soon as the run directory exists.
 import * as vscode from 'vscode';
 
-export const RUN_EVENT = 'agentTune.run';
-export const DEBUG_TYPE = 'agent-tune';
+import { DEBUG_TYPE, RUN_EVENT } from '../../trainer/src/run/constants';
 
 export function watchDebugSessions(open: (runDir: string) => void): vscode.Disposable {
   const enabled = () => vscode.workspace.getConfiguration('agentTune.viewer').get<boolean>('openOnDebugStart', true);

@@ -8,6 +8,7 @@ import { viewerHtml } from './html';
 import type { HostMessage, WebviewMessage } from './protocol';
 import { exportLine, locateJudge } from './judgeSource';
 import { runRejudge } from './rejudge';
+import { requireTrust } from '../trust';
 
 export const VIEW_TYPE = 'agentTune.run';
 
@@ -129,6 +130,10 @@ export class RunPanel implements vscode.Disposable {
   }
 
   async rejudge(): Promise<void> {
+    if (!requireTrust('Re-judge')) {
+      void this.post({ type: 'action', action: 'rejudge', state: 'failed', message: 'Re-judge is off in Restricted Mode' });
+      return;
+    }
     const cli = join(this.host.extensionUri.fsPath, 'trainer', 'bin', 'agent-tune.js');
     const out = this.host.output;
     out.appendLine(`$ agent-tune rejudge ${this.dir}`);

@@ -1,13 +1,17 @@
 // The viewer's data pipeline: reads a run directory, then follows its files, and posts
 // batched updates to the webview. It holds an index (rollout id -> byte range) and row
 // summaries, never transcripts; a transcript is read from its line when it is opened.
+// Events are folded by the trainer's one fold (liveRows.ts, trainer/src/run/fold.ts).
 // No vscode import: the UI tests and the benchmark drive this same class.
-import { open, readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readAll, readJsonl, tailJsonl, type JsonlProblem, type JsonlRecord, type Tail } from '../../trainer/src/run/reader';
-import { RUN_FILES, RUN_FORMAT_VERSION, type MetricsRow, type RolloutRecord, type RunEvent, type EventOf, type Message } from '../../trainer/src/run/events';
+import { RUN_FILES, RUN_FORMAT_VERSION, type MetricsRow, type RolloutRecord, type RunEvent } from '../../trainer/src/run/events';
+import { foldRun, runStatus, type RunState } from '../../trainer/src/run/fold';
 import { StepAggregator, mergeSteps } from './aggregate';
-import { flagBits, newer, type EvalTaskRow, type HostMessage, type LogEntry, type MetricSeries, type Problem, type RowSummary, type RunInfo, type TranscriptRecord, type WebviewMessage } from './protocol';
+import { LiveRollouts } from './liveRows';
+import { newer, type HostMessage, type LogEntry, type MetricSeries, type Problem, type RowSummary, type RunInfo, type WebviewMessage } from './protocol';
+import { evalFiles, lineAt, readEvalFile, readRange } from './runFiles';
 import { checkRollout } from './validate';
 import { searchRollouts } from './search';
 import { detectFormat } from '../../trainer/src/run/convert/detect';
@@ -29,8 +33,9 @@ export class RunSource {
   private tails: Tail[] = [];
   private index = new Map<string, { offset: number; end: number }>();
   private rows = new Map<string, RowSummary>();
-  /** Rollouts seen started but not yet in rollouts.jsonl: the events offset of `rollout_started`. */
-  private live = new Map<string, number>();
+  /** Rollouts seen started but not yet in rollouts.jsonl. */
+  private live = new LiveRollouts((id) => this.index.has(id));
+  private runState: RunState = {};
   private pending = new Map<string, RowSummary>();
   private flushTimer: NodeJS.Timeout | undefined;
   private agg = new StepAggregator();
@@ -84,7 +89,7 @@ export class RunSource {
     if (gen !== this.generation) return;
     await this.readEvalDir();
     if (gen !== this.generation) return;
-    if (this.run.status === 'loading') this.run.status = this.run.started ? await this.liveness() : 'unknown';
+    if (this.run.status === 'loading') this.run.status = this.runState.started ? runStatus(this.runState) : 'unknown';
     // A live run may be between writing a line and its newline; a run that stopped never will.
     const size = await stat(this.file(RUN_FILES.rollouts)).then((s) => s.size, () => 0);
     if (size > rolloutsNext && this.run.status !== 'running') {
@@ -106,6 +111,7 @@ export class RunSource {
     this.logged.train.clear();
     this.logged.eval.clear();
     this.problems = [];
+    this.runState = {};
     this.evalSteps.clear();
     this.run = { dir: this.dir, name: basename(this.dir), status: 'loading', importedFrom: this.opts.importedFrom };
   }
@@ -148,7 +154,7 @@ export class RunSource {
     const reported = problems.length && this.problems.length < MAX_PROBLEMS ? this.reportAt(rec.offset, problems, row !== null) : undefined;
     if (!row) return reported;
     this.index.set(row.id, { offset: rec.offset, end: rec.end });
-    this.live.delete(row.id);
+    this.live.done(row.id);
     this.upsert(row);
     if (this.openId === row.id) void this.sendTranscript(row.id);
     return reported;
@@ -198,21 +204,12 @@ export class RunSource {
   }
 
   private async readEvalDir(): Promise<void> {
-    const names = await readdir(this.file(RUN_FILES.eval)).catch(() => [] as string[]);
-    for (const name of names.sort()) {
-      const m = /^step-(\d+)\.jsonl$/.exec(name);
-      if (m) await this.readEvalFile(Number(m[1]), join(RUN_FILES.eval, name));
-    }
+    for (const { step, rel } of await evalFiles(this.dir)) await this.readEvalFile(step, rel);
   }
 
   private async readEvalFile(step: number, rel: string): Promise<void> {
-    const { records, problems } = await readAll<EvalTaskRow>(this.file(rel));
-    const tasks: EvalTaskRow[] = [];
-    for (const { value: v } of records) {
-      if (v && typeof v.task_id === 'string' && typeof v.n === 'number' && typeof v.correct === 'number') tasks.push({ task_id: v.task_id, n: v.n, correct: v.correct });
-      else this.problem({ file: rel, message: 'a line lacks `task_id`, `n` or `correct`; skipped' });
-    }
-    for (const p of problems) this.problem({ file: rel, line: p.line, message: p.message });
+    const { tasks, problems } = await readEvalFile(this.dir, rel);
+    for (const p of problems) this.problem(p);
     this.evalSteps.add(step);
     this.post({ type: 'eval', step, tasks });
   }
@@ -223,18 +220,18 @@ export class RunSource {
     if (this.disposed) return;
     const pollMs = this.opts.pollMs ?? 250;
     const gen = this.generation;
-    let rolloutsAt = rolloutsFrom;
+    // A file cut back and written again (a resume, a re-judge) invalidates what was read: rebuild.
+    const onRewind = () => {
+      if (gen === this.generation) void this.start();
+    };
     this.tails.push(
       tailJsonl<unknown>(
         this.file(RUN_FILES.rollouts),
-        (recs, next) => {
+        (recs) => {
           if (gen !== this.generation) return;
-          // A shorter file means it was rewritten (a re-judge, a resume): rebuild from scratch.
-          if (recs.length && recs[0].offset < rolloutsAt) return void this.start();
-          rolloutsAt = next;
           for (const rec of recs) void this.addRollout(rec);
         },
-        { from: rolloutsFrom, pollMs, onProblem: (p) => this.problem({ file: RUN_FILES.rollouts, message: p.message }) },
+        { from: rolloutsFrom, pollMs, onRewind, onProblem: (p) => this.problem({ file: RUN_FILES.rollouts, message: p.message }) },
       ),
       tailJsonl<RunEvent>(
         this.file(RUN_FILES.events),
@@ -244,7 +241,7 @@ export class RunSource {
           for (const rec of recs) this.applyEvent(rec.value, rec.offset, logs);
           if (logs.length) this.post({ type: 'logs', entries: logs });
         },
-        { from: eventsFrom, pollMs, onProblem: (p) => this.problem({ file: RUN_FILES.events, message: p.message }) },
+        { from: eventsFrom, pollMs, onRewind, onProblem: (p) => this.problem({ file: RUN_FILES.events, message: p.message }) },
       ),
       tailJsonl<MetricsRow>(
         this.file(RUN_FILES.metrics),
@@ -252,105 +249,45 @@ export class RunSource {
           if (gen !== this.generation) return;
           for (const rec of recs) this.applyMetrics(rec.value);
         },
-        { from: metricsFrom, pollMs },
+        { from: metricsFrom, pollMs, onRewind },
       ),
     );
   }
 
   private applyEvent(e: RunEvent, offset: number, logs: LogEntry[]): void {
     if (!e || typeof e !== 'object' || typeof e.type !== 'string') return;
-    switch (e.type) {
-      case 'run_started':
-        this.run = { ...this.run, name: e.name || this.run.name, mode: e.mode, format: e.format, started: e.t, status: this.run.status === 'loading' ? 'loading' : 'running' };
-        this.pid = e.pid;
-        if (e.format > RUN_FORMAT_VERSION) {
-          this.problem({ file: RUN_FILES.events, message: `this run uses format ${e.format}; this viewer reads format ${RUN_FORMAT_VERSION} and shows what it recognises` });
-        }
-        if (this.run.status !== 'loading') this.post({ type: 'run', run: { ...this.run } });
-        break;
-      case 'rollout_started':
-        if (this.index.has(e.rollout_id) || this.rows.has(e.rollout_id)) break;
-        this.live.set(e.rollout_id, offset);
-        this.upsert({
-          id: e.rollout_id, step: e.step, phase: e.phase, task: e.task_id, group: e.group_id, sample: e.sample,
-          reward: null, success: null, adv: null, turns: 0, tools: 0, tokens: 0, flags: 0, dur: null, state: 'running',
-        });
-        break;
-      case 'turn': {
-        const row = this.rows.get(e.rollout_id);
-        if (!row || row.state !== 'running') break;
-        const next = { ...row };
-        if (e.kind === 'model') {
-          next.turns++;
-          next.tokens += e.completion_tokens ?? 0;
-          next.flags |= flagBits(e.flags);
-        } else if (e.kind === 'tool_call') next.tools++;
-        this.upsert(next);
-        if (this.openId === e.rollout_id) this.scheduleLiveTranscript();
-        break;
-      }
-      case 'rollout_finished': {
-        const row = this.rows.get(e.rollout_id);
-        if (row && row.state === 'complete') break;
-        this.upsert({
-          id: e.rollout_id, step: e.step, phase: e.phase, task: e.task_id, group: e.group_id, sample: e.sample,
-          reward: e.reward, success: e.success, adv: null, turns: e.turns, tools: e.tool_calls, tokens: e.tokens?.completion ?? 0,
-          flags: flagBits(e.flags), dur: e.duration_ms, state: 'finished',
-        });
-        if (this.openId === e.rollout_id) this.scheduleLiveTranscript();
-        break;
-      }
-      case 'judge_error':
-      case 'workflow_error':
-        logs.push({ t: e.t, level: 'error', message: `${e.type === 'judge_error' ? 'judge' : 'workflow'} error: ${e.message}`, rollout: e.rollout_id });
-        break;
-      case 'log':
-        if (e.level !== 'debug') logs.push({ t: e.t, level: e.level, message: e.message });
-        break;
-      case 'checkpoint_saved':
-        logs.push({ t: e.t, level: 'info', message: `checkpoint saved at step ${e.step}: ${e.path}` });
-        break;
-      case 'step_metrics':
-        this.applyMetrics({ step: e.step, kind: 'train', t: e.t, metrics: e.metrics });
-        break;
-      case 'eval_metrics':
-        this.applyMetrics({ step: e.step, kind: 'eval', t: e.t, metrics: e.metrics });
-        if (this.run.status !== 'loading' && e.per_task_file) void this.readEvalFile(e.step, e.per_task_file);
-        break;
-      case 'run_finished':
-        this.setStatus('finished', undefined, logs, e.t);
-        break;
-      case 'run_failed':
-        this.setStatus('failed', e.message, logs, e.t);
-        break;
+    if (foldRun(this.runState, e)) this.runChanged(e);
+    const row = this.live.apply(e, offset);
+    if (row) {
+      this.upsert(row);
+      if (this.openId === row.id) this.scheduleLiveTranscript();
+    }
+    const log = logEntryOf(e);
+    if (log) logs.push(log);
+    if (e.type === 'step_metrics') this.applyMetrics({ step: e.step, kind: 'train', t: e.t, metrics: e.metrics });
+    else if (e.type === 'eval_metrics') {
+      this.applyMetrics({ step: e.step, kind: 'eval', t: e.t, metrics: e.metrics });
+      if (this.run.status !== 'loading' && e.per_task_file) void this.readEvalFile(e.step, e.per_task_file);
     }
   }
 
-  private pid: number | undefined;
-
-  private setStatus(status: RunInfo['status'], message: string | undefined, logs: LogEntry[], t: number): void {
+  /** The run started, resumed, finished or failed: the header follows, once the first read is done. */
+  private runChanged(e: RunEvent): void {
+    const s = this.runState;
+    if (e.type === 'run_started' && e.format > RUN_FORMAT_VERSION) {
+      this.problem({ file: RUN_FILES.events, message: `this run uses format ${e.format}; this viewer reads format ${RUN_FORMAT_VERSION} and shows what it recognises` });
+    }
     const loading = this.run.status === 'loading';
-    this.run = { ...this.run, status: loading ? 'loading' : status, message };
-    this.finalStatus = status;
-    if (message) logs.push({ t, level: 'error', message: `run failed: ${message}` });
+    this.run = {
+      ...this.run,
+      name: s.name || this.run.name,
+      mode: s.mode,
+      format: s.format,
+      started: s.started,
+      message: s.ended?.message,
+      status: loading ? 'loading' : (s.ended?.status ?? 'running'),
+    };
     if (!loading) this.post({ type: 'run', run: { ...this.run } });
-  }
-
-  private finalStatus: RunInfo['status'] | undefined;
-
-  /** After the first read: finished/failed from the events, else running if the trainer lives. */
-  private async liveness(): Promise<RunInfo['status']> {
-    if (this.finalStatus) return this.finalStatus;
-    if (this.pid) {
-      try {
-        process.kill(this.pid, 0);
-        return 'running';
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EPERM') return 'running';
-        return 'stopped';
-      }
-    }
-    return 'running';
   }
 
   private applyMetrics(row: MetricsRow): void {
@@ -429,8 +366,8 @@ export class RunSource {
       if (at) {
         const record = JSON.parse(await readRange(this.file(RUN_FILES.rollouts), at.offset, at.end)) as RolloutRecord;
         if (this.openId === id) this.post({ type: 'transcript', id, record, live: false });
-      } else if (this.live.has(id) || this.rows.has(id)) {
-        const record = await this.assembleLive(id);
+      } else if (this.live.has(id)) {
+        const record = await this.live.transcript(this.file(RUN_FILES.events), id);
         if (this.openId === id) this.post({ type: 'transcript', id, record, live: true });
       } else {
         this.post({ type: 'transcript', id, live: false, error: `rollout ${id} is not in this run` });
@@ -447,32 +384,6 @@ export class RunSource {
       this.liveTimer = undefined;
       if (this.openId && !this.index.has(this.openId)) void this.sendTranscript(this.openId);
     }, 50);
-  }
-
-  /** A rollout not yet in rollouts.jsonl, rebuilt from its events. */
-  private async assembleLive(id: string): Promise<TranscriptRecord> {
-    const from = this.live.get(id) ?? 0;
-    const messages: Message[] = [];
-    const record: TranscriptRecord = { id, messages };
-    for await (const batch of readJsonl<RunEvent>(this.file(RUN_FILES.events), { from, accept: (t) => t.includes(JSON.stringify(id)) })) {
-      for (const { value: e } of batch) {
-        if (!e || (e as { rollout_id?: string }).rollout_id !== id) continue;
-        if (e.type === 'rollout_started') {
-          Object.assign(record, { step: e.step, phase: e.phase, task_id: e.task_id, group_id: e.group_id, sample: e.sample, question: e.question });
-          messages.push({ role: 'user', content: e.question });
-        } else if (e.type === 'turn') {
-          addTurn(messages, e);
-        } else if (e.type === 'rollout_finished') {
-          Object.assign(record, { reward: e.reward, parts: e.parts, success: e.success, flags: e.flags, tool_calls: e.tool_calls, tokens: e.tokens });
-          record.timings = { started: 0, duration_ms: e.duration_ms, model_ms: 0, tool_ms: 0, judge_ms: 0 };
-        } else if (e.type === 'judge_error') {
-          record.judge = { error: e.message, stack: e.stack };
-        } else if (e.type === 'workflow_error') {
-          record.error = { message: e.message, stack: e.stack, source: 'workflow' };
-        }
-      }
-    }
-    return record;
   }
 
   private async search(query: string): Promise<void> {
@@ -526,39 +437,18 @@ export class RunSource {
   }
 }
 
-function addTurn(messages: Message[], e: EventOf<'turn'>): void {
-  if (e.kind === 'model') messages.push({ ...e.message });
-  else if (e.kind === 'tool_call') {
-    const last = [...messages].reverse().find((m) => m.role === 'assistant');
-    if (last && !last.tool_calls?.some((c) => c.id === e.call.id)) last.tool_calls = [...(last.tool_calls ?? []), e.call];
-  } else messages.push({ role: 'tool', content: e.content, tool_call_id: e.call_id, name: e.name });
-}
-
-export async function readRange(file: string, start: number, end: number): Promise<string> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(end - start);
-    await fh.read(buf, 0, buf.length, start);
-    return buf.toString('utf8');
-  } finally {
-    await fh.close();
+/** What the Log tab shows of an event, if anything. */
+function logEntryOf(e: RunEvent): LogEntry | undefined {
+  switch (e.type) {
+    case 'judge_error':
+    case 'workflow_error':
+      return { t: e.t, level: 'error', message: `${e.type === 'judge_error' ? 'judge' : 'workflow'} error: ${e.message}`, rollout: e.rollout_id };
+    case 'log':
+      return e.level === 'debug' ? undefined : { t: e.t, level: e.level, message: e.message };
+    case 'checkpoint_saved':
+      return { t: e.t, level: 'info', message: `checkpoint saved at step ${e.step}: ${e.path}` };
+    case 'run_failed':
+      return { t: e.t, level: 'error', message: `run failed: ${e.message}` };
   }
-}
-
-/** 1-based line number of the line starting at `offset` (counted only when a problem is reported). */
-export async function lineAt(file: string, offset: number): Promise<number> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    let line = 1;
-    for (let pos = 0; pos < offset; ) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, offset - pos), pos);
-      if (!bytesRead) break;
-      for (let i = 0; i < bytesRead; i++) if (buf[i] === 0x0a) line++;
-      pos += bytesRead;
-    }
-    return line;
-  } finally {
-    await fh.close();
-  }
+  return undefined;
 }

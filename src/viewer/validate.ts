@@ -1,5 +1,6 @@
 // Checks one rollouts.jsonl line before the viewer trusts it. A line missing what the table
 // needs is rejected with a message naming the field; optional parts may be absent.
+import { PHASES as PHASE_LIST } from '../../trainer/src/run/constants';
 import type { RolloutRecord } from '../../trainer/src/run/events';
 import { summaryOf, type RowSummary } from './protocol';
 
@@ -9,7 +10,7 @@ export interface Checked {
   problems: string[];
 }
 
-const PHASES = new Set(['train', 'eval', 'debug']);
+const PHASES = new Set<string>(PHASE_LIST);
 
 export function checkRollout(value: unknown): Checked {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -6,10 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, suiteOutDir } from './paths';
 
-const sourceDir = path.join(repoRoot, 'test', 'integration');
-
-/** Builds into `outDir` (out/test/integration by default) and returns the suite's entry file. */
-export async function buildSuite(outDir = suiteOutDir): Promise<string> {
+/**
+ * Builds the suite in `sourceDir` (test/integration by default) into `outDir`
+ * (out/test/integration by default) and returns the suite's entry file.
+ */
+export async function buildSuite(outDir = suiteOutDir, sourceDir = path.join(repoRoot, 'test', 'integration')): Promise<string> {
   const entryPoints = (fs.readdirSync(sourceDir, { recursive: true }) as string[])
     .filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
     .map((name) => path.join(sourceDir, name));

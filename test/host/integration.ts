@@ -10,7 +10,8 @@ import Mocha from 'mocha';
 import { buildSuite } from './buildSuite';
 import { findRipgrep, HostUnavailableError, installHost } from './install';
 import { chromiumPath, CODE_SERVER_VERSION, repoRoot } from './paths';
-import { runExtensionTests } from './runSuite';
+import { runExtensionTests, type SuiteResult } from './runSuite';
+import { hostTarget, packVsix } from '../support/vsix';
 import { copyWorkspace } from './workspace';
 
 const SUITE_TIMEOUT_MS = Number(process.env.AGENT_TUNE_SUITE_TIMEOUT_S ?? 600) * 1000;
@@ -48,6 +49,14 @@ async function main(): Promise<number> {
   const totals = { passed: suite.passed, failed: Math.max(suite.failed, suite.exitCode === 0 ? 0 : 1), skipped: suite.skipped };
   let failedRun = suite.exitCode !== 0;
 
+  if (!grep || /installed|vsix/i.test(grep)) {
+    const installed = await runInstalledSuite(grep);
+    totals.passed += installed.passed;
+    totals.failed += Math.max(installed.failed, installed.exitCode === 0 ? 0 : 1);
+    totals.skipped += installed.skipped;
+    failedRun ||= installed.exitCode !== 0;
+  }
+
   const uiFiles = testFiles(uiTestDir);
   if (uiFiles.length > 0) {
     console.log('\n[host] UI tests (test/ui) driving the workbench');
@@ -68,6 +77,39 @@ async function main(): Promise<number> {
   return failedRun ? 1 : 0;
 }
 
+/**
+ * test/installed: this platform's VSIX, packed from the tree and installed into the host as a
+ * user installs it, with a do-nothing development extension that only carries the test run.
+ */
+async function runInstalledSuite(grep: string | undefined): Promise<SuiteResult> {
+  const target = hostTarget();
+  if (!target) {
+    console.log(`\n[host] no VSIX is built for ${process.platform}-${process.arch}: installed-VSIX tests skipped`);
+    return { exitCode: 0, passed: 0, failed: 0, skipped: 1 };
+  }
+  console.log(`\n[host] packing the ${target} VSIX for the installed-extension tests (test/installed)`);
+  const vsix = packVsix(target);
+  const suiteDir = path.join(runFoldersParent, `${RUN_FOLDER_PREFIX}${process.pid}-installed`);
+  const workspace = copyWorkspace(path.join(repoRoot, 'examples'));
+  try {
+    const extensionTestsPath = await buildSuite(suiteDir, path.join(repoRoot, 'test', 'installed'));
+    console.log('[host] installed-VSIX tests (test/installed) in code-server');
+    return await runExtensionTests({
+      workspace: workspace.folder,
+      extensionDevelopmentPath: path.join(repoRoot, 'test', 'installed', 'driver'),
+      extensionTestsPath,
+      extensions: [vsix],
+      env: { AGENT_TUNE_REPO_ROOT: repoRoot },
+      grep: grep && /installed|vsix/i.test(grep) ? undefined : grep,
+      timeoutMs: SUITE_TIMEOUT_MS,
+    });
+  } finally {
+    workspace.remove();
+    fs.rmSync(suiteDir, { recursive: true, force: true });
+    fs.rmSync(path.dirname(vsix), { recursive: true, force: true });
+  }
+}
+
 const runFoldersParent = path.join(repoRoot, 'out', 'test');
 const RUN_FOLDER_PREFIX = 'integration-run-';
 
@@ -76,7 +118,7 @@ function removeStaleRunFolders(): void {
   if (!fs.existsSync(runFoldersParent)) return;
   for (const name of fs.readdirSync(runFoldersParent)) {
     if (!name.startsWith(RUN_FOLDER_PREFIX)) continue;
-    const pid = Number(name.slice(RUN_FOLDER_PREFIX.length));
+    const pid = parseInt(name.slice(RUN_FOLDER_PREFIX.length), 10);
     try {
       process.kill(pid, 0);
       continue; // That run is still going.

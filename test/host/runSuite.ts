@@ -15,6 +15,10 @@ export interface SuiteOptions {
   workspace: string;
   extensionDevelopmentPath?: string;
   extensionTestsPath?: string;
+  /** VSIX files installed into the host before it starts. */
+  extensions?: string[];
+  /** Added to the extension host's environment. */
+  env?: Record<string, string>;
   /** Whole-run limit: start-up, tests and shut-down. */
   timeoutMs?: number;
   /** Only tests whose full title matches (mocha --grep). */
@@ -54,10 +58,12 @@ export async function runExtensionTests(options: SuiteOptions): Promise<SuiteRes
       AGENT_TUNE_TEST_COLOR: process.stdout.isTTY && !process.env.NO_COLOR ? '1' : '0',
     };
     if (options.grep) env.AGENT_TUNE_TEST_GREP = options.grep;
+    Object.assign(env, options.env);
     opened = openWorkbench(options.workspace, {
       extensionDevelopmentPath: options.extensionDevelopmentPath ?? repoRoot,
       extensionTestsPath: options.extensionTestsPath ?? suiteEntry,
       onExit: (code) => exitCode(code),
+      extensions: options.extensions,
       env,
     }).then((w) => {
       // A dead browser or server never reports an exit code: stop waiting for one.

@@ -1,5 +1,6 @@
 // Starts code-server on a free loopback port with a fresh profile, and stops it with its
 // whole process tree (extension host, file watcher, pty host, anything the tests spawned).
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,13 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** User settings, merged over the quiet defaults below. */
   settings?: Record<string, unknown>;
+  /** VSIX files installed into the fresh extensions folder before the server starts. */
+  extensions?: string[];
+  /**
+   * Workspace trust on, as a user has it: the folder opens untrusted, in Restricted Mode.
+   * Off by default (`--disable-workspace-trust`), where every folder counts as trusted.
+   */
+  restricted?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -44,6 +52,17 @@ const QUIET_SETTINGS = {
   'security.workspace.trust.enabled': false,
 };
 
+/**
+ * Restricted Mode. VS Code 1.96 in code-server trusts everything when the server has
+ * `--disable-workspace-trust` or the setting is off; otherwise a folder is trusted only if
+ * the user trusted it in this profile, and these profiles are new. No start-up dialog: the
+ * folder stays in Restricted Mode until a test asks otherwise.
+ */
+const RESTRICTED_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+};
+
 export async function startCodeServer(options: CodeServerOptions = {}): Promise<CodeServer> {
   if (!fs.existsSync(codeServerEntry)) throw new Error(`code-server is not installed (${codeServerEntry}); run test/host/install.ts`);
   // Short path under the system temp folder: code-server puts a unix socket in the user-data-dir.
@@ -54,9 +73,10 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   const configFile = path.join(dataDir, 'config.yaml');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir);
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...options.settings }, null, 2));
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...(options.restricted ? RESTRICTED_SETTINGS : {}), ...options.settings }, null, 2));
   // Our own config file, so code-server neither reads nor writes ~/.config/code-server.
   fs.writeFileSync(configFile, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
+  for (const vsix of options.extensions ?? []) installExtension(vsix, configFile, userDataDir, extensionsDir);
 
   const args = [
     codeServerEntry,
@@ -64,7 +84,7 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     '--bind-addr', '127.0.0.1:0',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(options.restricted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--config', configFile,
     '--user-data-dir', userDataDir,
@@ -105,6 +125,16 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
     await stop();
     throw new Error(`${(error as Error).message}\ncode-server log:\n${tail}`);
   }
+}
+
+/** Installs a VSIX the way a user does, with code-server's --install-extension. */
+function installExtension(vsix: string, configFile: string, userDataDir: string, extensionsDir: string): void {
+  const r = spawnSync(process.execPath, [codeServerEntry, '--config', configFile, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
+    env: { ...hostEnv(), EXTENSIONS_GALLERY: '{}' },
+    encoding: 'utf8',
+    timeout: 5 * 60_000,
+  });
+  if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
 }
 
 /** The calling environment, less what a surrounding VS Code (an integrated terminal) sets for itself. */

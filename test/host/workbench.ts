@@ -28,6 +28,10 @@ export interface WorkbenchOptions {
   env?: Record<string, string>;
   /** User settings for this workbench. */
   settings?: Record<string, unknown>;
+  /** VSIX files installed before the server starts, as a user installs them. */
+  extensions?: string[];
+  /** Opens the folder untrusted, in Restricted Mode (see CodeServerOptions.restricted). */
+  restricted?: boolean;
   viewport?: { width: number; height: number };
   /** Limit for the workbench to appear. */
   loadTimeoutMs?: number;
@@ -61,7 +65,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Starts code-server and opens `workspace` in a new headless Chromium. Call close() when done. */
 export async function openWorkbench(workspace: string, options: WorkbenchOptions = {}): Promise<Workbench> {
-  const server = await startCodeServer({ env: options.env, settings: options.settings });
+  const server = await startCodeServer({ env: options.env, settings: options.settings, extensions: options.extensions, restricted: options.restricted });
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();

@@ -9,7 +9,7 @@ import manifest from '../../package.json';
 import { makeRun, writeRollout, type Fixture } from '../fixtures/make-run';
 import type { RunPanel } from '../../src/viewer/panel';
 import { RunsTree } from '../../src/runs/tree';
-import { RUN_EVENT, DEBUG_TYPE } from '../../src/viewer/live';
+import { DEBUG_TYPE, RUN_EVENT } from '../../trainer/src/run/constants';
 
 function rendered(panel: RunPanel, pred: (rows: number, shown: number) => boolean, timeoutMs = 60_000): Promise<void> {
   if (panel.lastRendered && pred(panel.lastRendered.rows, panel.lastRendered.shown)) return Promise.resolve();

@@ -11,6 +11,8 @@ import { registerExport } from './commands/export';
 import { registerModel } from './commands/model';
 import { registerVerify } from './commands/verify';
 import { registerServe } from './commands/serve';
+import { registerController } from './commands/controller';
+import { registerAgent } from './commands/agent';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
 
@@ -36,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   registerModel(program, out, setExit);
   registerVerify(program, out, setExit);
   registerServe(program, out, setExit);
+  registerController(program, out, setExit);
+  registerAgent(program, out, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -13,6 +13,8 @@ export interface Task {
   reference: string;
   /** Numeric features kept from the data set (config `tasks.*.fields.features`). */
   features: Record<string, number>;
+  /** The source's name when `tasks.train.mix` draws from several. */
+  source?: string;
 }
 
 /** The assistant message of one turn, with what the trainer noticed about it. */

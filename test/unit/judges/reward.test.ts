@@ -1,7 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { shapeReward, toolResultMatchesReference, type ShapingInput } from '../../../trainer/src/judges/reward';
+import { judgeInputOf, lacksToolErrors, toolCallsWithResults } from '../../../trainer/src/rollout/score';
+import type { Message, RolloutRecord } from '../../../trainer/src/run/events';
 import type { JudgeResult } from '../../../trainer/src/judges/types';
 import type { Flag, TurnRecord } from '../../../trainer/src/run/events';
+
+const call = (id: string) => ({ id, name: 'execute_python_code', arguments: { code: 'print(42)' } });
 
 function turn(index: number, flags: Flag[] = []): TurnRecord {
   return { index, role: 'agent', message_index: index, prompt_tokens: 10, completion_tokens: 5, flags, duration_ms: 1 };
@@ -68,5 +72,53 @@ describe('reward shaping', () => {
     assert.equal(r.parts.style, 0.4);
     assert.equal(r.parts.answer, 0.7);
     assert.equal(r.reward, 0.7);
+  });
+
+  describe("tool errors come from the tool's own report", () => {
+    const conversation = (results: { content: string; error?: boolean }[]): Message[] => [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'calling', tool_calls: results.map((_, k) => call(`c${k}`)) },
+      ...results.map((r, k): Message => ({ role: 'tool', content: r.content, tool_call_id: `c${k}`, ...(r.error === undefined ? {} : { error: r.error }) })),
+    ];
+
+    it('a traceback the tool reported as failed is a failure; output that starts with "Error" is not', () => {
+      const calls = toolCallsWithResults(
+        conversation([
+          { content: 'Traceback (most recent call last):\n  File "<stdin>", line 1\nZeroDivisionError: division by zero', error: true },
+          { content: 'Error bars: 3', error: false },
+        ]),
+      );
+      assert.deepEqual(
+        calls.map((c) => c.error),
+        [true, false],
+      );
+      const r = shapeReward(right, input({ tool_calls: calls }), { tool_error: 0.1 });
+      assert.equal(r.parts.tool_error, -1);
+    });
+
+    it('partial credit reads results the tool did not report as failed, whatever their text', () => {
+      const ok = toolCallsWithResults(conversation([{ content: 'Error bars: 42', error: false }]));
+      assert.equal(shapeReward(wrong, input({ tool_calls: ok }), { partial_credit: 0.2 }).parts.partial_credit, 1);
+      const failed = toolCallsWithResults(conversation([{ content: '42', error: true }]));
+      assert.equal(shapeReward(wrong, input({ tool_calls: failed }), { partial_credit: 0.2 }).parts.partial_credit, 0);
+    });
+
+    it('records without the report fall back to the rollout flag, and say so', () => {
+      const messages = conversation([{ content: 'Traceback ...' }, { content: '7' }]);
+      assert.equal(lacksToolErrors(messages), true);
+      assert.equal(lacksToolErrors(conversation([{ content: '7', error: false }])), false);
+      const calls = toolCallsWithResults(messages);
+      assert.deepEqual(
+        calls.map((c) => c.error),
+        [undefined, undefined],
+      );
+      assert.equal(shapeReward(right, input({ tool_calls: calls, flags: ['tool_error'] }), { tool_error: 0.1 }).parts.tool_error, -1);
+      assert.equal(shapeReward(right, input({ tool_calls: calls, flags: [] }), { tool_error: 0.1 }).parts.tool_error, 0);
+    });
+
+    it("a stored rollout's judge input carries the report", () => {
+      const r = { task_id: 't', question: 'q', reference: '42', final_answer: '42', messages: conversation([{ content: 'Error bars: 3', error: false }]), turns: [], flags: [] } as unknown as RolloutRecord;
+      assert.equal(judgeInputOf(r).tool_calls[0].error, false);
+    });
   });
 });

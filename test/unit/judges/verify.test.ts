@@ -8,11 +8,11 @@ import { verifyStream } from '../../../trainer/src/commands/verify';
 
 const ROOT = resolve(__dirname, '../../..');
 
-async function verify(lines: string[], judge = 'builtin:math', options?: string): Promise<{ out: Record<string, unknown>[]; summary: unknown }> {
+async function verify(lines: string[], judge = 'builtin:math', options?: string, explain = false): Promise<{ out: Record<string, unknown>[]; summary: unknown }> {
   const sink = new PassThrough();
   const chunks: string[] = [];
   sink.on('data', (c) => chunks.push(String(c)));
-  const summary = await verifyStream(Readable.from(lines.map((l) => l + '\n')), sink, { judge, options });
+  const summary = await verifyStream(Readable.from(lines.map((l) => l + '\n')), sink, { judge, options, explain });
   return { out: chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)), summary };
 }
 
@@ -29,14 +29,38 @@ describe('agent-tune verify', function () {
       gold: '\\frac{1}{2}',
       pred: 'The answer is 0.5.',
       correct: true,
-      method: 'number',
+      method: 'numeric',
       extracted: { gold: '\\frac{1}{2}', pred: '0.5' },
-      normalized: { gold: '((1)/(2))', pred: '0.5' },
+      normalized: { gold: '1 / 2', pred: '0.5' },
       found_by: { gold: 'whole', pred: 'answer_is' },
     });
     assert.equal(out[1].correct, false);
     assert.deepEqual(out[1].normalized, { gold: '1234', pred: '1235' });
-    assert.deepEqual(summary, { lines: 2, correct: 1, invalid: 0 });
+    assert.deepEqual(summary, { lines: 2, correct: 1, invalid: 0, undecided: 0 });
+  });
+
+  it('--explain gives each side\'s extraction rule, clean-up and normal form, and the deciding comparison with its reason', async () => {
+    const { out, summary } = await verify(
+      [
+        JSON.stringify({ gold: '[5, \\infty)', pred: 'So the solution set is \\(x \\geq 5\\).' }),
+        JSON.stringify({ gold: '5', pred: 'The distance is $\\boxed{5\\text{ meters}}$' }),
+        JSON.stringify({ gold: '\\frac{2}{3}', pred: 'Answer: 0.67' }),
+      ],
+      'builtin:math',
+      undefined,
+      true,
+    );
+    assert.deepEqual(out[0].explain, {
+      gold: { extracted: '[5, \\infty)', rule: 'whole', cleanup: [], normal_form: '[5, ∞)' },
+      pred: { extracted: 'x \\geq 5', rule: 'math_span', cleanup: [], normal_form: 'x >= 5' },
+      decided_by: 'interval',
+      why: 'both are [5, ∞)',
+    });
+    assert.deepEqual((out[1].explain as { pred: unknown }).pred, { extracted: '5\\text{ meters}', rule: 'boxed', cleanup: ['units'], normal_form: '5' });
+    assert.equal((out[1].explain as { decided_by: string }).decided_by, 'string');
+    assert.equal(out[2].undecided, true);
+    assert.match((out[2].explain as { why: string }).why, /only after rounding to 2 places/);
+    assert.deepEqual(summary, { lines: 3, correct: 2, invalid: 0, undecided: 1 });
   });
 
   it('reports bad lines in place and goes on', async () => {
@@ -51,7 +75,7 @@ describe('agent-tune verify', function () {
         [6, true, null],
       ],
     );
-    assert.deepEqual(summary, { lines: 5, correct: 2, invalid: 3 });
+    assert.deepEqual(summary, { lines: 5, correct: 2, invalid: 3, undecided: 0 });
   });
 
   it('uses the judge named by --judge, with --options', async () => {

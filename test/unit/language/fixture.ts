@@ -32,7 +32,7 @@ const files: Record<string, string> = {
   'data/bad.jsonl': '{"question": "1+1?", "answer": "2"}\n{"question": oops}\n',
   'data/other.jsonl': '{"problem": "1+1?", "solution": "2"}\n',
   'data/gsm.jsonl': '{"question": "1+1?", "answer": "It is 2."}\n',
-  'data/tasks.json': '[{"question": "1+1?", "answer": "2"}]\n',
+  'data/tasks.json': '[{"question": "3+3?", "answer": "6"}]\n',
   'data/empty.jsonl': '',
   'data/fake.parquet': 'hello, not parquet',
   'data/ok.parquet': 'PAR1\u0000\u0000\u0000\u0000PAR1',
@@ -60,10 +60,10 @@ export function makeWorkspace(): Workspace {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
   }
-  // A large task file whose tail is not JSON: only its head may be read.
+  // A large task file whose tail is not JSON: the checks read to the end.
   const record = '{"question": "What is 12 * 34?", "answer": "408"}\n';
   writeFileSync(join(dir, 'data/big.jsonl'), record.repeat(Math.ceil((8 * 1024 * 1024) / record.length)) + 'this tail is not json\n');
-  // A large JSON array: checked from its first element.
+  // A large JSON array.
   writeFileSync(join(dir, 'data/big.json'), '[' + Array.from({ length: 60000 }, (_, i) => `{"question": "q${i}", "answer": "${i}"}`).join(',\n') + ']');
   mkdirSync(join(dir, 'data/nested'), { recursive: true });
   // Links count as what they point to; a dangling link is left out of completions.

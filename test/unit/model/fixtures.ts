@@ -9,6 +9,12 @@ import { Tokenizer } from '../../../trainer/src/model/tokenizer';
 import { readOnnx, writeOnnx, type Model } from '../../../trainer/src/model/onnx-graph';
 
 export const TINY = 'builtin:tiny-math';
+
+/**
+ * onnxruntime threads for the runtime tests: AGENT_TUNE_THREADS when set (the engine's own
+ * default too), else 1. `npm test` runs these tests again at 4, to cover a second kernel split.
+ */
+export const THREADS = Number(process.env.AGENT_TUNE_THREADS) || 1;
 export const TINY_DIR = resolveModelRef(TINY);
 
 /** A temporary copy of the tiny model; remove it with `rmSync(dir, { recursive: true })`. */

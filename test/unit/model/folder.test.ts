@@ -6,12 +6,12 @@ import * as esbuild from 'esbuild';
 import { ModelFolderError, openModelFolder, resolveModelRef, trainerRoot } from '../../../trainer/src/model/folder';
 import { writeOnnx, type Model, type ValueInfo } from '../../../trainer/src/model/onnx-graph';
 import { ModelSession } from '../../../trainer/src/model/session';
-import { copyTiny, editGraph, removeDir, TINY, TINY_DIR, toExternalData } from './fixtures';
+import { copyTiny, editGraph, removeDir, THREADS, TINY, TINY_DIR, toExternalData } from './fixtures';
 
 /** Opens a folder the way the runtime does and returns the one error it gives. */
 async function openError(dir: string, requireHidden = true): Promise<ModelFolderError> {
   try {
-    const session = await ModelSession.open(openModelFolder(dir), { threads: 1, requireHidden });
+    const session = await ModelSession.open(openModelFolder(dir), { threads: THREADS, requireHidden });
     await session.release();
   } catch (e) {
     assert.ok(e instanceof ModelFolderError, `a ModelFolderError, got ${e}`);
@@ -146,7 +146,7 @@ describe('model folders: resolution and one clear error per problem', function (
   });
 
   it('opens the tiny model itself without complaint', async () => {
-    const session = await ModelSession.open(openModelFolder(TINY), { threads: 1 });
+    const session = await ModelSession.open(openModelFolder(TINY), { threads: THREADS });
     assert.ok(session.layout.hidden);
     assert.ok(session.layout.layers > 0);
     await session.release();

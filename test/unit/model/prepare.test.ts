@@ -9,7 +9,7 @@ import { registerModel, type ModelInfo } from '../../../trainer/src/commands/mod
 import { defaultLanes, Engine, SMALL_MODEL_BYTES } from '../../../trainer/src/model/engine';
 import { openModelFolder, weightBytes } from '../../../trainer/src/model/folder';
 import { findHeadInput, removeOutput } from '../../../trainer/src/model/onnx-graph';
-import { chatPrompts, copyTiny, editGraph, removeDir, TINY, toExternalData } from './fixtures';
+import { chatPrompts, copyTiny, editGraph, removeDir, THREADS, TINY, toExternalData } from './fixtures';
 
 /** Runs `agent-tune model ...` in-process; returns the exit code and what it printed. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -24,7 +24,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 async function outputsOf(dir: string, seqs: number[][]) {
-  const engine = await Engine.open(openModelFolder(dir), { threads: 1, thread: 'main' });
+  const engine = await Engine.open(openModelFolder(dir), { threads: THREADS, thread: 'main' });
   try {
     return await engine.forward(seqs);
   } finally {

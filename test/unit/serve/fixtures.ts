@@ -11,6 +11,7 @@ import type { ToolSchema } from '../../../trainer/src/model/types';
 import type { Message } from '../../../trainer/src/run/events';
 import { loadAdapter, writeAdapter } from '../../../trainer/src/train/checkpoint';
 import { LoraHead } from '../../../trainer/src/train/lora';
+import { THREADS } from '../model/fixtures';
 import { startCli, type CliResult } from '../../support/cli';
 
 export const MODEL = 'builtin:tiny-math';
@@ -26,7 +27,7 @@ export interface Served {
 
 /** Starts `agent-tune serve` and waits until it listens. */
 export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const { child, done } = startCli(['--json', 'serve', ...args, '--threads', '1'], { env });
+  const { child, done } = startCli(['--json', 'serve', ...args, '--threads', String(THREADS)], { env });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d) => {
@@ -161,5 +162,5 @@ export async function scriptedAdapter(backend: OnnxChatBackend, scripts: Script[
 
 /** Opens the tiny model in this process, for scripting adapters and comparing with the server. */
 export function openLocal(): Promise<OnnxChatBackend> {
-  return OnnxChatBackend.open(MODEL, { threads: 1, maxBatch: 32 });
+  return OnnxChatBackend.open(MODEL, { threads: THREADS, maxBatch: 32 });
 }

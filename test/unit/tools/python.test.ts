@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { detectSandbox, NO_OUTPUT_MESSAGE, probeSandbox, pythonTool, runPython, sandboxCandidates } from '../../../trainer/src/tools/python';
+import { NO_OUTPUT_MESSAGE, pythonTool } from '../../../trainer/src/tools/python';
+import { describeSandbox, detectSandbox } from '../../../trainer/src/tools/sandbox/probe';
 import { builtinTool } from '../../../trainer/src/tools/registry';
 
 const opts = (timeoutMs = 5000) => ({ signal: new AbortController().signal, timeoutMs });
@@ -33,8 +34,8 @@ describe('execute_python_code', function () {
 
   it('reports the sandbox it found', () => {
     const s = detectSandbox();
-    assert.ok(s.description.length > 0);
-    console.log(`      sandbox: ${s.description}`);
+    assert.match(describeSandbox(s), /^python sandbox: \w+/);
+    console.log(`      ${describeSandbox(s)}`);
   });
 
   describe('results', () => {
@@ -69,10 +70,10 @@ describe('execute_python_code', function () {
       assert.equal((await tool.run({ code: '  ' }, opts())).content, 'Error: the code is empty.');
     });
     it('runs in a fresh folder each time', async () => {
-      const a = await tool.run({ code: 'import os\nopen("f.txt", "w").write("x")\nprint(os.getcwd(), os.listdir("."))' }, opts());
-      const b = await tool.run({ code: 'import os\nprint(os.getcwd(), os.listdir("."))' }, opts());
-      assert.notEqual(a.content.split(' ')[0], b.content.split(' ')[0]);
-      assert.match(b.content, /\['main\.py'\]$/);
+      const a = await tool.run({ code: 'import os\nopen("f.txt", "w").write("x")\nprint(sorted(os.listdir(".")))' }, opts());
+      const b = await tool.run({ code: 'import os\nprint(os.listdir("."))' }, opts());
+      assert.equal(a.content, "['f.txt', 'main.py']");
+      assert.equal(b.content, "['main.py']");
     });
     it('does not pass the trainer environment on', async () => {
       process.env.AGENT_TUNE_TEST_SECRET = 'hunter2';
@@ -115,8 +116,7 @@ describe('execute_python_code', function () {
       assert.equal(r.error, true);
       assert.match(r.content, /BlockingIOError|Resource temporarily unavailable|ran longer than/);
     });
-    it('kills a daemonised grandchild with the rest', async function () {
-      if (!detectSandbox().prefix.includes('--pid')) this.skip();
+    it('kills a daemonised grandchild with the rest', async () => {
       const code = 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\nprint("parent done")';
       const r = await tool.run({ code }, opts());
       assert.equal(r.content, 'parent done');
@@ -149,47 +149,14 @@ describe('execute_python_code', function () {
       assert.equal(r.error, true);
       assert.match(r.content, /File too large|larger than the limit|OSError/);
     });
-    it('cannot write outside its folder when the trainer runs as root', async function () {
-      if (!detectSandbox().owner) this.skip();
+    it('cannot write outside its folder', async () => {
       const r = await tool.run({ code: `open(${JSON.stringify(__filename)}, "a")` }, opts());
-      assert.match(r.content, /PermissionError/);
+      assert.match(r.content, /PermissionError|FileNotFoundError|OSError/);
     });
     it('runs many calls at once', async () => {
       const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => tool.run({ code: `print(${i} * ${i})` }, opts())));
       assert.deepEqual(rs.map((r) => r.content), Array.from({ length: 8 }, (_, i) => String(i * i)));
     });
-  });
-
-  describe('every sandbox that works on this machine', () => {
-    const working = sandboxCandidates().filter(probeSandbox);
-    it('includes the one chosen', () => {
-      assert.ok(working.length >= 1);
-      assert.equal(working[0].description, detectSandbox().description);
-      console.log(`      working here: ${working.map((s) => s.description).join(' | ')}`);
-    });
-    for (const sandbox of working) {
-      describe(sandbox.description, () => {
-        const run = (code: string, timeoutMs = 5000) => runPython(code, { timeoutMs, sandbox });
-        it('runs code', async () => {
-          assert.equal((await run('print(2 ** 10)')).stdout, '1024\n');
-        });
-        it('has no network', async () => {
-          const r = await run('import socket\ntry:\n    socket.create_connection(("127.0.0.1", 22), timeout=1)\n    print("connected")\nexcept OSError as e:\n    print("refused:", type(e).__name__)');
-          assert.match(r.stdout, /^refused: (OSError|PermissionError|ConnectionRefusedError)/);
-          if (sandbox.blockSocketsInPython) assert.match(r.stdout, /PermissionError/);
-        });
-        it('stops a fork bomb', async () => {
-          const r = await run('import os\nwhile True:\n    os.fork()');
-          assert.ok(r.exitCode !== 0 || r.signal !== null || r.timedOut);
-          assert.match(r.stderr + (r.timedOut ? 'timed out' : ''), /BlockingIOError|PermissionError|timed out/);
-        });
-        it('stops an endless loop', async () => {
-          // The wall clock and the CPU limit are both one second here: either may stop it first.
-          const r = await run('while True: pass', 1000);
-          assert.ok(r.timedOut || r.signal !== null, `not stopped: ${JSON.stringify(r)}`);
-        });
-      });
-    }
   });
 
   describe('registry', () => {

@@ -29,8 +29,14 @@ describe('evaluation estimators', () => {
   });
 
   it('GRPO and RLOO advantages', () => {
+    // Population std of [1, 0, 0, 1] is 0.5, the sample std sqrt(1/3); ε = 1e-4 is added to either.
     const g = groupAdvantages([1, 0, 0, 1], { type: 'grpo', scaleByStd: true });
-    g.forEach((a, i) => close(a, i % 3 === 0 ? 1 : -1, 1e-5));
+    g.forEach((a, i) => close(a, (i % 3 === 0 ? 0.5 : -0.5) / (0.5 + 1e-4)));
+    const gs = groupAdvantages([1, 0, 0, 1], { type: 'grpo', scaleByStd: true, std: 'sample' });
+    gs.forEach((a, i) => close(a, (i % 3 === 0 ? 0.5 : -0.5) / (Math.sqrt(1 / 3) + 1e-4)));
+    // Rewards that differ only by rounding stay near 0 instead of becoming ±1.
+    const tiny = groupAdvantages([1, 1 + 2e-7, 1, 1 + 2e-7], { type: 'grpo', scaleByStd: true });
+    tiny.forEach((a) => assert.ok(Math.abs(a) < 0.01, `${a}`));
     const dr = groupAdvantages([1, 0, 0, 0], { type: 'grpo', scaleByStd: false });
     close(dr[0], 0.75);
     close(dr[1], -0.25);

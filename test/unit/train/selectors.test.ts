@@ -52,15 +52,17 @@ describe('task selectors', () => {
       let informative = 0;
       let groups = 0;
       for (let step = 1; step <= 60; step++) {
+        const seen = new Map<string, number[]>();
         for (const t of s.select(step, 8)) {
           const p = truth[Number(t.id.slice(1))];
           const outcomes = Array.from({ length: 8 }, () => (rng.next() < p ? 1 : 0));
-          s.observe(t.id, outcomes);
+          seen.set(t.id, outcomes);
           if (step > 30) {
             groups++;
             if (outcomes.some((o) => o !== outcomes[0])) informative++;
           }
         }
+        s.observe(seen);
       }
       return { s, informative: informative / groups };
     };
@@ -81,9 +83,86 @@ describe('task selectors', () => {
     const s = createSelector(ts, cfg('difficulty_based', { feature_key: 'difficulty', target: 0.9 }), 3);
     const easy = s.select(1, 8).map((t) => t.features.difficulty);
     assert.ok(easy.reduce((a, b) => a + b, 0) / 8 < 15, `a high target picks easy tasks first: ${easy}`);
-    s.observe('t0', [1, 1, 0, 1]);
+    s.observe(new Map([['t0', [1, 1, 0, 1]]]));
     const copy = createSelector(ts, cfg('difficulty_based', { feature_key: 'difficulty', target: 0.9 }), 3);
     copy.load(s.state());
     assert.deepEqual(copy.select(2, 8).map((t) => t.id), s.select(2, 8).map((t) => t.id));
+  });
+
+  const bots = (extra: Record<string, unknown>) => cfg('difficulty_based', { feature_key: 'difficulty', prior_strength: 2, ...extra });
+  const predicted = (s: unknown, id: string) => (s as { predicted(id: string): number }).predicted(id);
+
+  it('difficulty_based without forgetting or implicit evidence accumulates counts exactly', () => {
+    const s = createSelector(tasks(3), bots({ forgetting: 0, implicit_evidence: 0 }), 0);
+    s.observe(new Map([['t1', [1, 1, 1, 0]]]));
+    // t1's prior is 0.5 with strength 2: Beta(1, 1) + 3 successes, 1 failure.
+    assert.deepEqual(s.state().posteriors, { t1: [4, 2] });
+  });
+
+  it('difficulty_based forgets: λ pulls a posterior back towards its prior each step', () => {
+    const lambda = 0.2;
+    const s = createSelector(tasks(3), bots({ forgetting: lambda, implicit_evidence: 0 }), 0);
+    s.observe(new Map([['t1', [0, 0, 0, 0, 0, 0, 0, 0]]]));
+    // α = 0.8·1 + 0.2·1 + 0 = 1, β = 0.8·1 + 0.2·1 + 8 = 9.
+    assert.deepEqual(s.state().posteriors!.t1, [1, 9]);
+    for (let i = 0; i < 30; i++) s.observe(new Map([['t0', [1, 0]]]));
+    // Thirty steps later the failures of step 1 weigh 0.8^30 of what they did: back near the prior.
+    assert.ok(Math.abs(predicted(s, 't1') - 0.5) < 0.01, `t1 predicted ${predicted(s, 't1')}`);
+    const keep = createSelector(tasks(3), bots({ forgetting: 0, implicit_evidence: 0 }), 0);
+    keep.observe(new Map([['t1', [0, 0, 0, 0, 0, 0, 0, 0]]]));
+    for (let i = 0; i < 30; i++) keep.observe(new Map([['t0', [1, 0]]]));
+    assert.equal(predicted(keep, 't1'), 0.1);
+  });
+
+  it('difficulty_based adds implicit evidence: unseen tasks follow the shift of the seen ones', () => {
+    const rho = 0.5;
+    // Priors by difficulty rank: t0 0.9, t1 0.5, t2 0.1.
+    const s = createSelector(tasks(3), bots({ forgetting: 0, implicit_evidence: rho }), 0);
+    s.observe(new Map([['t1', [1, 1, 1, 1]]]));
+    const [a1, b1] = s.state().posteriors!.t1;
+    // Seen: (1 − ρ)·counts + ρ·(observed rate)·m = the counts themselves.
+    assert.deepEqual([a1, b1], [1 + 4, 1 + 0]);
+    // Unseen t2: prior 0.1 shifted by +0.5 (t1 passed at 1.0 against a prior of 0.5): p̃ = 0.6, m = 4.
+    const [a2, b2] = s.state().posteriors!.t2;
+    assert.ok(Math.abs(a2 - (0.2 + rho * 0.6 * 4)) < 1e-12 && Math.abs(b2 - (1.8 + rho * 0.4 * 4)) < 1e-12, `${a2} ${b2}`);
+    assert.ok(predicted(s, 't2') > 0.1, 'an easier-than-expected step raises the estimates of unseen tasks');
+  });
+
+  it('difficulty_based keeps λ and ρ in its state, restores it exactly and refuses other settings', () => {
+    const s = createSelector(tasks(20), bots({ forgetting: 0.3, implicit_evidence: 0.1 }), 4);
+    for (let step = 1; step <= 5; step++) s.observe(new Map(s.select(step, 4).map((t, i) => [t.id, [i % 2, 1, 0, 1]])));
+    const st = JSON.parse(JSON.stringify(s.state()));
+    assert.equal(st.forgetting, 0.3);
+    assert.equal(st.implicit_evidence, 0.1);
+    const copy = createSelector(tasks(20), bots({ forgetting: 0.3, implicit_evidence: 0.1 }), 4);
+    copy.load(st);
+    for (const t of tasks(20)) assert.equal(predicted(copy, t.id), predicted(s, t.id));
+    assert.deepEqual(copy.select(6, 4).map((t) => t.id), s.select(6, 4).map((t) => t.id));
+    assert.throws(() => createSelector(tasks(20), bots({ forgetting: 0, implicit_evidence: 0.1 }), 4).load(st), /forgetting 0.3/);
+  });
+
+  it('difficulty_based with forgetting comes back to a task that has become learnable', () => {
+    // t0 fails every rollout for 10 steps, then passes half of them like the other tasks.
+    const n = 6;
+    const ts = tasks(n, () => 0);
+    const truth = (id: string, step: number) => (id === 't0' && step <= 10 ? 0 : 0.5);
+    const picksOfT0 = (lambda: number) => {
+      const s = createSelector(ts, cfg('difficulty_based', { forgetting: lambda, implicit_evidence: 0 }), 2);
+      const rng = new Rng(9);
+      let picks = 0;
+      for (let step = 1; step <= 40; step++) {
+        const seen = new Map<string, number[]>();
+        for (const t of s.select(step, 3)) {
+          if (step > 10 && t.id === 't0') picks++;
+          seen.set(t.id, Array.from({ length: 8 }, () => (rng.next() < truth(t.id, step) ? 1 : 0)));
+        }
+        s.observe(seen);
+      }
+      return picks;
+    };
+    const forgetting = picksOfT0(0.2);
+    const accumulating = picksOfT0(0);
+    // Uniform choice would pick it in half of the 30 steps.
+    assert.ok(forgetting >= 10 && forgetting > 2 * accumulating, `t0 picked ${forgetting} times with forgetting, ${accumulating} without`);
   });
 });

@@ -170,6 +170,32 @@ describe('viewer RunSource', () => {
     f.writer.close();
   });
 
+  for (const regrow of [false, true]) {
+    it(`shows each log line once after a resume rewinds events.jsonl (${regrow ? 'longer' : 'shorter'} than before)`, async () => {
+      const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 2, live: true });
+      f.writer.emit({ type: 'log', level: 'info', message: 'kept' });
+      const checkpoint = f.writer.offsets();
+      for (let i = 0; i < 3; i++) f.writer.emit({ type: 'log', level: 'info', message: `rewound ${i}` });
+      const rec = new Recorder();
+      src = new RunSource(f.dir, rec.post, { pollMs: 50, batchMs: 5 });
+      await src.handle({ type: 'ready' });
+      await src.idle();
+      // What --resume does: cut the files back to the checkpoint, then write on.
+      f.writer.rewind(checkpoint);
+      f.writer.emit({ type: 'run_started', format: 1, run_id: 'r', name: 'r', mode: 'train', config_file: 'c', pid: process.pid, resumed_from_step: 1 });
+      f.writer.emit({ type: 'log', level: 'info', message: regrow ? `resumed ${'x'.repeat(400)}` : 'resumed' });
+      await rec.until('logs', (m) => m.entries.some((e) => e.message.startsWith('resumed')));
+      await src.idle();
+      // The webview clears its log on `reset`; what it shows is every entry posted since.
+      const lastReset = rec.msgs.map((m) => m.type).lastIndexOf('reset');
+      const shown = rec.msgs.slice(lastReset).flatMap((m) => (m.type === 'logs' ? m.entries.map((e) => e.message.slice(0, 7)) : []));
+      assert.deepEqual(shown.filter((m) => m !== 'resumed'), ['kept']);
+      assert.equal(shown.filter((m) => m === 'resumed').length, 1);
+      assert.deepEqual(rec.of('problems').flatMap((m) => m.problems), []);
+      f.writer.close();
+    });
+  }
+
   it('loads another run\'s metrics for comparison', async () => {
     const f = makeRun(tmp, { steps: 3, evalEvery: 3 });
     f.writer.close();

@@ -28,7 +28,7 @@ export function registerDebug(program: Command, out: () => Output, setExit: (cod
       const loaded = loadConfig(file);
       const source = opts.split === 'test' ? loaded.config.tasks.test : loaded.config.tasks.train;
       if (!source) throw new Error(`--split ${opts.split}: the config has no tasks.${opts.split}`);
-      const tasks = (await loadTasks(source, loaded.dir)).slice(0, opts.tasks);
+      const tasks = (await loadTasks(source, loaded.dir, { role: opts.split === 'test' ? 'test' : 'train', max: opts.tasks })).slice(0, opts.tasks);
       const writer = startRun(loaded, 'debug', opts.outputDir);
       o.info(`run directory: ${writer.dir}`);
       bridge?.attach(writer);

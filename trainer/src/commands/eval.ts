@@ -29,7 +29,7 @@ export function registerEval(program: Command, out: () => Output, setExit: (code
       const loaded = loadConfig(file);
       const { config } = loaded;
       if (!config.tasks.test) throw new Error(`${file}: evaluation needs tasks.test`);
-      const tasks = await loadTasks(config.tasks.test, loaded.dir);
+      const tasks = await loadTasks(config.tasks.test, loaded.dir, { role: 'test' });
       // A served model is evaluated as it is served; adapters apply to the local model.
       const backend = config.model.backend === 'openai' ? await createBackend(config, loaded.dir) : await openLocal(config, loaded.dir);
       try {

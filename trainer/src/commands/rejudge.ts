@@ -7,10 +7,11 @@ import type { Output } from '../cli/output';
 import { ConfigError, parseRef, type LoadedConfig } from '../config/load';
 import { validateConfigText } from '../config/validate';
 import { RUN_FILES, type RolloutRecord, type RunEvent } from '../run/events';
+import { foldRun, type RunState } from '../run/fold';
 import { readAll } from '../run/reader';
 import { makeJudge } from '../rollout/env';
 import { assignAdvantages } from '../rollout/runner';
-import { judgeInputOf, score } from '../rollout/score';
+import { judgeInputOf, lacksToolErrors, score } from '../rollout/score';
 import { UserCodeHost } from '../user/host';
 import { EXIT } from './validate';
 
@@ -36,6 +37,7 @@ export function registerRejudge(program: Command, out: () => Output, setExit: (c
       let bar: ReturnType<Output['progress']> | undefined;
       const result = await rejudge(resolve(runDir), opts.judge, (done, total) => (bar ??= o.progress(total, 'judging')).update(done));
       bar?.done();
+      for (const note of result.notes) o.info(note);
       if (opts.write) {
         const file = join(runDir, `rejudged-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}.jsonl`);
         writeFileSync(file, result.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -51,10 +53,17 @@ export async function rejudge(
   runDir: string,
   judgeOverride?: string,
   onProgress?: (done: number, total: number) => void,
-): Promise<{ records: RolloutRecord[]; changes: RejudgeChange[]; judgeRef: string }> {
+): Promise<{ records: RolloutRecord[]; changes: RejudgeChange[]; judgeRef: string; notes: string[] }> {
   const loaded = storedConfig(runDir);
   const stored = (await readAll<RolloutRecord>(join(runDir, RUN_FILES.rollouts))).records.map((r) => r.value);
   if (stored.length === 0) throw new Error(`${join(runDir, RUN_FILES.rollouts)} holds no rollouts`);
+  const notes: string[] = [];
+  const old = stored.filter((r) => lacksToolErrors(r.messages)).length;
+  if (old) {
+    notes.push(
+      `${join(runDir, RUN_FILES.rollouts)}: ${old} rollout(s) were recorded without the tools' own error reports; their tool_error part and partial credit fall back to each rollout's tool_error flag`,
+    );
+  }
   const refText = judgeOverride ?? loaded.config.judge.ref;
   const ref = judgeOverride ? parseRef(process.cwd(), judgeOverride) : parseRef(loaded.dir, refText);
   let host: UserCodeHost | undefined;
@@ -99,7 +108,7 @@ export async function rejudge(
         });
       }
     });
-    return { records, changes, judgeRef: refText };
+    return { records, changes, judgeRef: refText, notes };
   } finally {
     await host?.close();
   }
@@ -117,17 +126,17 @@ function storedConfig(runDir: string): LoadedConfig {
   const text = readFileSync(file, 'utf8');
   const result = validateConfigText(text, file);
   if (!result.config) throw new ConfigError(result.issues);
-  let original: string | undefined;
+  const run: RunState = {};
   const events = join(runDir, RUN_FILES.events);
   if (existsSync(events)) {
     const first = readFileSync(events, 'utf8').split('\n', 1)[0];
     try {
-      const e = JSON.parse(first) as RunEvent;
-      if (e.type === 'run_started') original = e.config_file;
+      foldRun(run, JSON.parse(first) as RunEvent);
     } catch {
       // a torn first line: fall back to the run directory
     }
   }
+  const original = run.config_file;
   const dir = original && existsSync(dirname(original)) ? dirname(original) : runDir;
   return { file: original ?? file, dir, text, config: result.config, warnings: [] };
 }

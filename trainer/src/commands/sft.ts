@@ -55,7 +55,6 @@ export function registerSft(program: Command, out: () => Output, setExit: (code:
             });
             const metrics = { loss: stats.loss, grad_norm: stats.grad_norm, trained_tokens: stats.tokens, update_tokens_per_s: stats.update_tokens_per_s };
             writer.metric({ step: epoch, kind: 'train', metrics });
-            writer.emit({ type: 'step_metrics', step: epoch, metrics });
             bar.update(epoch, { loss: stats.loss });
           }
           bar.done();

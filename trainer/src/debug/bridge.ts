@@ -9,11 +9,12 @@ import type { RolloutHooks } from '../rollout/env';
 import type { Scored } from '../rollout/score';
 import type { RolloutSession } from '../rollout/session';
 import type { Flag, Message, RunEvent, ToolCall } from '../run/events';
+import { foldRollout, type RolloutState } from '../run/fold';
 import type { RunWriter } from '../run/writer';
 import type { AssistantTurn } from '../sdk';
 import { atPlace, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
 import { parseExpression, type Value } from './expr';
-import type { BreakpointSpec, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer } from './protocol';
+import type { BreakpointSpec, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
 import { SCOPE_NAMES, scopeOf } from './scope';
 
 /** What the commands hand to the rollout runtime and the run writer. */
@@ -44,6 +45,8 @@ const WORKFLOW_FLAGS: readonly Flag[] = ['workflow_error', 'timeout', 'max_turns
 
 export class DebugBridge implements RunDebugger {
   private rollouts = new Map<string, Tracked>();
+  /** Every rollout's events, folded: the view's turns, tool calls and custom events. */
+  private folded = new Map<string, RolloutState>();
   private byThread = new Map<number, Tracked>();
   private nextThread = 1;
   private breakpoints: Breakpoint[] = [];
@@ -103,61 +106,43 @@ export class DebugBridge implements RunDebugger {
   // ---- what the run reports -------------------------------------------------------------
 
   private onEvent(e: RunEvent): void {
+    const r = foldRollout(this.folded, e);
+    if (!r) return;
     if (e.type === 'rollout_started') {
       const threadId = this.nextThread++;
       const view: RolloutView = {
         threadId,
-        id: e.rollout_id,
-        step: e.step,
-        phase: e.phase,
-        task_id: e.task_id,
-        group_id: e.group_id,
-        sample: e.sample,
-        question: e.question,
+        id: r.id,
+        step: r.step,
+        phase: r.phase,
+        task_id: r.task_id,
+        group_id: r.group_id,
+        sample: r.sample,
+        question: r.question,
         reference: null,
         position: null,
         held: false,
-        turns: [],
+        // The fold's own arrays: the view sees every turn and custom event as it is folded.
+        turns: r.turns as TurnView[],
         messages: [],
         flags: [],
         tool_calls: 0,
-        custom: [],
+        custom: r.custom,
       };
       const t: Tracked = { view, wasTrue: new Set() };
-      this.rollouts.set(e.rollout_id, t);
+      this.rollouts.set(r.id, t);
       this.byThread.set(threadId, t);
       this.emit('thread', { reason: 'started', threadId, name: threadName(view) });
       return;
     }
-    if (!('rollout_id' in e)) return;
-    const t = this.rollouts.get(e.rollout_id);
+    const t = this.rollouts.get(r.id);
     if (!t) return;
     const v = t.view;
-    if (e.type === 'turn') {
-      if (e.kind === 'model') {
-        v.turns[e.turn] = {
-          index: e.turn,
-          role: e.role,
-          prompt: [],
-          message: e.message,
-          flags: e.flags,
-          ...(e.format_error ? { format_error: e.format_error } : {}),
-          completion_tokens: e.completion_tokens,
-          duration_ms: e.duration_ms,
-          tools: [],
-        };
-      } else if (e.kind === 'tool_call') {
-        v.tool_calls++;
-        v.turns[e.turn]?.tools.push({ call: e.call });
-      } else {
-        const tool = v.turns[e.turn]?.tools.find((x) => x.call.id === e.call_id && x.content === undefined);
-        if (tool) Object.assign(tool, { content: e.content, error: e.error, duration_ms: e.duration_ms });
-      }
-    } else if (e.type === 'workflow_error') {
-      v.error = { source: 'workflow', message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
-    } else if (e.type === 'custom') {
-      v.custom.push({ name: e.name, data: e.data });
-    } else if (e.type === 'rollout_finished') {
+    if (e.type === 'turn' && e.kind === 'model') (r.turns[e.turn] as TurnView).prompt ??= [];
+    v.tool_calls = r.tool_calls;
+    if (r.error?.source === 'workflow') v.error = r.error;
+    if (e.type === 'rollout_finished') {
+      this.folded.delete(r.id);
       this.finished(t);
     }
   }

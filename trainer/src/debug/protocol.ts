@@ -1,7 +1,7 @@
 // What the trainer's debug bridge and the `agent-tune` debug adapter say to each other over
 // the Node IPC channel. The trainer holds the rollouts and decides where they stop; the
 // adapter turns this into the Debug Adapter Protocol.
-import type { Flag, Message, ToolCall } from '../run/events';
+import type { Flag, Message, Phase, ToolCall } from '../run/events';
 import type { Value } from './expr';
 
 /** A function breakpoint as the editor sets it: `judge`, `tool:python`, `format_error`, or a condition. */
@@ -55,7 +55,7 @@ export interface RolloutView {
   threadId: number;
   id: string;
   step: number;
-  phase: 'train' | 'eval' | 'debug';
+  phase: Phase;
   task_id: string;
   group_id: string;
   sample: number;

@@ -4,9 +4,8 @@
 // separators, currency and units; integers must match exactly.
 import { answerText } from './answer';
 import { unanswered, verdictResult } from './math';
-import { plainNumber } from './math/equal';
 import { extractAnswer } from './math/extract';
-import { normalizeAnswer } from './math/normalize';
+import { normalizeAnswer, plainNumber } from './math/normalize';
 import type { JudgeInput, JudgeResult, Verdict } from './types';
 
 export interface Gsm8kJudgeOptions {

@@ -214,7 +214,7 @@ function checkOptions(o: LlmJudgeOptions): LlmJudgeMode {
  * ("seventy-five") against a reference with digits, which the rule would read as algebra.
  */
 function undecided(v: Verdict): boolean {
-  if (v.method === 'no_answer' || v.method === 'no_reference' || v.method === 'none') return true;
+  if (v.undecided || v.method === 'no_answer' || v.method === 'no_reference' || v.method === 'none') return true;
   return /\d/.test(v.gold.extracted ?? '') && !/\d/.test(v.pred.extracted ?? '');
 }
 

@@ -2,8 +2,7 @@
 // the config's `reward` section. Every part is recorded, weighted or not, so `rejudge` and the
 // charts can show what a different weighting would have given.
 import type { TuneConfig } from '../config/types';
-import { answersEqual } from './math/equal';
-import { extractAnswer } from './math/extract';
+import { checkMath } from './math';
 import type { JudgeInput, JudgeResult } from './types';
 
 export type RewardWeights = TuneConfig['reward'];
@@ -18,15 +17,21 @@ export type ShapingInput = Pick<JudgeInput, 'turns' | 'tool_calls' | 'flags'> & 
 
 const DEFAULT_WEIGHTS: Required<RewardWeights> = { answer: 1, format: 0, tool_error: 0, truncation: 0, partial_credit: 0 };
 
-/** Whether some tool call returned the reference answer (for partial credit). */
+/** Whether some tool call that did not fail returned the reference answer (for partial credit). */
 export function toolResultMatchesReference(input: ShapingInput): boolean {
-  const gold = extractAnswer(input.task.reference, { fallback: 'whole', answerLines: true });
-  if (!gold) return false;
-  return (input.tool_calls ?? []).some((c) => {
-    if (c.error || typeof c.result !== 'string' || c.result.startsWith('Error')) return false;
-    const got = extractAnswer(c.result, { fallback: 'last_number' });
-    return got !== null && answersEqual(gold.text, got.text).equal;
-  });
+  return (input.tool_calls ?? []).some((c) => c.error !== true && typeof c.result === 'string' && checkMath(input.task.reference, c.result, { budget_s: 0.5 }).correct);
+}
+
+/**
+ * Failed tool calls, from each call's `error`. Calls recorded without it (runs from before it
+ * was kept) fall back to the rollout's `tool_error` flag: one failure when it is raised.
+ */
+export function countToolErrors(input: ShapingInput): number {
+  const calls = input.tool_calls ?? [];
+  const known = calls.filter((c) => typeof c.error === 'boolean');
+  const failed = known.filter((c) => c.error).length;
+  if (known.length < calls.filter((c) => c.result !== undefined).length && failed === 0 && (input.flags ?? []).includes('tool_error')) return 1;
+  return failed;
 }
 
 /**
@@ -43,7 +48,7 @@ export function shapeReward(judged: JudgeResult, input: ShapingInput, weights: P
   const turns = input.turns ?? [];
   const flags = input.flags ?? [];
   const formatErrors = turns.filter((t) => t.flags?.includes('format_error')).length || (turns.length === 0 && flags.includes('format_error') ? 1 : 0);
-  const toolErrors = (input.tool_calls ?? []).filter((c) => c.error).length;
+  const toolErrors = countToolErrors(input);
   const truncated = turns.some((t) => t.flags?.includes('truncated')) || flags.includes('truncated');
   const partial = !judged.is_success && w.partial_credit !== 0 && toolResultMatchesReference(input) ? 1 : 0;
   const shaping = {

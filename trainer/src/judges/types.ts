@@ -18,7 +18,11 @@ export interface JudgeInput {
   final_answer: string | null;
   messages: Message[];
   turns: TurnRecord[];
-  /** Every tool call of the rollout, in order, with the content of the result that answered it. */
+  /**
+   * Every tool call of the rollout, in order, with the content of the result that answered it
+   * and `error`, the tool's own report that the call failed (absent in runs recorded before it
+   * was kept; the rollout's `tool_error` flag then stands in).
+   */
   tool_calls: (ToolCall & { result?: string; error?: boolean })[];
   /** Flags raised during the rollout (`format_error`, `tool_error`, `truncated`, ...). */
   flags: Flag[];
@@ -39,8 +43,17 @@ export interface JudgeResult {
 /** How a built-in judge compared one answer with its reference; `details` of its result. */
 export interface Verdict {
   correct: boolean;
-  /** The rule that decided: `number`, `symbolic`, `interval`, `text`, ... or `no_answer`. */
+  /** The grader could not settle the comparison safely; `correct` is then false. */
+  undecided?: boolean;
+  /**
+   * The comparison that decided: `string`, `numeric`, `symbolic`, `sampling`, `set`, `matrix`,
+   * `relation`, `interval`, `text`, `time`, `undecided`, or `no_answer` / `no_reference`.
+   */
   method: string;
+  /** Why it decided so, in words. */
+  why?: string;
+  /** The clean-up steps that changed each side before parsing. */
+  steps?: { gold: string[]; pred: string[] };
   gold: { extracted: string | null; normalized: string | null; from: string | null };
   pred: { extracted: string | null; normalized: string | null; from: string | null };
 }

@@ -67,15 +67,17 @@ export async function checkCodeRef(kind: BuiltinKind, ref: string, configDir: st
 }
 
 /** Export lists by file, kept while the file's time and size stay the same: the editor re-checks on every keystroke. */
-const cache = new Map<string, { mtimeMs: number; size: number; mod: ModuleExports }>();
+const cache = new Map<string, { mtimeMs: number; size: number; transpile: boolean; mod: ModuleExports }>();
 const CACHE_ENTRIES = 256;
 
 async function exportsOf(host: LanguageHost, file: string, mtimeMs: number, size: number): Promise<ModuleExports> {
+  const transpile = host.transpile !== false;
   const hit = cache.get(file);
-  if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.mod;
-  const mod = await listExports(await host.readText(file), file);
+  // A workspace trusted since the last check gets esbuild's message for a syntax error.
+  if (hit && hit.mtimeMs === mtimeMs && hit.size === size && hit.transpile === transpile) return hit.mod;
+  const mod = await listExports(await host.readText(file), file, { transpile });
   cache.delete(file);
-  cache.set(file, { mtimeMs, size, mod });
+  cache.set(file, { mtimeMs, size, transpile, mod });
   if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
   return mod;
 }

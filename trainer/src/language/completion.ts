@@ -202,7 +202,7 @@ async function exportItems(ctx: CursorContext, file: string, hash: number, host:
   } catch {
     return [];
   }
-  const mod = await listExports(source, file);
+  const mod = await listExports(source, file, { transpile: host.transpile !== false });
   return mod.exports
     .filter((e) => !e.typeOnly)
     .map((e, i) => {

@@ -67,7 +67,7 @@ export async function definition(text: string, offset: number, opts: DefinitionO
   } catch {
     return undefined;
   }
-  const exp = (await listExports(source, ref.file)).exports.find((e) => e.name === ref.exportName);
+  const exp = (await listExports(source, ref.file, { transpile: host.transpile !== false })).exports.find((e) => e.name === ref.exportName);
   if (!exp) return { file: ref.file, ...top, ...origin };
   return { file: ref.file, start: positionIn(source, exp.start), end: positionIn(source, exp.end), ...origin };
 }

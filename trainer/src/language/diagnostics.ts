@@ -8,7 +8,9 @@ import { isMap, isScalar, LineCounter, type Document, type Node } from 'yaml';
 import { BUILTIN_PREFIX } from '../config/builtins';
 import { nodeAt, keyPathString, MAX_CONFIG_BYTES, validateConfigBytes, validateConfigText, type ConfigIssue, type KeyPath, type Severity, type ValidationResult } from '../config/validate';
 import { checkBuiltin, checkCodeRef, type RefProblem } from './codeRefs';
-import { checkDataset, type TaskFields, type TaskFormat } from './datasets';
+import type { TasksShape } from '../tasks/check';
+import type { Finding } from '../tasks/lint';
+import { checkTaskData, type DataCheckOptions } from './datasets';
 import { nodeHost, type LanguageHost } from './host';
 import { checkModelDir, MODEL_FILES } from './modelDir';
 
@@ -18,6 +20,8 @@ export interface DiagnoseOptions {
   /** How issues name the file (the CLI prints the path the user typed). */
   display?: string;
   host?: LanguageHost;
+  /** The data checks' wait and time budget; unlimited when unset (the editor sets both). */
+  data?: DataCheckOptions;
 }
 
 export interface Diagnosis {
@@ -25,6 +29,10 @@ export interface Diagnosis {
   /** Files and folders the checks read: re-check when one of them changes. */
   dependencies: string[];
   validation: ValidationResult;
+  /** Set while the data checks run on in the background: diagnose again when it resolves. */
+  pending?: Promise<void>;
+  /** The issues that are findings in the task data, with the finding (the CLI prints those by data file). */
+  dataFindings?: { issue: ConfigIssue; finding: Finding }[];
 }
 
 export async function diagnose(text: string, opts: DiagnoseOptions): Promise<Diagnosis> {
@@ -33,7 +41,7 @@ export async function diagnose(text: string, opts: DiagnoseOptions): Promise<Dia
 }
 
 /** Reads and diagnoses a config file, as `agent-tune validate` does. */
-export async function diagnoseFile(file: string, host: LanguageHost = nodeHost): Promise<Diagnosis> {
+export async function diagnoseFile(file: string, host: LanguageHost = nodeHost, data?: DataCheckOptions): Promise<Diagnosis> {
   const abs = resolve(file);
   const whole = (message: string): Diagnosis => {
     const issues: ConfigIssue[] = [{ file, line: 1, column: 1, start: 0, end: 0, path: [], message, severity: 'error' }];
@@ -46,7 +54,7 @@ export async function diagnoseFile(file: string, host: LanguageHost = nodeHost):
   } catch (e) {
     return whole(`cannot read the config: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  return withFileChecks(validateConfigBytes(await readFile(abs), file), { file: abs, display: file, host });
+  return withFileChecks(validateConfigBytes(await readFile(abs), file), { file: abs, display: file, host, data });
 }
 
 async function withFileChecks(validation: ValidationResult, opts: DiagnoseOptions): Promise<Diagnosis> {
@@ -101,26 +109,33 @@ async function withFileChecks(validation: ValidationResult, opts: DiagnoseOption
     }
   }
 
+  // The data checks wait for the schema: a tasks key it faults would only be misread.
+  const tasksFaulted = issues.some((i) => i.severity === 'error' && i.path[0] === 'tasks');
+  const tasks = toPlain(doc, ['tasks']) as TasksShape | undefined;
+  let builtinsOk = true;
   for (const which of ['train', 'test'] as const) {
-    const base: KeyPath = ['tasks', which];
-    const path = str([...base, 'path']);
-    if (!path) continue;
-    const range = span(path.node);
-    if (path.value.startsWith(BUILTIN_PREFIX)) {
-      for (const p of checkBuiltin('tasks', path.value)) add([...base, 'path'], range, p.message, p.severity);
-      continue;
-    }
-    const abs = resolve(dir, path.value);
-    dependencies.push(abs);
-    const format = doc.getIn([...base, 'format']);
-    const fields = toPlain(doc, [...base, 'fields']) as TaskFields | undefined;
-    const validFormat = ['jsonl', 'json', 'gsm8k', 'parquet'].includes(format as string) ? (format as TaskFormat) : undefined;
+    const path = str(['tasks', which, 'path']);
+    if (!path?.value.startsWith(BUILTIN_PREFIX)) continue;
+    const problems = checkBuiltin('tasks', path.value);
+    for (const p of problems) add(['tasks', which, 'path'], span(path.node), p.message, p.severity);
+    if (problems.some((p) => p.severity === 'error')) builtinsOk = false;
+  }
+  let pending: Promise<void> | undefined;
+  const dataFindings: Diagnosis['dataFindings'] = [];
+  if (tasks && typeof tasks === 'object' && !tasksFaulted && builtinsOk) {
+    const judge = toPlain(doc, ['judge']) as { ref?: string; options?: Record<string, unknown> } | undefined;
     jobs.push(
-      checkDataset(host, abs, validFormat, sanitizeFields(fields), path.value).then((ps) => {
-        for (const p of ps) {
-          const keyPath: KeyPath = p.at === 'path' ? [...base, 'path'] : [...base, ...p.at.split('.')];
+      checkTaskData(tasks, judge, dir, opts.data ?? {}).then((r) => {
+        dependencies.push(...r.files);
+        pending = r.pending;
+        for (const p of r.issues) {
+          // The deepest key of the path that the document has, so the mark lands on what the user wrote.
+          let keyPath = p.key;
+          while (keyPath.length > 1 && !nodeAt(doc, keyPath)?.range) keyPath = keyPath.slice(0, -1);
           const node = nodeAt(doc, keyPath);
-          add(node?.range ? keyPath : [...base, 'path'], node?.range ? span(node) : range, p.message, p.severity);
+          const before = added.length;
+          add(keyPath, node?.range ? span(node) : [0, 0], p.message, p.severity);
+          if (p.finding) dataFindings.push({ issue: added[before], finding: p.finding });
         }
       }),
     );
@@ -130,7 +145,7 @@ async function withFileChecks(validation: ValidationResult, opts: DiagnoseOption
   const all = [...issues, ...added].sort((a, b) => a.start - b.start || a.message.localeCompare(b.message));
   validation.issues = all;
   if (added.some((i) => i.severity === 'error')) validation.config = undefined;
-  return { issues: all, dependencies: [...new Set(dependencies)], validation };
+  return { issues: all, dependencies: [...new Set(dependencies)], validation, pending, dataFindings };
 }
 
 /** Offsets of the whole ref value, or of its `#export` part. */
@@ -152,16 +167,4 @@ function span(node: Node): [number, number] {
 function toPlain(doc: Document, path: KeyPath): unknown {
   const n = nodeAt(doc, path);
   return n && typeof (n as { toJSON?: unknown }).toJSON === 'function' ? (n as { toJSON(): unknown }).toJSON() : undefined;
-}
-
-function sanitizeFields(f: unknown): TaskFields {
-  if (!f || typeof f !== 'object' || Array.isArray(f)) return {};
-  const o = f as Record<string, unknown>;
-  const s = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  return {
-    id: s(o.id),
-    question: s(o.question),
-    answer: s(o.answer),
-    features: Array.isArray(o.features) ? o.features.filter((x): x is string => typeof x === 'string') : undefined,
-  };
 }

@@ -1,7 +1,7 @@
 // Lists the exports of a user's TypeScript or JavaScript module without running it:
 // es-module-lexer reads ES modules (TypeScript included) and gives each export's position;
 // cjs-module-lexer, the lexer Node itself uses, reads CommonJS; esbuild explains syntax
-// errors with a file position.
+// errors with a file position, unless the caller forbids transpiling the module.
 import { init as initCjs, parse as parseCjs } from 'cjs-module-lexer';
 import { init as initEsm, parse as parseEsm } from 'es-module-lexer';
 import { transform } from 'esbuild';
@@ -32,14 +32,20 @@ function lexers(): Promise<unknown> {
   return ready;
 }
 
-export async function listExports(source: string, file: string): Promise<ModuleExports> {
+export interface ListOptions {
+  /** Hand a module that does not lex to esbuild for its error message; else the lexer's position is all. */
+  transpile?: boolean;
+}
+
+export async function listExports(source: string, file: string, opts: ListOptions = {}): Promise<ModuleExports> {
   await lexers();
   const ext = extname(file).toLowerCase();
   let esm: ReturnType<typeof parseEsm> | undefined;
   try {
     esm = parseEsm(source, file);
-  } catch {
-    return { exports: [], reexportsAll: false, error: await syntaxError(source, file) };
+  } catch (e) {
+    const error = opts.transpile === false ? lexerError(source, e) : await syntaxError(source, file);
+    return { exports: [], reexportsAll: false, error };
   }
   const [, found, , hasModuleSyntax] = esm;
   if (!hasModuleSyntax && (ext === '.js' || ext === '.cjs' || ext === '.cts')) return commonJs(source);
@@ -99,4 +105,14 @@ async function syntaxError(source: string, file: string): Promise<ModuleExports[
     if (first) return { message: first.text, line: first.location?.line ?? 1, column: (first.location?.column ?? 0) + 1 };
   }
   return { message: 'the module could not be read as JavaScript or TypeScript', line: 1, column: 1 };
+}
+
+/** Where es-module-lexer stopped (its error carries the offset as `idx`). */
+function lexerError(source: string, e: unknown): ModuleExports['error'] {
+  const idx = (e as { idx?: unknown }).idx;
+  const at = typeof idx === 'number' && idx >= 0 ? Math.min(idx, source.length) : 0;
+  const before = source.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - (before.lastIndexOf('\n') + 1) + 1;
+  return { message: 'syntax error (the module is only lexed while the workspace is untrusted; trust it for the full message)', line, column };
 }

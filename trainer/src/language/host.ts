@@ -22,6 +22,12 @@ export interface LanguageHost {
   /** Up to `length` bytes from `start`: the head or tail of a data file that may be large. */
   readBytes(path: string, start: number, length: number): Promise<Uint8Array>;
   readDir(path: string): Promise<DirEntry[]>;
+  /**
+   * Whether user modules may be handed to esbuild (to explain a syntax error). False where
+   * the user has not trusted the code (VS Code's Restricted Mode): modules are then only
+   * lexed, never transpiled. True when left out.
+   */
+  readonly transpile?: boolean;
 }
 
 export const nodeHost: LanguageHost = {

@@ -70,6 +70,12 @@ export interface EngineOptions {
   logitBudget?: number;
 }
 
+/** AGENT_TUNE_THREADS: the threads an engine uses when its options name none. */
+export function envThreads(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const n = Number(env.AGENT_TUNE_THREADS);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 /** Weights below this size decode faster on a lane per core than on one lane. */
 export const SMALL_MODEL_BYTES = 32 * 2 ** 20;
 
@@ -126,11 +132,12 @@ export class Engine {
   static async open(folder: ModelFolder, opts: EngineOptions = {}): Promise<Engine> {
     const eos = opts.eosTokenIds ?? eosTokenIds(folder);
     if (opts.thread === 'main') {
-      const options = { threads: opts.threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
+      const options = { threads: opts.threads || envThreads(), requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
       return new Engine([await Runner.open(folder, options)], folder, opts);
     }
-    const lanes = opts.lanes || defaultLanes(folder, opts.threads);
-    const total = opts.threads || (lanes > 1 ? availableParallelism() : 0);
+    const given = opts.threads || envThreads();
+    const lanes = opts.lanes || defaultLanes(folder, given);
+    const total = given || (lanes > 1 ? availableParallelism() : 0);
     const threads = total ? Math.max(1, Math.floor(total / lanes)) : undefined;
     const options = { threads, requireHidden: opts.requireHidden, padTokenId: eos[0] ?? 0 };
     const opened = await Promise.allSettled(Array.from({ length: lanes }, () => RemoteRunner.open(folder, options)));

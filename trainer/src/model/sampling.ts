@@ -141,7 +141,9 @@ export function keptTokens(logits: Float32Array, off: number, vocab: number, p: 
   // distribution's (1), not just the candidates' below.
   let total = 1;
   if (k) {
-    cand = topKIndices(logits, off, vocab, k);
+    // In token order, like the rest of the vocabulary: in the heap's order a change of a
+    // logit's last bit (another batch, another CPU) could reorder the walk and turn the draw.
+    cand = topKIndices(logits, off, vocab, k).sort((a, b) => a - b);
     if (nucleus) total = cand.reduce((a, v) => a + Math.exp(logp(v)), 0);
   } else {
     // Any token of the nucleus has more than 1 - p at or below it, spread over at most

@@ -52,7 +52,7 @@ export async function runRollouts(env: RolloutEnv, specs: RolloutSpec[], opts: R
  * `role:<name>`, and otherwise every role shares the rollout's reward.
  */
 export function assignAdvantages(a: TuneConfig['algorithm'], group: RolloutRecord[]): void {
-  const opts = { type: a.type, scaleByStd: a.scale_by_std };
+  const opts = { type: a.type, scaleByStd: a.scale_by_std, std: a.adv_std };
   const rewards = group.map((r) => r.reward);
   if (a.drop_zero_variance && zeroVariance(rewards)) {
     for (const r of group) {
@@ -126,6 +126,7 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
     step: spec.step,
     phase: spec.phase,
     task_id: spec.task.id,
+    ...(spec.task.source ? { source: spec.task.source } : {}),
     group_id: spec.groupId,
     sample: spec.sample,
     question: spec.task.question,

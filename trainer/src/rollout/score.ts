@@ -41,15 +41,24 @@ export async function score(judge: (input: JudgeInput) => Promise<JudgeResult>, 
   };
 }
 
-/** Every tool call of a conversation with the result that answered it. */
+/**
+ * Every tool call of a conversation with the result that answered it, and whether the tool
+ * reported a failure: the tool message's own `error`, absent in runs recorded before it was kept.
+ */
 export function toolCallsWithResults(messages: Message[]): JudgeInput['tool_calls'] {
-  const results = new Map(messages.filter((m) => m.role === 'tool' && m.tool_call_id).map((m) => [m.tool_call_id!, m.content]));
+  const results = new Map(messages.filter((m) => m.role === 'tool' && m.tool_call_id).map((m) => [m.tool_call_id!, m]));
   return messages.flatMap((m) =>
     (m.tool_calls ?? []).map((c) => {
       const result = results.get(c.id);
-      return { ...c, ...(result !== undefined ? { result, error: result.startsWith('Error') } : {}) };
+      if (!result) return { ...c };
+      return { ...c, result: result.content, ...(typeof result.error === 'boolean' ? { error: result.error } : {}) };
     }),
   );
+}
+
+/** Whether a stored conversation predates the tool's error boolean on tool messages. */
+export function lacksToolErrors(messages: Message[]): boolean {
+  return messages.some((m) => m.role === 'tool' && m.tool_call_id !== undefined && typeof m.error !== 'boolean');
 }
 
 /** The judge's input for a stored rollout, as it was when the rollout finished. */

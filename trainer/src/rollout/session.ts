@@ -2,14 +2,14 @@
 // turn, tool call and timing that ends up in rollouts.jsonl.
 import { dropThinking, parseToolCalls } from '../agent/toolcalls';
 import type { SamplingParams, ToolSchema } from '../model/types';
-import type { Flag, Message, ToolCall, TurnRecord } from '../run/events';
+import type { Flag, Message, Phase, ToolCall, TurnRecord } from '../run/events';
 import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task } from '../sdk';
 import type { RolloutEnv } from './env';
 
 export interface RolloutSpec {
   id: string;
   step: number;
-  phase: 'train' | 'eval' | 'debug';
+  phase: Phase;
   task: Task;
   groupId: string;
   sample: number;
@@ -200,7 +200,8 @@ export class RolloutSession {
     if (error) this.flags.add('tool_error');
     this.toolResults.push({ name: call.name, content, error });
     writer.emit({ type: 'turn', rollout_id: this.spec.id, turn, role, kind: 'tool_result', call_id: call.id, name: call.name, content, error, duration_ms: duration });
-    const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name };
+    if (error && this.turns[turn]) this.turns[turn].tool_errors = (this.turns[turn].tool_errors ?? 0) + 1;
+    const message: Message = { role: 'tool', content, tool_call_id: call.id, name: call.name, error };
     this.log.push(message);
     await hooks.afterTool?.(this, call, message);
     return message;

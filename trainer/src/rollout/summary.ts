@@ -1,4 +1,5 @@
 import type { RolloutRecord } from '../run/events';
+import { rolloutMetrics } from '../run/metrics';
 
 export interface RolloutSummary {
   rollouts: number;
@@ -9,16 +10,18 @@ export interface RolloutSummary {
   errors: number;
 }
 
+/** A rollout record as the shared metrics read it. */
+export const metricInput = (r: RolloutRecord) => ({ reward: r.reward, success: r.success, tokens: r.tokens.completion, tool_calls: r.tool_calls, group: r.group_id, flags: r.flags });
+
 export function summarize(records: RolloutRecord[]): RolloutSummary {
-  const n = Math.max(1, records.length);
-  const count = (f: (r: RolloutRecord) => boolean) => records.filter(f).length;
+  const m = rolloutMetrics(records.map(metricInput));
   return {
     rollouts: records.length,
-    reward_mean: records.reduce((a, r) => a + r.reward, 0) / n,
-    success_rate: count((r) => r.success) / n,
-    tool_call_rate: count((r) => r.tool_calls > 0) / n,
-    format_error_rate: count((r) => r.flags.includes('format_error')) / n,
-    errors: count((r) => r.flags.some((f) => f === 'workflow_error' || f === 'judge_error' || f === 'timeout')),
+    reward_mean: m.reward_mean,
+    success_rate: m.success_rate,
+    tool_call_rate: m.tool_call_rate,
+    format_error_rate: m.format_error_rate,
+    errors: Math.round(m.error_rate * records.length),
   };
 }
 

@@ -1,8 +1,8 @@
 // The run-directory format: the one definition of what `events.jsonl`, `rollouts.jsonl` and
 // `metrics.jsonl` hold. docs/run-format.md describes the same shapes for readers.
 
-/** Bumped on any change that an older reader would misread. */
-export const RUN_FORMAT_VERSION = 1;
+import type { Flag, Phase } from './constants';
+export { FLAGS, RUN_FILES, RUN_FORMAT_VERSION, type Flag, type Phase } from './constants';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -20,13 +20,10 @@ export interface Message {
   /** Tool messages: the call answered. */
   tool_call_id?: string;
   name?: string;
+  /** Tool messages: the tool reported a failure (its own result, never read from the text). */
+  error?: boolean;
 }
 
-/** Every flag a rollout or turn can carry, in a fixed order (the viewer stores them as bits). */
-export const FLAGS = ['format_error', 'tool_error', 'judge_error', 'workflow_error', 'truncated', 'timeout', 'max_turns'] as const;
-export type Flag = (typeof FLAGS)[number];
-
-export type Phase = 'train' | 'eval' | 'debug';
 
 /** One assistant turn as the trainer saw it: what was sampled, and how. */
 export interface TurnSampling {
@@ -53,6 +50,8 @@ export interface TurnRecord {
   sampling?: TurnSampling;
   flags: Flag[];
   format_error?: string;
+  /** How many of this turn's tool calls the tool reported as failed. */
+  tool_errors?: number;
   duration_ms: number;
 }
 
@@ -61,6 +60,8 @@ export interface RolloutRecord {
   step: number;
   phase: Phase;
   task_id: string;
+  /** The task's source when `tasks.train.mix` draws from several. */
+  source?: string;
   group_id: string;
   sample: number;
   question: string;
@@ -82,6 +83,11 @@ export interface RolloutRecord {
   timings: { started: number; duration_ms: number; model_ms: number; tool_ms: number; judge_ms: number };
 }
 
+/** The advantage a turn is trained with: its role's (multi-agent `group_by_role`), else the rollout's. */
+export function turnAdvantage(r: { advantage?: number | null; role_advantages?: Record<string, number> }, role: string): number | null {
+  return r.role_advantages?.[role] ?? r.advantage ?? null;
+}
+
 interface Base<T extends string> {
   type: T;
   /** Sequence number within the run, from 0. */
@@ -91,7 +97,7 @@ interface Base<T extends string> {
 }
 
 export type RunEvent =
-  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: 'train' | 'debug' | 'eval'; config_file: string; pid: number; resumed_from_step?: number })
+  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: Phase; config_file: string; pid: number; resumed_from_step?: number; sandbox?: SandboxRecord })
   | (Base<'step_started'> & { step: number; task_ids: string[] })
   | (Base<'rollout_started'> & { rollout_id: string; step: number; phase: Phase; task_id: string; group_id: string; sample: number; question: string })
   | (Base<'turn'> & TurnEvent)
@@ -114,6 +120,7 @@ export type RunEvent =
   | (Base<'judge_error'> & { rollout_id: string; message: string; stack?: string })
   | (Base<'workflow_error'> & { rollout_id: string; message: string; stack?: string })
   | (Base<'custom'> & { rollout_id: string; name: string; data: unknown })
+  /** Written by runs of before metrics.jsonl held the training metrics alone; readers still accept it. */
   | (Base<'step_metrics'> & { step: number; metrics: Record<string, number> })
   | (Base<'eval_metrics'> & { step: number; metrics: Record<string, number>; per_task_file: string })
   | (Base<'checkpoint_saved'> & { step: number; path: string })
@@ -139,7 +146,21 @@ export interface MetricsRow {
   metrics: Record<string, number>;
 }
 
+/** The python sandbox a run's `builtin:python` got on this machine (docs/tools.md). */
+export interface SandboxRecord {
+  tier: string;
+  /** The `sandbox` option: strict, best or off. */
+  mode: string;
+  /** What the tier keeps from model-written code. */
+  blocks: string[];
+  landlock_abi?: number;
+  /** Why each stronger tier did not work here. */
+  refused?: Record<string, string>;
+}
+
 export interface Provenance {
+  /** Present when the config uses `builtin:python`. */
+  sandbox?: SandboxRecord;
   format: number;
   created: string;
   trainer_version: string;
@@ -150,13 +171,3 @@ export interface Provenance {
   /** sha256 of each file the run's behaviour depends on: config, workflow, judge, tools. */
   files: Record<string, string>;
 }
-
-export const RUN_FILES = {
-  config: 'config.yaml',
-  events: 'events.jsonl',
-  rollouts: 'rollouts.jsonl',
-  metrics: 'metrics.jsonl',
-  provenance: 'provenance.json',
-  checkpoints: 'checkpoints',
-  eval: 'eval',
-} as const;

@@ -105,11 +105,15 @@ export interface Tail {
 /**
  * Follows a growing JSONL file: delivers complete lines as they are appended, from `from`.
  * fs.watch gives low latency; a poll covers file systems where it misses changes.
+ * A file that was cut back and written again (a resume rewinds the run's files to a
+ * checkpoint) is noticed even when it has grown past the old end: the bytes just before the
+ * resume offset are kept and compared. Then `onRewind` is called and the tail stops; without
+ * it, reading starts over from the beginning.
  */
 export function tailJsonl<T = unknown>(
   file: string,
   onBatch: (records: JsonlRecord<T>[], next: number) => void,
-  opts: { from?: number; pollMs?: number; onProblem?: (p: JsonlProblem) => void } = {},
+  opts: { from?: number; pollMs?: number; onProblem?: (p: JsonlProblem) => void; onRewind?: () => void } = {},
 ): Tail {
   let next = opts.from ?? 0;
   let closed = false;
@@ -117,15 +121,47 @@ export function tailJsonl<T = unknown>(
   let again = false;
   let busy = false;
   let watcher: FSWatcher | undefined;
+  let mark: Buffer | undefined;
+
+  /** The last bytes before `at`: what must still be there when the file has only grown. */
+  const markAt = async (at: number): Promise<Buffer | undefined> => {
+    const len = Math.min(at, MARK_BYTES);
+    if (len === 0) return Buffer.alloc(0);
+    const fh = await open(file, 'r').catch(() => undefined);
+    if (!fh) return undefined;
+    try {
+      const buf = Buffer.alloc(len);
+      const { bytesRead } = await fh.read(buf, 0, len, at - len);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  };
+  const rewound = async (): Promise<boolean> => {
+    const size = await stat(file).then((st) => st.size, () => -1);
+    if (size < 0) return false;
+    if (size < next) return true;
+    if (next === 0) return false;
+    mark ??= await markAt(next);
+    const now = await markAt(next);
+    return !!mark && !!now && !mark.equals(now);
+  };
 
   const pump = async () => {
     const problems: JsonlProblem[] = [];
-    const size = await stat(file).then((s) => s.size, () => -1);
-    if (size >= 0 && size < next) next = 0; // truncated or replaced: start over
+    if (await rewound()) {
+      if (opts.onRewind) {
+        closed = true;
+        opts.onRewind();
+        return;
+      }
+      next = 0;
+    }
     const it = readJsonl<T>(file, { from: next }, problems);
     for (;;) {
       const r = await it.next();
       if (r.done) {
+        if (r.value !== next) mark = await markAt(r.value);
         next = r.value;
         break;
       }
@@ -166,3 +202,6 @@ export function tailJsonl<T = unknown>(
     idle: () => running,
   };
 }
+
+/** How many bytes before the resume offset identify the file's content (a JSONL line end). */
+const MARK_BYTES = 256;

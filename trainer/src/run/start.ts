@@ -1,15 +1,26 @@
 // Opens a new run directory for a loaded config and records how it was produced.
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load';
+import { configSandbox } from '../tools/python';
 import { RUN_FORMAT_VERSION } from './events';
 import { provenance } from './provenance';
 import { RunWriter } from './writer';
 
+/** The sandbox line is printed once per process, not once per run. */
+let printed = false;
+
 export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval', outputDir?: string): RunWriter {
+  // Probed before the run folder exists: a refused sandbox stops the run with nothing half made.
+  const sandbox = configSandbox(loaded.config.tools);
+  if (sandbox && !printed) {
+    printed = true;
+    process.stderr.write(sandbox.line + '\n');
+  }
   const parent = outputDir ?? resolve(loaded.dir, loaded.config.train.output_dir);
   const writer = RunWriter.create(parent, loaded.config.name);
+  writer.userDataMaxBytes = loaded.config.rollout.user_data_max_kb * 1024;
   writer.writeConfig(loaded.text);
-  writer.writeProvenance(provenance(loaded));
+  writer.writeProvenance({ ...provenance(loaded), ...(sandbox && { sandbox: sandbox.record }) });
   writer.emit({
     type: 'run_started',
     format: RUN_FORMAT_VERSION,
@@ -18,6 +29,7 @@ export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval',
     mode,
     config_file: loaded.file,
     pid: process.pid,
+    ...(sandbox && { sandbox: sandbox.record }),
   });
   return writer;
 }

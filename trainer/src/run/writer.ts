@@ -3,6 +3,7 @@
 // (called at checkpoints).
 import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync, existsSync, ftruncateSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { plainData, safeStringify, USER_DATA_MAX_BYTES } from './safe-json';
 import { RUN_FILES, type EventInput, type MetricsRow, type Provenance, type RolloutRecord, type RunEvent } from './events';
 
 export class JsonlAppender {
@@ -10,8 +11,12 @@ export class JsonlAppender {
   constructor(readonly path: string) {
     this.fd = openSync(path, 'a');
   }
+  /** Appends one line of JSON text. */
+  appendText(text: string): void {
+    writeSync(this.fd, text + '\n');
+  }
   append(value: unknown): void {
-    writeSync(this.fd, JSON.stringify(value) + '\n');
+    writeSync(this.fd, safeStringify(value) + '\n');
   }
   /** Current length in bytes: the offset a checkpoint records. */
   size(): number {
@@ -42,6 +47,10 @@ export class RunWriter {
   readonly metrics: JsonlAppender;
   private seq = 0;
   private listeners = new Set<(e: RunEvent) => void>();
+  /** Most JSON a judge's `details` and a workflow's events may add to one rollout. */
+  userDataMaxBytes = USER_DATA_MAX_BYTES;
+  /** Bytes of workflow events each unfinished rollout has written. */
+  private userData = new Map<string, number>();
 
   constructor(readonly dir: string) {
     mkdirSync(join(dir, RUN_FILES.checkpoints), { recursive: true });
@@ -59,8 +68,17 @@ export class RunWriter {
   }
 
   emit(e: EventInput): RunEvent {
-    const event = { ...e, seq: this.seq++, t: Date.now() } as RunEvent;
-    this.events.append(event);
+    let event = { ...e, seq: this.seq++, t: Date.now() } as RunEvent;
+    if (event.type === 'custom') event = { ...event, data: this.capUserData(event.rollout_id, event.data) };
+    let text: string;
+    try {
+      text = JSON.stringify(event);
+    } catch {
+      // Listeners (the debug bridge, the viewer) get the same safe copy the file does.
+      event = plainData(event, this.userDataMaxBytes * 4).value as RunEvent;
+      text = JSON.stringify(event);
+    }
+    this.events.appendText(text);
     for (const l of this.listeners) l(event);
     return event;
   }
@@ -72,8 +90,20 @@ export class RunWriter {
   }
 
   rollout(r: RolloutRecord): void {
+    this.userData.delete(r.id);
+    const judge = r.judge && r.judge.details !== undefined ? { ...r.judge, details: plainData(r.judge.details, this.userDataMaxBytes).value } : r.judge;
     // Prompt ids are for the update only; the messages already say what the prompt was.
-    this.rollouts.append({ ...r, turns: r.turns.map(({ prompt_ids: _ids, ...t }) => t) });
+    this.rollouts.append({ ...r, ...(judge && { judge }), turns: r.turns.map(({ prompt_ids: _ids, ...t }) => t) });
+  }
+
+  /** A workflow event's data within what is left of its rollout's budget; a marker once it is spent. */
+  private capUserData(rolloutId: string, data: unknown): unknown {
+    const used = this.userData.get(rolloutId) ?? 0;
+    const left = this.userDataMaxBytes - used;
+    if (left <= 0) return { $truncated: true, reason: `this rollout's workflow events passed ${this.userDataMaxBytes} bytes; later ones are dropped` };
+    const p = plainData(data, left);
+    this.userData.set(rolloutId, used + p.bytes);
+    return p.value;
   }
 
   metric(row: Omit<MetricsRow, 't'>): void {

@@ -61,7 +61,16 @@ export function tokenLogprobs(r: ChatResult): TokenLogprob[] {
   return (r.logprobs ?? []).map((logprob, i) => ({ token: tokens[i] ?? '', logprob, bytes: [...Buffer.from(tokens[i] ?? '', 'utf8')], top_logprobs: [] }));
 }
 
-export function completionBody(id: string, created: number, model: string, results: ChatResult[], req: ParsedRequest, promptTokens: number): ChatCompletion {
+/**
+ * vLLM's token-id dialect (`return_token_ids: true`): `prompt_token_ids` at the top and
+ * `token_ids` in each choice, the sampled tokens with the end-of-turn token that stopped
+ * them, as vLLM returns them and the Agent Lightning gateway records them.
+ */
+export interface TokenIds {
+  prompt_token_ids?: number[];
+}
+
+export function completionBody(id: string, created: number, model: string, results: ChatResult[], req: ParsedRequest, promptTokens: number): ChatCompletion & TokenIds {
   return {
     id,
     object: 'chat.completion',
@@ -74,9 +83,11 @@ export function completionBody(id: string, created: number, model: string, resul
         message: { role: 'assistant', content: c.content, ...(c.toolCalls.length ? { tool_calls: c.toolCalls } : {}) },
         logprobs: req.logprobs ? { content: tokenLogprobs(r) } : null,
         finish_reason: c.finish,
+        ...(req.returnTokenIds ? { token_ids: r.token_ids ?? [] } : {}),
       };
     }),
     usage: usage(promptTokens, results),
+    ...(req.returnTokenIds ? { prompt_token_ids: results[0]?.prompt_ids ?? [] } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface ParsedRequest {
   stream: boolean;
   includeUsage: boolean;
   logprobs: boolean;
+  /** vLLM's `return_token_ids`: the prompt's and each choice's token ids in the answer. */
+  returnTokenIds: boolean;
 }
 
 export const MAX_N = 16;
@@ -190,5 +192,6 @@ export function parseChatRequest(body: unknown, defaultSeed: () => number): Pars
     stream,
     includeUsage: stream && includeUsage,
     logprobs: boolean(req, 'logprobs') ?? false,
+    returnTokenIds: boolean(req, 'return_token_ids') ?? false,
   };
 }

@@ -16,6 +16,9 @@ const OPTION_SCHEMAS: Record<string, Record<string, unknown>> = {
       max_processes: { type: 'integer', minimum: 1 },
       max_output_chars: { type: 'integer', minimum: 100 },
       file_size_mb: { type: 'integer', minimum: 0 },
+      disk_mb: { type: 'integer', minimum: 1 },
+      shm_mb: { type: 'integer', minimum: 1 },
+      sandbox: { enum: ['strict', 'best', 'off'] },
     },
   },
 };

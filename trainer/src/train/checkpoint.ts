@@ -3,6 +3,7 @@
 // written into a temporary folder and renamed into place, so a crash never leaves a half one.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHECKPOINT_NAME, RUN_FILES, checkpointName } from '../run/constants';
 import type { RunOffsets } from '../run/writer';
 import type { Adam } from './adam';
 import type { LoraHead } from './lora';
@@ -35,9 +36,7 @@ export class CheckpointError extends Error {
   }
 }
 
-export function checkpointName(step: number): string {
-  return `step-${String(step).padStart(6, '0')}`;
-}
+export { checkpointName };
 
 function writeDurable(file: string, data: string | Buffer): void {
   writeFileSync(file, data);
@@ -80,7 +79,7 @@ export function writeAdapter(dir: string, lora: LoraHead, baseModel: string): vo
 }
 
 export function saveCheckpoint(runDir: string, lora: LoraHead, adam: Adam, state: TrainerState): string {
-  const root = join(runDir, 'checkpoints');
+  const root = join(runDir, RUN_FILES.checkpoints);
   const final = join(root, checkpointName(state.step));
   const tmp = `${final}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -102,10 +101,10 @@ export function saveCheckpoint(runDir: string, lora: LoraHead, adam: Adam, state
 
 /** The newest complete checkpoint of a run; unfinished `.tmp` folders are ignored. */
 export function latestCheckpoint(runDir: string): string | undefined {
-  const root = join(runDir, 'checkpoints');
+  const root = join(runDir, RUN_FILES.checkpoints);
   if (!existsSync(root)) return undefined;
   const names = readdirSync(root)
-    .filter((n) => /^step-\d{6}$/.test(n) && existsSync(join(root, n, FILES.state)))
+    .filter((n) => CHECKPOINT_NAME.test(n) && existsSync(join(root, n, FILES.state)))
     .sort();
   return names.length ? join(root, names[names.length - 1]) : undefined;
 }

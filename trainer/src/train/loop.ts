@@ -17,11 +17,13 @@ import { RunWriter } from '../run/writer';
 import type { Task } from '../sdk';
 import { loadTasks } from '../tasks/load';
 import { Adam } from './adam';
-import { CheckpointError, latestCheckpoint, loadAdapter, loadOptimizer, loadTrainerState, saveCheckpoint, type TrainerState } from './checkpoint';
+import { CheckpointError, checkpointName, latestCheckpoint, loadAdapter, loadOptimizer, loadTrainerState, saveCheckpoint, type TrainerState } from './checkpoint';
 import { evaluate } from './evaluate';
 import { LoraHead } from './lora';
 import { stepMetrics } from './metrics';
-import { createSelector, type Selector } from './selectors';
+import { createTaskSelector, successBySource } from './mix';
+import { learningRate } from './objective';
+import type { Selector } from './selectors';
 import { policyUpdate, turnSamples } from './update';
 
 export interface TrainOptions {
@@ -57,8 +59,8 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
     engine.logitHook = lora.hook;
     const adam = new Adam([lora.A, lora.B], config.algorithm.lr);
     const tasks = await loadTasks(config.tasks.train, loaded.dir);
-    const testTasks = config.tasks.test ? await loadTasks(config.tasks.test, loaded.dir) : undefined;
-    const selector = createSelector(tasks, config.tasks.selector, config.seed);
+    const testTasks = config.tasks.test ? await loadTasks(config.tasks.test, loaded.dir, { role: 'test' }) : undefined;
+    const selector = createTaskSelector(tasks, config.tasks.train, config.tasks.selector, config.seed);
 
     let start = 0;
     if (opts.resume) {
@@ -86,7 +88,7 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       rng: { seed: config.seed, step },
     });
     const checkpoint = (step: number) => {
-      const path = join('checkpoints', `step-${String(step).padStart(6, '0')}`);
+      const path = join(RUN_FILES.checkpoints, checkpointName(step));
       // The event goes in before the offsets are taken, so a resume keeps it.
       writer!.emit({ type: 'checkpoint_saved', step, path });
       writer!.sync();
@@ -115,12 +117,17 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       writer!.emit({ type: 'step_started', step, task_ids: chosen.map((t) => t.id) });
       const records = await runRollouts(env!, specsFor(step, chosen, config.rollout.group_size), { advantages: true });
       const rolloutSeconds = (performance.now() - t0) / 1000;
-      for (const t of chosen) selector.observe(t.id, records.filter((r) => r.task_id === t.id).map((r) => (r.success ? 1 : 0)));
+      selector.observe(new Map(chosen.map((t) => [t.id, records.filter((r) => r.task_id === t.id).map((r) => (r.success ? 1 : 0))])));
       const samples = turnSamples(records);
+      const a = config.algorithm;
+      adam.lr = learningRate(step, totalSteps, a.lr, a.lr_schedule, a.warmup_steps);
       const update = samples.length
         ? await policyUpdate(engine, lora, adam, samples, {
             temperature: config.model.sampling.temperature,
-            clip: config.algorithm.clip,
+            clip: a.clip,
+            clipHigh: a.clip_high,
+            lossAgg: a.loss_agg,
+            maxTokens: config.model.sampling.max_new_tokens,
             klCoef: config.algorithm.kl_coef,
             entropyCoef: config.algorithm.entropy_coef,
             epochs: config.algorithm.epochs,
@@ -131,9 +138,10 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
           })
         : undefined;
       const metrics = stepMetrics(records, update, (performance.now() - t0) / 1000, rolloutSeconds);
+      metrics.lr = adam.lr;
       for (const [k, v] of Object.entries(selector.stats())) metrics[`selector_${k}`] = v;
+      Object.assign(metrics, successBySource(records));
       writer!.metric({ step, kind: 'train', metrics });
-      writer!.emit({ type: 'step_metrics', step, metrics });
       bar?.update(step, { reward: metrics.reward_mean, success: metrics.success_rate, 'tok/s': metrics.tokens_per_s });
       const last = step === totalSteps;
       if ((config.train.eval_every > 0 && step % config.train.eval_every === 0) || last) await runEval(step);

@@ -1,25 +1,13 @@
-// Per-step training metrics, as metrics.jsonl and the viewer's charts name them.
-import { mean, std, zeroVariance } from '../rollout/advantage';
+// Per-step training metrics: the rollouts' (run/metrics.ts), the update's and the timings.
+import { metricInput } from '../rollout/summary';
 import type { RolloutRecord } from '../run/events';
+import { rolloutMetrics } from '../run/metrics';
 import type { UpdateStats } from './update';
 
 export function stepMetrics(records: RolloutRecord[], update: UpdateStats | undefined, seconds: number, rolloutSeconds: number): Record<string, number> {
-  const rewards = records.map((r) => r.reward);
-  const lengths = records.map((r) => r.tokens.completion);
-  const groups = new Map<string, number[]>();
-  for (const r of records) groups.set(r.group_id, [...(groups.get(r.group_id) ?? []), r.reward]);
-  const frac = (f: (r: RolloutRecord) => boolean) => records.filter(f).length / Math.max(1, records.length);
-  const generated = lengths.reduce((a, b) => a + b, 0);
+  const generated = records.reduce((a, r) => a + r.tokens.completion, 0);
   return {
-    reward_mean: mean(rewards),
-    reward_std: std(rewards),
-    success_rate: frac((r) => r.success),
-    zero_std_frac: [...groups.values()].filter(zeroVariance).length / Math.max(1, groups.size),
-    response_len_mean: mean(lengths),
-    response_len_max: Math.max(0, ...lengths),
-    tool_call_rate: frac((r) => r.tool_calls > 0),
-    format_error_rate: frac((r) => r.flags.includes('format_error')),
-    error_rate: frac((r) => r.flags.some((f) => f === 'workflow_error' || f === 'judge_error' || f === 'timeout')),
+    ...rolloutMetrics(records.map(metricInput)),
     entropy: update?.entropy ?? 0,
     kl: update?.kl ?? 0,
     clip_frac: update?.clip_frac ?? 0,

@@ -3,10 +3,11 @@
 // For a token y with base logits z and hidden state h, the policy is
 //   u = (z + s·B·A·h) / T,   log π(y) = u_y − logsumexp(u)
 // and, with ρ = exp(log π(y) − log π_old(y)) and advantage Â (Schulman et al. 2017):
-//   L_clip = −min(ρ·Â, clip(ρ, 1−ε, 1+ε)·Â)
+//   L_clip = −min(ρ·Â, clip(ρ, 1−ε, 1+ε_high)·Â)      (ε_high = ε unless DAPO's clip_high is set)
 //   L_kl   = β·k3,  k3 = exp(δ) − δ − 1,  δ = log π_ref(y) − log π(y)   (Schulman 2020, "k3")
 //   L_ent  = −c·H(π)
-// Supervised fine-tuning uses L = −log π(y) with the same machinery.
+// Supervised fine-tuning uses L = −log π(y) with the same machinery. The minibatch loss is
+// Σ w_t·L_t, the weights set by `lossWeights` from `algorithm.loss_agg`.
 import type { LoraHead } from './lora';
 
 /** Token positions to train on: each row predicts `targets[t]` from `hidden[t]`, `logits[t]`. */
@@ -29,8 +30,37 @@ export interface ObjectiveOptions {
   mode: 'ppo' | 'sft';
   temperature: number;
   clip: number;
+  /** Upper clip range (DAPO's clip-higher); `clip` when absent. */
+  clipHigh?: number;
   klCoef: number;
   entropyCoef: number;
+  /** How token losses are weighted into the minibatch loss; token_mean when absent. */
+  lossAgg?: LossAgg;
+  /** dr_grpo's constant: the most tokens a turn can sample (`model.sampling.max_new_tokens`). */
+  maxTokens?: number;
+}
+
+export type LossAgg = 'token_mean' | 'seq_mean_token_sum' | 'dr_grpo';
+
+/**
+ * The weight of each token of each turn in the minibatch loss, from the turns' token counts:
+ * token_mean 1 / (all tokens); seq_mean_token_sum 1 / (turns); dr_grpo 1 / (turns × maxTokens),
+ * a constant that does not depend on how long the answers were (Liu et al. 2025).
+ */
+export function lossWeights(turnTokens: number[], agg: LossAgg = 'token_mean', maxTokens = 1): number[] {
+  const turns = turnTokens.length;
+  const tokens = turnTokens.reduce((a, b) => a + b, 0);
+  const w = agg === 'token_mean' ? 1 / Math.max(1, tokens) : agg === 'seq_mean_token_sum' ? 1 / Math.max(1, turns) : 1 / (Math.max(1, turns) * Math.max(1, maxTokens));
+  return turnTokens.map(() => w);
+}
+
+/** The learning rate at a training step (1-based) of `total`: constant, or linear warm-up then cosine decay to 0. */
+export function learningRate(step: number, total: number, base: number, schedule: 'constant' | 'cosine' = 'constant', warmup = 0): number {
+  if (schedule === 'constant') return base;
+  if (warmup > 0 && step <= warmup) return (base * step) / warmup;
+  const span = Math.max(1, total - warmup);
+  const progress = Math.min(1, Math.max(0, (step - warmup) / span));
+  return base * 0.5 * (1 + Math.cos(Math.PI * progress));
 }
 
 export interface ObjectiveStats {
@@ -108,7 +138,7 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
     } else {
       const adv = batch.advantages[t];
       const ratio = Math.exp(lp - batch.oldLogprobs[t]);
-      const rc = Math.min(Math.max(ratio, 1 - opts.clip), 1 + opts.clip);
+      const rc = Math.min(Math.max(ratio, 1 - opts.clip), 1 + (opts.clipHigh ?? opts.clip));
       const unclippedWins = ratio * adv <= rc * adv;
       lt = -Math.min(ratio * adv, rc * adv);
       gl = unclippedWins ? -ratio * adv : 0;

@@ -8,14 +8,17 @@ import type { Task } from '../sdk';
 export interface SelectorState {
   type: string;
   cursor: number;
-  /** difficulty_based: Beta posteriors of tasks observed so far, by task id. */
+  /** difficulty_based: Beta posteriors that differ from the prior, by task id. */
   posteriors?: Record<string, [number, number]>;
+  /** difficulty_based: the forgetting factor λ and implicit-evidence weight ρ they were updated with. */
+  forgetting?: number;
+  implicit_evidence?: number;
 }
 
 export interface Selector {
   select(step: number, count: number): Task[];
-  /** Outcomes of a task's rollouts this step (1 success, 0 failure). */
-  observe(taskId: string, outcomes: number[]): void;
+  /** Outcomes of one step's rollouts by task id (1 success, 0 failure); called once per step. */
+  observe(outcomes: ReadonlyMap<string, number[]>): void;
   state(): SelectorState;
   load(state: SelectorState): void;
   /** Statistics for metrics.jsonl, without the `selector_` prefix. */
@@ -122,18 +125,27 @@ class Uniform implements Selector {
 }
 
 /**
- * Online difficulty-based selection in the manner of BOTS (Bayesian online task selection):
- * each task's pass rate has a Beta posterior, updated from its rollouts; a prior comes from a
+ * Online difficulty-based selection as in BOTS (Bayesian online task selection, Shen et al.
+ * 2025, arXiv 2510.26374): each task's pass rate has a Beta posterior; a prior comes from a
  * difficulty feature when one is given. Each step draws a pass rate per task (Thompson
  * sampling) and prefers tasks whose draw is near `target`, where groups are most informative.
+ * After the step every posterior is updated by the generalised rule
+ *   α ← (1 − λ)·α + λ·α₀ + (1 − ρ)·s + ρ·p̃·m,   β ← (1 − λ)·β + λ·β₀ + (1 − ρ)·f + ρ·(1 − p̃)·m
+ * with s, f the step's successes and failures of the task (0 when not rolled out), m its
+ * group size, and p̃ the implicit pass rate: the observed rate for rolled-out tasks, else
+ * the prior shifted by how far the rolled-out tasks beat or missed their priors this step.
  */
 class DifficultyBased implements Selector {
   private alpha: Float64Array;
   private beta: Float64Array;
+  private alpha0: Float64Array;
+  private beta0: Float64Array;
   private prior: Float64Array;
   private index = new Map<string, number>();
   private lastPredicted = 0;
   private observed = new Set<number>();
+  private readonly lambda: number;
+  private readonly rho: number;
 
   constructor(private tasks: Task[], private cfg: SelectorConfig, private seed: number) {
     const n = tasks.length;
@@ -146,8 +158,12 @@ class DifficultyBased implements Selector {
       order.forEach(([, i], rank) => (this.prior[i] = 0.9 - (0.8 * rank) / Math.max(1, n - 1)));
     }
     const k = key ? cfg.prior_strength : 2;
-    this.alpha = this.prior.map((p) => p * k);
-    this.beta = this.prior.map((p) => (1 - p) * k);
+    this.alpha0 = this.prior.map((p) => p * k);
+    this.beta0 = this.prior.map((p) => (1 - p) * k);
+    this.alpha = this.alpha0.slice();
+    this.beta = this.beta0.slice();
+    this.lambda = cfg.forgetting ?? 0;
+    this.rho = cfg.implicit_evidence ?? 0;
   }
 
   select(step: number, count: number): Task[] {
@@ -167,23 +183,50 @@ class DifficultyBased implements Selector {
     return chosen.map((i) => this.tasks[i]);
   }
 
-  observe(taskId: string, outcomes: number[]): void {
-    const i = this.index.get(taskId);
-    if (i === undefined) return;
-    for (const o of outcomes) {
-      this.alpha[i] += o;
-      this.beta[i] += 1 - o;
+  observe(outcomes: ReadonlyMap<string, number[]>): void {
+    const seen = new Map<number, { s: number; m: number }>();
+    let shift = 0;
+    let groupSize = 0;
+    for (const [id, os] of outcomes) {
+      const i = this.index.get(id);
+      if (i === undefined || os.length === 0) continue;
+      const s = os.reduce((a, o) => a + o, 0);
+      seen.set(i, { s, m: os.length });
+      shift += s / os.length - this.prior[i];
+      groupSize = Math.max(groupSize, os.length);
+      this.observed.add(i);
     }
-    this.observed.add(i);
+    if (seen.size === 0) return;
+    shift /= seen.size;
+    const { lambda, rho } = this;
+    for (let i = 0; i < this.tasks.length; i++) {
+      const o = seen.get(i);
+      if (!o && lambda === 0 && rho === 0) continue;
+      const m = o ? o.m : groupSize;
+      const s = o ? o.s : 0;
+      const f = o ? o.m - o.s : 0;
+      const implicit = o ? o.s / o.m : Math.min(1, Math.max(0, this.prior[i] + shift));
+      this.alpha[i] = (1 - lambda) * this.alpha[i] + lambda * this.alpha0[i] + (1 - rho) * s + rho * implicit * m;
+      this.beta[i] = (1 - lambda) * this.beta[i] + lambda * this.beta0[i] + (1 - rho) * f + rho * (1 - implicit) * m;
+    }
   }
 
   state(): SelectorState {
     const posteriors: Record<string, [number, number]> = {};
-    for (const i of this.observed) posteriors[this.tasks[i].id] = [this.alpha[i], this.beta[i]];
-    return { type: 'difficulty_based', cursor: 0, posteriors };
+    this.tasks.forEach((t, i) => {
+      if (this.alpha[i] !== this.alpha0[i] || this.beta[i] !== this.beta0[i]) posteriors[t.id] = [this.alpha[i], this.beta[i]];
+    });
+    return { type: 'difficulty_based', cursor: 0, posteriors, forgetting: this.lambda, implicit_evidence: this.rho };
   }
 
   load(s: SelectorState): void {
+    // Checkpoints from before λ and ρ existed carry neither; their posteriors load as they are.
+    if ((s.forgetting !== undefined && s.forgetting !== this.lambda) || (s.implicit_evidence !== undefined && s.implicit_evidence !== this.rho)) {
+      throw new Error(
+        `the checkpoint's task selector was updated with forgetting ${s.forgetting ?? 0} and implicit_evidence ${s.implicit_evidence ?? 0}, ` +
+          `the config sets ${this.lambda} and ${this.rho}; resume with the same tasks.selector settings`,
+      );
+    }
     for (const [id, [a, b]] of Object.entries(s.posteriors ?? {})) {
       const i = this.index.get(id);
       if (i === undefined) continue;

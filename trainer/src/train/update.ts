@@ -3,10 +3,10 @@
 import type { Engine } from '../model/engine';
 import { Rng } from '../model/sampling';
 import { hashSeed } from '../rollout/seed';
-import type { RolloutRecord } from '../run/events';
+import { turnAdvantage, type RolloutRecord } from '../run/events';
 import { Adam } from './adam';
 import { LoraHead } from './lora';
-import { objective, zeroGrads, type ObjectiveOptions, type TokenBatch } from './objective';
+import { lossWeights, objective, zeroGrads, type ObjectiveOptions, type TokenBatch } from './objective';
 
 /** One assistant turn to train on. */
 export interface TurnSample {
@@ -53,7 +53,7 @@ export function turnSamples(records: RolloutRecord[]): TurnSample[] {
     for (const t of r.turns) {
       if (!t.prompt_ids || !t.token_ids || t.token_ids.length === 0) continue;
       const temperature = t.sampling?.temperature;
-      out.push({ rollout: i, promptIds: t.prompt_ids, tokenIds: t.token_ids, advantage: r.role_advantages?.[t.role] ?? r.advantage, ...(temperature !== undefined ? { temperature } : {}) });
+      out.push({ rollout: i, promptIds: t.prompt_ids, tokenIds: t.token_ids, advantage: turnAdvantage(r, t.role)!, ...(temperature !== undefined ? { temperature } : {}) });
     }
   });
   return out;
@@ -105,7 +105,7 @@ async function forEachRows(engine: Engine, samples: TurnSample[], budget: number
 export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, samples: TurnSample[], opts: UpdateOptions): Promise<UpdateStats> {
   const started = performance.now();
   const mode = opts.mode ?? 'ppo';
-  const objOpts = (s: TurnSample): ObjectiveOptions => ({ mode, temperature: s.temperature ?? opts.temperature, clip: opts.clip, klCoef: opts.klCoef, entropyCoef: opts.entropyCoef });
+  const objOpts = (s: TurnSample): ObjectiveOptions => ({ ...opts, mode, temperature: s.temperature ?? opts.temperature });
   const old = new LoraHead(lora.hidden, lora.vocab, lora.rank, lora.alpha);
   old.copyFrom(lora.A, lora.B);
   const budget = opts.forwardFloats ?? 1 << 26;
@@ -121,10 +121,12 @@ export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, s
       if (tokens === 0) continue;
       const grads = zeroGrads(lora);
       let loss = 0, kl = 0, entropy = 0, clip = 0;
+      const weights = lossWeights(mb.map((s) => s.tokenIds.length), opts.lossAgg, opts.maxTokens);
+      const weightOf = new Map(mb.map((s, i) => [s, weights[i]]));
       await forEachRows(engine, mb, budget, (sample, b) => {
         const o = objOpts(sample);
         if (mode === 'ppo') b.oldLogprobs.set(objective(old, b, o).logprobs);
-        b.weights.fill(1 / tokens); // token-mean over the minibatch
+        b.weights.fill(weightOf.get(sample)!);
         const s = objective(lora, b, o, grads);
         const share = b.rows / tokens;
         loss += s.loss;

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { CodeRef } from '../config/load';
 import type { JudgeInput, JudgeResult } from '../judges/types';
 import type { Message, ToolCall } from '../run/events';
+import { plainData } from '../run/safe-json';
 import { asJudge, asWorkflow, TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext } from '../sdk';
 import { isTool, type Tool } from '../tools/tool';
 import { SLOT, type ExportInfo, type FromWorker, type RolloutInit, type SerializedError, type ToWorker, type UserKind } from './protocol';
@@ -13,6 +14,14 @@ import { installTypeScriptLoader, UserCodeError, userLocation } from './transpil
 
 // Stack traces of user code name TypeScript lines, through the inline source maps.
 process.setSourceMapsEnabled(true);
+
+// process.exit() in a worker ends only the worker, which the host replaces; a signal would reach
+// the whole trainer, so user code may not send one to it or to its process group.
+const kill = process.kill.bind(process);
+process.kill = ((pid: number, signal?: string | number) => {
+  if (pid === process.pid || pid <= 0) throw new Error(`user code may not signal the trainer process (process.kill(${pid}))`);
+  return kill(pid, signal);
+}) as typeof process.kill;
 
 const port = parentPort!;
 const slots = new Int32Array(workerData.slots as SharedArrayBuffer);
@@ -38,6 +47,12 @@ function enter<T>(job: number, fn: () => T): T {
 const pending = new Map<string, { resolve(v: unknown): void; reject(e: Error): void }>();
 const aborts = new Map<number, AbortController>();
 let nextCall = 0;
+
+/**
+ * Most JSON a judge's details or a workflow event carries to the trainer thread; the run's
+ * records keep less (`rollout.user_data_max_kb`).
+ */
+const TRANSPORT_MAX_BYTES = 8 << 20;
 
 function send(m: FromWorker): void {
   port.postMessage(m);
@@ -124,7 +139,7 @@ function context(job: number, init: RolloutInit, signal: AbortSignal): RolloutCo
       return { role: 'tool', content: init.formatErrorMessage.replace('{error}', error) };
     },
     emit(name: string, data?: unknown): void {
-      send({ type: 'emit', job, name, data: data ?? null });
+      send({ type: 'emit', job, name, data: plainData(data ?? null, TRANSPORT_MAX_BYTES).value });
     },
   };
 }
@@ -143,7 +158,10 @@ async function run(m: Extract<ToWorker, { job: number; ref: CodeRef }>): Promise
     }
     if (m.type === 'judge') {
       const j = expect('judge', m.ref).value as ReturnType<typeof asJudge> & object;
-      return (await j.judge(m.input as JudgeInput)) as JudgeResult;
+      const result = (await j.judge(m.input as JudgeInput)) as JudgeResult;
+      // Details may hold anything (cycles, functions, a huge object): only plain data crosses over.
+      if (result && typeof result === 'object' && 'details' in result) return { ...result, details: plainData(result.details, TRANSPORT_MAX_BYTES).value };
+      return result;
     }
     const t = expect('tool', m.ref).value as Tool;
     return await t.run(m.args, { signal: abort.signal, timeoutMs: m.timeoutMs });

@@ -3,7 +3,7 @@
 
 import { MATH_WORDS, UNIT_WORDS } from './normalize';
 
-export type ExtractMethod = 'boxed' | 'hash' | 'answer_is' | 'answer_line' | 'last_number' | 'whole';
+export type ExtractMethod = 'boxed' | 'hash' | 'answer_is' | 'answer_line' | 'math_span' | 'last_number' | 'whole';
 
 export interface Extracted {
   text: string;
@@ -47,7 +47,8 @@ function sentence(rest: string): string {
   let s = rest.split('\n')[0];
   const stop = /\.(?=\s|$)|(?<=\S)\s+(?:because|since|as|so|which|and so|I hope)\b/i.exec(s);
   if (stop) s = s.slice(0, stop.index);
-  return s.trim().replace(/^[:=\s]+/, '').replace(/[.,;!]+$/, '').trim();
+  // Markdown emphasis around the answer ("**Answer:** 5", "Answer: **5**") is not part of it.
+  return s.trim().replace(/^[:=\s]+/, '').replace(/^\}\s*/, '').replace(/^[*_]{1,2}\s*|\s*[*_]{1,2}$/g, '').replace(/[.,;!]+$/, '').trim();
 }
 
 const ANSWER_IS = /(?:final\s+answer|the\s+answer|answer)\s*(?:is|was|would\s+be|will\s+be|should\s+be|=|:)\s*:?/gi;
@@ -70,26 +71,59 @@ export function answerLine(text: string): string | null {
   return s || null;
 }
 
+/**
+ * The last display or inline math span: `\[...\]`, `$$...$$`, `\(...\)` (any of them, across
+ * lines), or `$...$` holding LaTeX markup; a bare `$5 and $3` is currency, not math.
+ */
+export function lastMathSpan(text: string): string | null {
+  let best: { end: number; body: string } | null = null;
+  const consider = (re: RegExp, accept: (body: string) => boolean) => {
+    for (const m of text.matchAll(re)) {
+      const body = m[1].trim();
+      const end = (m.index ?? 0) + m[0].length;
+      if (body && accept(body) && (!best || end > best.end)) best = { end, body };
+    }
+  };
+  consider(/\\\[([\s\S]*?)\\\]/g, () => true);
+  consider(/\$\$([\s\S]*?)\$\$/g, () => true);
+  consider(/\\\(([\s\S]*?)\\\)/g, () => true);
+  consider(/(?<![\\$])\$(?!\$)([^$]*?)\$(?!\$)/g, (b) => /[\\^_{=]/.test(b));
+  return best === null ? null : (best as { body: string }).body;
+}
+
 // A number as written in text: -1,234.5 · 3/4 · .5 · 2.5e3, with an optional leading $.
 const NUMBER = /-?\$?\s?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?:\s*\/\s*\d+)?|\.\d+)/g;
 
 /** The last number in the text; GSM8K calculator annotations `<<2*3=6>>` are skipped. */
 export function lastNumber(text: string): string | null {
-  const clean = text.replace(/<<[^>]*>>/g, ' ');
-  let last: string | null = null;
-  for (const m of clean.matchAll(NUMBER)) last = m[0];
-  return last === null ? null : last.replace(/\$\s?/, '').replace(/\s+/g, '');
+  // The last number lies near the end: read the tail first, the whole text only if the tail has none.
+  const find = (t: string) => {
+    let last: RegExpMatchArray | null = null;
+    for (const m of t.replace(/<<[^>]*>>/g, ' ').matchAll(NUMBER)) last = m;
+    return last;
+  };
+  const tail = text.length > 4000 ? find(text.slice(-4000)) : null;
+  const last = tail && (tail.index ?? 0) > 50 ? tail : find(text);
+  return last === null ? null : last[0].replace(/\$\s?/, '').replace(/\s+/g, '');
 }
 
 /** Whether a text is itself an answer (`3/4`, `x^2+1`, `\frac{1}{2}`, `18 dollars`), not a sentence around one. */
 export function isBareAnswer(text: string): boolean {
   const t = text.trim();
-  if (!t || t.length > 200 || t.includes('\n') || (t.match(/=/g) ?? []).length > 1) return false;
-  const words = t.replace(/\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{2,}/g) ?? [];
-  // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars"), or the whole text is a
-  // word or two without digits ("Tuesday", "(B)").
-  if (words.every((w) => MATH_WORDS.has(w.toLowerCase()) || UNIT_WORDS.has(w.toLowerCase()))) return true;
-  return !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
+  if (!t || t.includes('\n')) return false;
+  const stripped = t.replace(/\\begin\s*\{array\}\s*\{[^{}]*\}|\\(?:begin|end)\s*\{[a-z*]+\}|\\(?:text|mathrm|textbf|mbox)\s*\{[^{}]*\}|\\[a-zA-Z]+/g, ' ');
+  // Every word is math or a unit ("x^2 + y^2 = 1", "18 dollars", "8:34 pm"); the first other word decides.
+  let allMath = true;
+  for (const [w] of stripped.matchAll(/(?<![a-zA-Z])(?:[a-zA-Z]{3,}|is|so|to|of|it|be|we|an|as|at|by|if|on|or|my|me|no)(?![a-zA-Z])/gi)) {
+    const lower = w.toLowerCase();
+    if (!(MATH_WORDS.has(lower) || UNIT_WORDS.has(lower) || lower === 'am' || lower === 'pm')) {
+      allMath = false;
+      break;
+    }
+  }
+  if (allMath) return true;
+  // Or the whole text is a word or two without digits ("Tuesday", "(B)").
+  return t.length < 100 && !/[\d=.!?]/.test(t) && t.split(/\s+/).length <= 2;
 }
 
 export interface ExtractOptions {
@@ -113,6 +147,10 @@ export function extractAnswer(text: string | null | undefined, options: ExtractO
   const phrase = afterAnswerPhrase(text);
   if (phrase !== null) return { text: phrase, method: 'answer_is' };
   const fallback = options.fallback ?? 'last_number';
+  if (fallback === 'last_number' && !isBareAnswer(text)) {
+    const span = lastMathSpan(text);
+    if (span !== null) return { text: span, method: 'math_span' };
+  }
   if (fallback === 'whole' || (fallback === 'last_number' && isBareAnswer(text))) {
     const t = text.trim();
     if (t) return { text: t, method: 'whole' };

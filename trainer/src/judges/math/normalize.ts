@@ -246,3 +246,22 @@ export function normalizeAnswer(raw: string): Normalized {
   if (s === '-0') s = '0';
   return { text: s, percent };
 }
+
+/** Without spaces, except a space between digits, which separates two numbers. */
+function compact(s: string): string {
+  return s.replace(/(\d)\s+(?=\d)/g, '$1_').replace(/\s+/g, '');
+}
+
+/** A plain number in normal form: `-12`, `2.5`, `1e3`, `3/4`, `(3)/(4)`, `(2+(1)/(2))` (mixed). */
+export function plainNumber(s: string): number | null {
+  const t = compact(s);
+  if (/^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i.test(t)) return Number(t);
+  const frac = /^(-?)\(?(-?\d+(?:\.\d+)?)\)?\/\(?(\d+(?:\.\d+)?)\)?$/.exec(t) ?? /^(-?)\(\(?(-?\d+)\)?\/\(?(\d+)\)?\)$/.exec(t);
+  if (frac) {
+    const d = Number(frac[3]);
+    return d === 0 ? null : (frac[1] ? -1 : 1) * (Number(frac[2]) / d);
+  }
+  const mixed = /^(-?)\((\d+)\+\(?(\d+)\)?\/\(?(\d+)\)?\)$/.exec(t);
+  if (mixed) return (mixed[1] ? -1 : 1) * (Number(mixed[2]) + Number(mixed[3]) / Number(mixed[4]));
+  return null;
+}

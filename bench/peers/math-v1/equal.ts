@@ -1,3 +1,5 @@
+// The comparison `builtin:math` used before answers were parsed into trees (mathjs on text
+// rewritten by regular expressions), kept unchanged as the peer of `npm run bench:judge`.
 // Whether two normalised answers are the same value: as text, as numbers (with tolerance and
 // percent), as intervals, tuples and sets, as equations, and as expressions.
 //

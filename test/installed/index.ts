@@ -1,0 +1,3 @@
+// Entry of the installed-VSIX suite: the same mocha runner as test/integration, over the
+// compiled *.test.js files beside this one.
+export { run } from '../integration/index';
