@@ -128,7 +128,8 @@ describe('sampling', () => {
     assert.deepEqual([...counts.keys()].sort((a, b) => a - b), want);
   });
 
-  it('keeps exactly the reference nucleus on heavy and light tails', () => {
+  it('keeps exactly the reference nucleus on heavy and light tails', function () {
+    this.timeout(120_000);
     // Heavy tails: a head over a long tail of tokens each too small to be a candidate but
     // holding 5-15% together, or logits over a narrow range. Light tails: a wide range, so
     // a few tokens hold almost all the mass.
@@ -140,7 +141,8 @@ describe('sampling', () => {
       ['light', 151936, (seed: number) => randomLogits(151936, seed, 8)],
     ] as const;
     for (const [label, V, make] of cases) {
-      for (let seed = 1; seed <= 3; seed++) {
+      // The reference sorts the whole vocabulary: one seed at 151,936 tokens, three below.
+      for (let seed = 1; seed <= (V > 100_000 ? 1 : 3); seed++) {
         const logits = make(seed * 31 + V);
         for (const [t, p, k] of [[1, 0.9, 0], [0.7, 0.95, 0], [1.3, 0.5, 0], [1, 0.8, 50]]) {
           const want = [...nucleus(logits, t, p, k)].sort((a, b) => a - b);
