@@ -1,8 +1,8 @@
 // `npm run bench:generate [-- --model REF | --shape qwen3-tiny|qwen3-0.6b] [--batch N --tokens N
 // --threads N --rounds N]`: greedy decoding speed at batch 1 and batch N (default 16) for
-// our engine (with the lanes it picks by default, and with one lane), for transformers.js `generate` on the same model
-// and prompts, and for a bare onnxruntime decode loop (the floor of what any engine built
-// on onnxruntime-node can reach). Every figure comes from this one run; the ratios are what
+// our engine (with the lanes it picks by default, and with one lane), for transformers.js
+// `generate` on the same model and prompts, and for a bare onnxruntime decode loop (the floor
+// of what any engine built on onnxruntime-node can reach). Every figure comes from this one run; the ratios are what
 // to compare across machines.
 import { availableParallelism } from 'node:os';
 import { dirname, basename } from 'node:path';
