@@ -24,7 +24,6 @@ interface Family {
 }
 
 function load(pkg: string): Family {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const m = require(pkg) as { fromPreTrained(): Reference; tokenizerJSON: Record<string, unknown>; tokenizerConfig: Record<string, unknown> };
   return { ref: m.fromPreTrained(), ours: new Tokenizer(m.tokenizerJSON, m.tokenizerConfig, {}, pkg), template: ChatTemplate.fromConfig(m.tokenizerConfig, pkg) };
 }

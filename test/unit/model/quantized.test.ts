@@ -1,14 +1,30 @@
 // int8 (MatMulInteger) and q4 (MatMulNBits) exports of the qwen3-tiny stand-in: they load,
 // generate, take the LM-head adapter and train, and `model info` names their quantization.
 import { strict as assert } from 'node:assert';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { standin } from '../../../scripts/standin/build';
-import { modelInfo } from '../../../trainer/src/commands/model';
+import { exportProblem, modelInfo, prepareModel } from '../../../trainer/src/commands/model';
+import { readOnnx, removeOutput, writeOnnx } from '../../../trainer/src/model/onnx-graph';
 import { Engine } from '../../../trainer/src/model/engine';
 import { openModelFolder } from '../../../trainer/src/model/folder';
 import { Tokenizer } from '../../../trainer/src/model/tokenizer';
 import { Adam } from '../../../trainer/src/train/adam';
 import { LoraHead } from '../../../trainer/src/train/lora';
 import { policyUpdate } from '../../../trainer/src/train/update';
+import { runCli, tempConfig } from '../../support/cli';
+
+/** A copy of a stand-in without its last_hidden_state output, as most exports come. */
+function withoutHidden(dir: string): string {
+  const copy = join(mkdtempSync(join(tmpdir(), 'agent-tune-quant-')), 'model');
+  cpSync(dir, copy, { recursive: true });
+  const file = join(copy, 'onnx', 'model.onnx');
+  const m = readOnnx(file);
+  assert.ok(removeOutput(m, 'last_hidden_state'));
+  writeOnnx(file, m);
+  return copy;
+}
 
 describe('quantized exports (qwen3-tiny stand-in)', function () {
   this.timeout(600_000);
@@ -63,4 +79,37 @@ describe('quantized exports (qwen3-tiny stand-in)', function () {
       }
     });
   }
+
+  it('q4: model prepare finds the 4-bit LM head and adds last_hidden_state', async () => {
+    const copy = withoutHidden(standin('qwen3-tiny', 'q4'));
+    try {
+      assert.match(exportProblem(copy)!, /add it with `agent-tune model prepare/);
+      const r = await prepareModel(copy);
+      assert.ok(r.added);
+      assert.equal(exportProblem(copy), null);
+      const engine = await Engine.open(openModelFolder(copy), { threads: 1, lanes: 1 });
+      const [f] = await engine.forward([prompt]);
+      assert.equal(f.hidden.length, prompt.length * 64);
+      await engine.close();
+    } finally {
+      rmSync(dirname(copy), { recursive: true, force: true });
+    }
+  });
+
+  it('int8 without last_hidden_state: validate reports the export it cannot use', async () => {
+    const copy = withoutHidden(standin('qwen3-tiny', 'int8'));
+    const config = tempConfig('quant', `name: quant\nmodel: { path: ${JSON.stringify(copy)} }\ntasks: { train: { path: builtin:arith/train } }\n`);
+    try {
+      const r = await runCli(['validate', config]);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stdout, /quant\.tune\.yaml:2:\d+ {2}model\.path {2}the model's export cannot be used: .*model\.onnx: no last_hidden_state output .* cannot add one: .*int8-quantized head/);
+      const fine = tempConfig('quant', `name: quant\nmodel: { path: ${JSON.stringify(standin('qwen3-tiny', 'int8'))} }\ntasks: { train: { path: builtin:arith/train } }\n`);
+      const ok = await runCli(['validate', fine]);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      rmSync(dirname(fine), { recursive: true, force: true });
+    } finally {
+      rmSync(dirname(copy), { recursive: true, force: true });
+      rmSync(dirname(config), { recursive: true, force: true });
+    }
+  });
 });

@@ -142,7 +142,8 @@ describe('sampling', () => {
       ['light', 151936, (seed: number) => randomLogits(151936, seed, 8)],
     ] as const;
     for (const [label, V, make] of cases) {
-      for (let seed = 1; seed <= 3; seed++) {
+      // The reference sorts the whole vocabulary: one seed at 151,936 tokens, three below.
+      for (let seed = 1; seed <= (V > 100_000 ? 1 : 3); seed++) {
         const logits = make(seed * 31 + V);
         for (const [t, p, k] of [[1, 0.9, 0], [0.7, 0.95, 0], [1.3, 0.5, 0], [1, 0.8, 50]]) {
           const want = [...nucleus(logits, t, p, k)].sort((a, b) => a - b);

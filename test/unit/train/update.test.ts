@@ -29,7 +29,8 @@ function samples(vocab: number, n: number, temperature?: number): TurnSample[] {
 
 const base: UpdateOptions = { temperature: 1, clip: 0.2, klCoef: 0, entropyCoef: 0, epochs: 2, minibatch: 4, maxGradNorm: 1, seed: 1, step: 1 };
 
-describe('policy update', () => {
+describe('policy update', function () {
+  this.timeout(120_000);
   let engine: Engine;
   before(async () => {
     engine = await Engine.open(openModelFolder(TINY), { threads: 1, lanes: 1 });

@@ -6,7 +6,7 @@ import type { Output } from '../cli/output';
 import { defaultLanes } from '../model/engine';
 import { checkModelIO, ModelFolderError, openModelFolder, weightBytes, type ModelFolder } from '../model/folder';
 import {
-  countParameters, encodeOnnx, quantization, exposeHiddenState, findHeadInput, graphInputs, graphOutputs, OnnxFileError, readOnnx, tempBeside, type IoInfo,
+  countParameters, encodeOnnx, externalDataProblem, quantization, exposeHiddenState, findHeadInput, graphInputs, graphOutputs, OnnxFileError, readOnnx, tempBeside, type IoInfo,
 } from '../model/onnx-graph';
 import { ModelSession } from '../model/session';
 import { EXIT } from './validate';
@@ -116,6 +116,32 @@ export function formatInfo(i: ModelInfo): string {
     'outputs',
     ...ioLines(i.outputs),
   ].join('\n');
+}
+
+/**
+ * Why the trainer cannot use a model folder's export, or null when it can: anything the
+ * runtime's checks refuse, missing external weights, and a missing last_hidden_state that
+ * `model prepare` could not add.
+ */
+export function exportProblem(ref: string, cwd?: string): string | null {
+  try {
+    const folder = openModelFolder(ref, cwd);
+    const graph = readOnnx(folder.onnxFile);
+    const missing = externalDataProblem(graph, folder.onnxFile);
+    if (missing) return `${missing.file}: ${missing.detail}`;
+    const layout = checkModelIO(folder, graphInputs(graph), graphOutputs(graph), { requireHidden: false });
+    if (!layout.hidden) {
+      try {
+        findHeadInput(graph);
+      } catch (e) {
+        return `${folder.onnxFile}: no last_hidden_state output (the LM head's input, which the adapter needs), and \`agent-tune model prepare\` cannot add one: ${(e as Error).message}; export the model with last_hidden_state, or in float32 or q4`;
+      }
+      return `${folder.onnxFile}: no last_hidden_state output (the LM head's input, which the adapter needs); add it with \`agent-tune model prepare ${folder.dir}\``;
+    }
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 export interface PrepareResult {

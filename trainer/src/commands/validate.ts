@@ -1,6 +1,9 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { formatIssue } from '../config/load';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatIssue, loadConfig } from '../config/load';
+import { nodeAt, type ConfigIssue } from '../config/validate';
+import { exportProblem } from './model';
 import { diagnoseFile } from '../language/diagnostics';
 import { nodeHost } from '../language/host';
 import { formatFinding } from '../tasks/lint';
@@ -26,6 +29,10 @@ export function registerValidate(program: Command, out: () => Output, setExit: (
       };
       // The editor shows the same diagnostics: both come from the config language service.
       const { issues, dataFindings = [] } = await diagnoseFile(file, nodeHost, { progress });
+      if (!issues.some((i) => i.severity === 'error')) {
+        const bad = modelExportIssue(file);
+        if (bad) issues.push(bad);
+      }
       const errors = issues.filter((i) => i.severity === 'error');
       const warnings = issues.filter((i) => i.severity === 'warning');
       const data = new Map(dataFindings.map((d) => [d.issue, d.finding]));
@@ -42,4 +49,20 @@ export function registerValidate(program: Command, out: () => Output, setExit: (
       else process.stdout.write(lines.join('\n') + '\n');
       setExit(EXIT.invalid);
     });
+}
+
+/**
+ * The ONNX export itself, which the editor's checks leave alone (they read only the folder's
+ * small files): a graph the runtime refuses, missing weights, or no way to the LM head's input.
+ */
+function modelExportIssue(file: string): ConfigIssue | null {
+  const { config, dir, text } = loadConfig(file);
+  if (config.model.backend !== 'onnx' || !config.model.path || config.model.path.startsWith('builtin:')) return null;
+  const problem = exportProblem(config.model.path, dir);
+  if (!problem) return null;
+  const lines = new LineCounter();
+  const node = nodeAt(parseDocument(text, { lineCounter: lines }), ['model', 'path']);
+  const start = node?.range?.[0] ?? 0;
+  const at = lines.linePos(start);
+  return { file, line: at.line, column: at.col, start, end: node?.range?.[1] ?? start, path: ['model', 'path'], message: `the model's export cannot be used: ${problem}`, severity: 'error' };
 }

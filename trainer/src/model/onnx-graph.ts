@@ -203,8 +203,11 @@ export function findHeadInput(model: Model, logits = 'logits'): { tensor: string
     const data: string | undefined = node.input.find((i) => i && !isConst(i));
     node = data ? producer.get(data) : undefined;
   }
+  // A 4-bit head (com.microsoft MatMulNBits) takes the activations first, its packed weight second.
+  if (node?.opType === 'MatMulNBits') return { tensor: node.input[0], head: node };
   if (!node || (node.opType !== 'MatMul' && node.opType !== 'Gemm')) {
-    throw new Error(`\`${logits}\` is not produced by a MatMul or Gemm (an LM head); found ${node ? node.opType : 'a graph input'}`);
+    const what = node ? (node.opType === 'Mul' || node.opType === 'MatMulInteger' ? `${node.opType} (an int8-quantized head, whose input cannot be told from its scales)` : node.opType) : 'a graph input';
+    throw new Error(`\`${logits}\` is not produced by a MatMul, Gemm or MatMulNBits (an LM head); found ${what}`);
   }
   const [a, b] = node.input;
   // The weight is the constant operand, or the transposed embedding when weights are tied.
