@@ -73,7 +73,7 @@ tasks: { train: { path: builtin:arith/train, fields: { features: [difficulty] } 
 workflow: { ref: builtin:react }
 tools: [{ ref: builtin:calculator }]
 judge: { ref: ./judge.ts#judge }
-rollout: { group_size: 1, parallel: ${parallel}, max_turns: 3 }
+rollout: { group_size: 2, parallel: ${parallel}, max_turns: 3 }
 `,
   );
   return file;

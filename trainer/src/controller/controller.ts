@@ -57,6 +57,9 @@ export class Controller {
   private readonly metrics: StepMetrics;
   private readonly ctx: RunContext;
   private seq = 0;
+  /** What the last listing showed and was not claimed yet: tried before listing again. */
+  private candidates: Rollout[] = [];
+  private listedAt = 0;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
   private step = 0;
@@ -127,14 +130,23 @@ export class Controller {
     }
   }
 
-  /** One listing; claims up to `free` rollouts. True when the listing was full. */
+  /**
+   * Claims up to `free` rollouts: from what the last listing showed while it is fresh, else
+   * from a new listing. True when there may be more queued than was seen.
+   */
   private async claimSome(free: number): Promise<boolean> {
     const limit = Math.min(LIST_LIMIT, Math.max(free * 4, 50));
-    const queued = await this.o.gateway.list(['queuing'], limit);
-    // Controllers sharing a gateway see the same head of the queue; a shuffle spreads their claims.
-    shuffle(queued);
-    for (const r of queued) {
+    let full = false;
+    if (this.candidates.length === 0 || Date.now() - this.listedAt > (this.o.pollMs ?? 2000)) {
+      this.candidates = await this.o.gateway.list(['queuing'], limit);
+      this.listedAt = Date.now();
+      full = this.candidates.length >= limit;
+      // Controllers sharing a gateway see the same head of the queue; a shuffle spreads their claims.
+      shuffle(this.candidates);
+    }
+    while (this.candidates.length > 0) {
       if (this.stopping || this.inFlight.size >= this.o.parallel) break;
+      const r = this.candidates.pop()!;
       const attemptId = `${this.o.name}.${this.boot}.${this.seq++}`;
       const got = await this.o.gateway.claim(r.rollout_id, attemptId);
       if (got !== 'claimed') {
@@ -144,7 +156,7 @@ export class Controller {
       this.stats.claimed++;
       this.launch(r, attemptId);
     }
-    return queued.length >= limit;
+    return full || this.candidates.length > 0;
   }
 
   private launch(r: Rollout, attemptId: string): void {
@@ -177,13 +189,12 @@ export class Controller {
   }
 
   private async report(r: Rollout, outcome: Outcome): Promise<void> {
+    const [step, done] = await Promise.all([outcome.record ? this.modelVersion(r.rollout_id) : undefined, this.o.gateway.finish(r.rollout_id, outcome.state, outcome.error)]);
     if (outcome.record) {
-      const record = outcome.record;
-      record.step = await this.modelVersion(r.rollout_id);
-      this.o.writer.rollout(record);
-      this.metrics.add(record, outcome.state === 'failed');
+      outcome.record.step = step!;
+      this.o.writer.rollout(outcome.record);
+      this.metrics.add(outcome.record, outcome.state === 'failed');
     }
-    const done = await this.o.gateway.finish(r.rollout_id, outcome.state, outcome.error);
     if (!done) this.o.log(`rollout ${r.rollout_id}: the gateway had already ended it; marked ${outcome.state} here only`);
     if (outcome.state === 'succeeded') this.stats.succeeded++;
     else this.stats.failed++;

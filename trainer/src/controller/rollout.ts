@@ -78,10 +78,16 @@ export async function runGatewayRollout(ctx: RunContext, g: GatewayRollout): Pro
     ...(ctx.pausePollMs !== undefined ? { pausePollMs: ctx.pausePollMs } : {}),
     onRewrite: (why) => ctx.log(`rollout ${g.rolloutId}: the workflow rewrote its history, so the gateway cannot merge its turns into one sequence: ${why}`),
   });
-  const custom: { type: string; data: Record<string, unknown> }[] = [];
+  // Events go out as they happen, one after another, while the rollout goes on.
+  let posted = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  const post = (type: string, data: Record<string, unknown>) => {
+    if (posted++ >= MAX_EVENTS) return;
+    queue = queue.then(() => ctx.gateway.postEvent(g.events, type, data).catch((e: Error) => ctx.log(`rollout ${g.rolloutId}: event ${type} not posted: ${e.message}`)));
+  };
   const close = ctx.router.open(g.rolloutId, (e) => {
     const c = toCustom(e);
-    if (c && custom.length < MAX_EVENTS) custom.push(c);
+    if (c) post(c.type, c.data);
   });
   const spec: RolloutSpec = { id: g.rolloutId, step: g.step, phase: g.isTrain ? 'train' : 'eval', task, groupId: task.id, sample: 0 };
   // The workflow sees this rollout's backend; everything else is shared.
@@ -100,11 +106,10 @@ export async function runGatewayRollout(ctx: RunContext, g: GatewayRollout): Pro
     await backend.close();
   }
   if (timedOut && !record.flags.includes('timeout')) record.flags.push('timeout');
-  if (backend.history.broken) custom.push({ type: 'agent_tune.history_rewrite', data: { message: backend.history.broken } });
-  custom.push({ type: 'agent_tune.judge', data: { reward: record.reward, success: record.success, parts: record.parts, ...(record.judge ? { judge: clip(record.judge) } : {}) } });
-  if (record.flags.length) custom.push({ type: 'agent_tune.flags', data: { flags: record.flags } });
-
-  for (const c of custom) await ctx.gateway.postEvent(g.events, c.type, c.data);
+  if (backend.history.broken) post('agent_tune.history_rewrite', { message: backend.history.broken });
+  post('agent_tune.judge', { reward: record.reward, success: record.success, parts: record.parts, ...(record.judge ? { judge: clip(record.judge) } : {}) });
+  if (record.flags.length) post('agent_tune.flags', { flags: record.flags });
+  await queue;
   const reward = rewardOf(record, timedOut ? g.timeoutS : undefined);
   const rewardPosted = await ctx.gateway.postEvent(g.events, 'reward', { ...reward }, { once: true });
   const error = failure(record, timedOut ? g.timeoutS : undefined);
