@@ -15,12 +15,14 @@ import { loadConfig } from '../trainer/src/config/load';
 import { Controller } from '../trainer/src/controller/controller';
 import { gatewayEnv } from '../trainer/src/controller/env';
 import { GatewayClient } from '../trainer/src/controller/gateway';
+import { agentUrls } from '../trainer/src/controller/schema';
 import { OpenAIChatBackend } from '../trainer/src/model/openai';
 import { createEnv } from '../trainer/src/rollout/env';
 import { runRollouts } from '../trainer/src/rollout/runner';
 import type { RolloutSpec } from '../trainer/src/rollout/session';
 import { startRun } from '../trainer/src/run/start';
 import { taskFromInput } from '../trainer/src/controller/input';
+import type { RolloutRecord } from '../trainer/src/run/events';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,11 +30,38 @@ const { values: args } = parseArgs({
     parallel: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
     'in-flight': { type: 'string', default: '1000' },
+    only: { type: 'string' },
   },
 });
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'trainer', 'bin', 'agent-tune.js');
 const children: ChildProcess[] = [];
+
+/** CPU seconds used so far by this process and `others` (Linux /proc; 0 for others elsewhere). */
+function cpuSeconds(others: ChildProcess[]): number {
+  const own = process.cpuUsage();
+  let total = (own.user + own.system) / 1e6;
+  for (const c of others) {
+    try {
+      const fields = readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // no /proc: this process only
+    }
+  }
+  return total;
+}
+let measured: ChildProcess[] = [];
+
+/** One pass over the rollouts: wall time, completion tokens, and the mean time of a rollout as it ran. */
+interface Pass {
+  seconds: number;
+  tokens: number;
+  rolloutMs: number;
+  modelMs: number;
+  /** CPU seconds of this process and the model server (not the gateway's). */
+  cpu: number;
+}
 
 function firstLine(child: ChildProcess, what: string): Promise<Record<string, string | null>> {
   return new Promise((resolve, reject) => {
@@ -57,11 +86,6 @@ async function post(url: string, body: unknown): Promise<void> {
   if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status}`);
 }
 
-async function terminalCount(gateway: string): Promise<number> {
-  const res = await fetch(`${gateway}/api/rollouts/terminal?limit=1`);
-  return ((await res.json()) as { total_terminal: number }).total_terminal;
-}
-
 function config(dir: string, parallel: number): string {
   writeFileSync(join(dir, 'judge.ts'), readFileSync(join(ROOT, 'examples/math-agent/judge.ts'), 'utf8'));
   const file = join(dir, 'bench.tune.yaml');
@@ -73,37 +97,56 @@ tasks: { train: { path: builtin:arith/train, fields: { features: [difficulty] } 
 workflow: { ref: builtin:react }
 tools: [{ ref: builtin:calculator }]
 judge: { ref: ./judge.ts#judge }
-rollout: { group_size: 1, parallel: ${parallel}, max_turns: 3 }
+rollout: { group_size: 2, parallel: ${parallel}, max_turns: 3 }
 `,
   );
   return file;
 }
 
 /** Runs a controller until the gateway has `total` terminal rollouts; calls `sample` as it goes. */
-async function controlled(file: string, gateway: string, parallel: number, total: number, out: string, sample?: () => void): Promise<{ seconds: number; tokens: number }> {
+async function controlled(file: string, gateway: string, parallel: number, total: number, out: string, sample?: () => void): Promise<Pass> {
   const loaded = loadConfig(file);
   const writer = startRun(loaded, 'train', out);
   const env = await gatewayEnv(loaded, writer);
   const stopping = new AbortController();
-  const controller = new Controller({ gateway: new GatewayClient({ url: gateway, signal: stopping.signal }), env, writer, parallel, name: 'bench', pollMs: 20, log: () => undefined });
+  let reported = 0;
+  let allReported = () => undefined as void;
+  const finished = new Promise<void>((resolve) => (allReported = resolve));
+  const controller = new Controller({
+    gateway: new GatewayClient({ url: gateway, signal: stopping.signal }),
+    env,
+    writer,
+    parallel,
+    name: 'bench',
+    pollMs: 1000,
+    log: () => undefined,
+    onReported: () => {
+      if (++reported === total) allReported();
+    },
+  });
   let tokens = 0;
+  let rolloutMs = 0;
+  writer.onEvent((e) => {
+    if (e.type === 'rollout_finished') {
+      tokens += e.tokens.completion;
+      rolloutMs += e.duration_ms;
+    }
+  });
+  const sampler = sample ? setInterval(sample, 50) : undefined;
+  const cpu0 = cpuSeconds(measured);
   const started = performance.now();
   const done = controller.run();
-  const before = await terminalCount(gateway);
-  writer.onEvent((e) => {
-    if (e.type === 'rollout_finished') tokens += e.tokens.completion;
-  });
-  while ((await terminalCount(gateway)) - before < total) {
-    sample?.();
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await finished;
+  clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(measured) - cpu0;
   controller.stop();
   await done;
   stopping.abort();
   await env.close();
   writer.close();
-  return { seconds, tokens };
+  const rows = readFileSync(join(writer.dir, 'rollouts.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RolloutRecord);
+  return { seconds, cpu, tokens, rolloutMs: rolloutMs / total, modelMs: rows.reduce((a, r) => a + r.timings.model_ms, 0) / rows.length };
 }
 
 async function overhead(dir: string): Promise<void> {
@@ -112,26 +155,41 @@ async function overhead(dir: string): Promise<void> {
   const serve = spawn(process.execPath, [BIN, '--json', 'serve', 'builtin:tiny-math', '--port', '0', '--quiet', '--name', 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(serve);
   const served = (await firstLine(serve, 'agent-tune serve')) as { url: string };
+  measured = [serve];
   const { gateway } = await peer({ model: 'bench' });
   await post(`${gateway}/api/models`, [{ model: 'bench', endpoint: served.url, version: 0 }]);
   const file = config(dir, parallel);
   const loaded = loadConfig(file);
   const rows = readFileSync(join(ROOT, 'trainer/tasks/arith/train.jsonl'), 'utf8').split('\n').slice(0, n).map((l) => JSON.parse(l) as Record<string, unknown>);
 
-  const local = async (round: number) => {
+  /** Our runtime alone, straight to the server or through one gateway rollout's proxy URL. */
+  const local = async (round: number, throughGateway = false) => {
     const writer = startRun(loaded, 'debug', join(dir, 'local'));
-    const backend = new OpenAIChatBackend({ baseUrl: served.url, model: 'bench', concurrency: parallel });
+    let baseUrl = served.url;
+    if (throughGateway) {
+      await post(`${gateway}/api/rollouts`, [{ rollout_id: `proxy-${round}`, input: {} }]);
+      baseUrl = agentUrls(gateway, `proxy-${round}`, 'local', true).openai;
+    }
+    const backend = new OpenAIChatBackend({ baseUrl, model: 'bench', concurrency: parallel });
     const env = await createEnv(loaded, { writer, backend });
     const specs: RolloutSpec[] = rows.map((row, i) => {
       const task = taskFromInput(row, loaded.config, true);
       return { id: `r${round}-${i}`, step: 0, phase: 'train', task, groupId: task.id, sample: 0 };
     });
+    const cpu0 = cpuSeconds(measured);
     const started = performance.now();
     const records = await runRollouts(env, specs);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuSeconds(measured) - cpu0;
     await env.close();
     writer.close();
-    return { seconds, tokens: records.reduce((a, r) => a + r.tokens.completion, 0) };
+    return {
+      seconds,
+      cpu,
+      tokens: records.reduce((a, r) => a + r.tokens.completion, 0),
+      rolloutMs: records.reduce((a, r) => a + r.timings.duration_ms, 0) / records.length,
+      modelMs: records.reduce((a, r) => a + r.timings.model_ms, 0) / records.length,
+    };
   };
   const viaGateway = async (round: number) => {
     await post(`${gateway}/api/rollouts`, rows.map((input, i) => ({ rollout_id: `r${round}-${i}`, input, is_train: true })));
@@ -139,24 +197,25 @@ async function overhead(dir: string): Promise<void> {
   };
 
   await local(-1); // warm-up: the server's sessions and our workers
-  const ratios: number[] = [];
+  const total: number[] = [];
+  const own: number[] = [];
+  const cpuRatio: number[] = [];
+  const show = (what: string, p: Pass) => `${what} ${((p.seconds / n) * 1000).toFixed(0)} ms/rollout wall, ${((p.cpu / n) * 1000).toFixed(0)} ms CPU (each rollout ${p.rolloutMs.toFixed(0)} ms, model ${p.modelMs.toFixed(0)} ms)`;
   for (let round = 0; round < Number(args.rounds); round++) {
-    let l: { seconds: number; tokens: number };
-    let g: { seconds: number; tokens: number };
-    if (round % 2 === 0) {
-      l = await local(round);
-      g = await viaGateway(round);
-    } else {
-      g = await viaGateway(round);
-      l = await local(round);
-    }
+    const passes: Record<string, Pass> = {};
+    const order = round % 2 === 0 ? ['local', 'proxy', 'controller'] : ['controller', 'proxy', 'local'];
+    for (const what of order) passes[what] = what === 'controller' ? await viaGateway(round) : await local(what === 'proxy' ? 1000 + round : round, what === 'proxy');
+    const { local: l, proxy: p, controller: g } = passes;
     const same = l.tokens === g.tokens ? 'same tokens' : `tokens differ: ${l.tokens} vs ${g.tokens}`;
-    ratios.push(g.seconds / l.seconds);
-    console.log(`round ${round + 1}: local ${((l.seconds / n) * 1000).toFixed(0)} ms/rollout, controller ${((g.seconds / n) * 1000).toFixed(0)} ms/rollout, ratio ${(g.seconds / l.seconds).toFixed(3)} (${same})`);
+    total.push(g.seconds / l.seconds);
+    own.push(g.seconds / p.seconds);
+    cpuRatio.push(g.cpu / l.cpu);
+    console.log(`round ${round + 1}: ${show('local', l)}, ${show('local through the gateway proxy', p)}, ${show('controller', g)}; controller/local ${(g.seconds / l.seconds).toFixed(3)}, controller/proxied ${(g.seconds / p.seconds).toFixed(3)} (${same})`);
   }
-  ratios.sort((a, b) => a - b);
-  const median = ratios[Math.floor(ratios.length / 2)];
-  console.log(`controller overhead per rollout: ${((median - 1) * 100).toFixed(1)}% (median of ${ratios.length} rounds; target <= 5%) over ${n} rollouts, ${parallel} at once`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const pct = (x: number) => `${((x - 1) * 100).toFixed(1)}%`;
+  console.log(`controller overhead per rollout, CPU of the controller and the model server against local (target <= 5%): ${pct(median(cpuRatio))}`);
+  console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once`);
 }
 
 async function memory(dir: string): Promise<void> {
@@ -187,8 +246,8 @@ async function memory(dir: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'agent-tune-bench-controller-'));
   try {
-    await overhead(dir);
-    await memory(dir);
+    if (args.only !== 'memory') await overhead(dir);
+    if (args.only !== 'overhead') await memory(dir);
   } finally {
     for (const c of children) c.kill();
     rmSync(dir, { recursive: true, force: true });

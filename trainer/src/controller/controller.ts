@@ -47,19 +47,29 @@ export interface ControllerStats {
   peakInFlight: number;
 }
 
+/** Longest a controller goes without reading the model version. */
+const VERSION_EVERY_MS = 2_000;
+
 /** Most rollouts asked for in one listing (routes/rollouts.py defaults to 500). */
 const LIST_LIMIT = 500;
 
 export class Controller {
   readonly stats: ControllerStats = { claimed: 0, succeeded: 0, failed: 0, recovered: 0, lost: 0, inFlight: 0, peakInFlight: 0 };
   readonly boot = randomBytes(4).toString('hex');
+  /** Every rollout claimed and not yet reported, with the work that reports it. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Those whose workflow and judge still run: what `parallel` limits. */
+  private readonly running = new Set<string>();
   private readonly metrics: StepMetrics;
   private readonly ctx: RunContext;
   private seq = 0;
+  /** What the last listing showed and was not claimed yet: tried before listing again. */
+  private candidates: Rollout[] = [];
+  private listedAt = 0;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
   private step = 0;
+  private versionReadAt = 0;
 
   constructor(private readonly o: ControllerOptions) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.name)) throw new Error(`--name: use 1 to 64 letters, digits, _ or -, got ${JSON.stringify(o.name)}`);
@@ -72,7 +82,7 @@ export class Controller {
     await this.recover();
     let failures = 0;
     while (!this.stopping) {
-      const free = this.o.parallel - this.inFlight.size;
+      const free = this.free();
       let more = false;
       if (free > 0) {
         try {
@@ -88,11 +98,19 @@ export class Controller {
         }
       }
       // A full listing may hide more work: look again as soon as a slot frees.
-      await this.pause(more && this.inFlight.size < this.o.parallel ? 0 : (this.o.pollMs ?? 2000));
+      await this.pause(more && this.free() > 0 ? 0 : (this.o.pollMs ?? 2000));
     }
     await Promise.all(this.inFlight.values());
     this.metrics.flush();
     return this.stats;
+  }
+
+  /**
+   * Rollouts that may be claimed now. A rollout leaves its slot once judged; its report to
+   * the gateway goes on beside the next one, up to `parallel` reports at a time.
+   */
+  private free(): number {
+    return this.inFlight.size - this.running.size >= this.o.parallel ? 0 : this.o.parallel - this.running.size;
   }
 
   /** Claims no more rollouts; `run` returns once those in flight are reported. */
@@ -127,24 +145,37 @@ export class Controller {
     }
   }
 
-  /** One listing; claims up to `free` rollouts. True when the listing was full. */
+  /**
+   * Claims up to `free` rollouts: from what the last listing showed while it is fresh, else
+   * from a new listing. True when there may be more queued than was seen.
+   */
   private async claimSome(free: number): Promise<boolean> {
     const limit = Math.min(LIST_LIMIT, Math.max(free * 4, 50));
-    const queued = await this.o.gateway.list(['queuing'], limit);
-    // Controllers sharing a gateway see the same head of the queue; a shuffle spreads their claims.
-    shuffle(queued);
-    for (const r of queued) {
-      if (this.stopping || this.inFlight.size >= this.o.parallel) break;
-      const attemptId = `${this.o.name}.${this.boot}.${this.seq++}`;
-      const got = await this.o.gateway.claim(r.rollout_id, attemptId);
-      if (got !== 'claimed') {
-        if (got === 'taken') this.stats.lost++;
-        continue;
-      }
-      this.stats.claimed++;
-      this.launch(r, attemptId);
+    let full = false;
+    if (this.candidates.length === 0 || Date.now() - this.listedAt > (this.o.pollMs ?? 2000)) {
+      this.candidates = await this.o.gateway.list(['queuing'], limit);
+      this.listedAt = Date.now();
+      full = this.candidates.length >= limit;
+      // Controllers sharing a gateway see the same head of the queue; a shuffle spreads their claims.
+      shuffle(this.candidates);
     }
-    return queued.length >= limit;
+    // Claims go out together, as many as there are free slots.
+    while (this.candidates.length > 0 && !this.stopping && this.free() > 0) {
+      const batch = this.candidates.splice(-this.free());
+      await Promise.all(
+        batch.map(async (r) => {
+          const attemptId = `${this.o.name}.${this.boot}.${this.seq++}`;
+          const got = await this.o.gateway.claim(r.rollout_id, attemptId);
+          if (got !== 'claimed') {
+            if (got === 'taken') this.stats.lost++;
+            return;
+          }
+          this.stats.claimed++;
+          this.launch(r, attemptId);
+        }),
+      );
+    }
+    return full || this.candidates.length > 0;
   }
 
   private launch(r: Rollout, attemptId: string): void {
@@ -158,32 +189,37 @@ export class Controller {
       events: { rolloutId: r.rollout_id, attemptId },
       timeoutS: r.config?.timeout_seconds > 0 ? r.config.timeout_seconds : 3600,
       step: this.step,
+      judged: () => {
+        this.running.delete(r.rollout_id);
+        this.wakeUp?.();
+      },
     })
       .then((outcome) => this.report(r, outcome))
       .catch(async (e: Error) => {
         this.o.log(`rollout ${r.rollout_id}: ${e.message}`);
-        await this.report(r, { state: 'failed', error: `the controller could not finish the rollout: ${e.message}`, rewardPosted: false }).catch((e2: Error) =>
+        await this.report(r, { state: 'failed', error: `the controller could not finish the rollout: ${e.message}`, rewardPosted: false, pauses: 0 }).catch((e2: Error) =>
           this.o.log(`rollout ${r.rollout_id}: cannot report it failed: ${e2.message}`),
         );
       })
       .finally(() => {
+        this.running.delete(r.rollout_id);
         this.inFlight.delete(r.rollout_id);
         this.stats.inFlight = this.inFlight.size;
         this.wakeUp?.();
       });
+    this.running.add(r.rollout_id);
     this.inFlight.set(r.rollout_id, work);
     this.stats.inFlight = this.inFlight.size;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight.size);
   }
 
   private async report(r: Rollout, outcome: Outcome): Promise<void> {
+    const [step, done] = await Promise.all([outcome.record ? this.modelVersion(r.rollout_id, outcome.pauses > 0) : undefined, this.o.gateway.finish(r.rollout_id, outcome.state, outcome.error)]);
     if (outcome.record) {
-      const record = outcome.record;
-      record.step = await this.modelVersion(r.rollout_id);
-      this.o.writer.rollout(record);
-      this.metrics.add(record, outcome.state === 'failed');
+      outcome.record.step = step!;
+      this.o.writer.rollout(outcome.record);
+      this.metrics.add(outcome.record, outcome.state === 'failed');
     }
-    const done = await this.o.gateway.finish(r.rollout_id, outcome.state, outcome.error);
     if (!done) this.o.log(`rollout ${r.rollout_id}: the gateway had already ended it; marked ${outcome.state} here only`);
     if (outcome.state === 'succeeded') this.stats.succeeded++;
     else this.stats.failed++;
@@ -191,8 +227,15 @@ export class Controller {
     this.o.onReported?.(outcome, r);
   }
 
-  /** The training step: the model version the gateway served this rollout's last call with. */
-  private async modelVersion(rolloutId: string): Promise<number> {
+  /**
+   * The training step: the model version the gateway served this rollout's last call with.
+   * Reading it costs a transfer of the rollout's calls, so it is read when the rollout met a
+   * weight sync (a pause), and otherwise at most every few seconds; rollouts in between take
+   * the last version read.
+   */
+  private async modelVersion(rolloutId: string, metPause: boolean): Promise<number> {
+    if (!metPause && Date.now() - this.versionReadAt < VERSION_EVERY_MS) return this.step;
+    this.versionReadAt = Date.now();
     try {
       const events = await this.o.gateway.events(rolloutId, 'model_request');
       for (const e of events) {

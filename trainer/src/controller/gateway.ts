@@ -2,6 +2,7 @@
 // at the commit in ./schema.ts). Transient failures (no connection, a timeout, 408, 429,
 // 5xx) are retried with capped exponential backoff, logged, and never thrown from the calls
 // that must get through; the key goes into the Authorization header and nowhere else.
+import { setMaxListeners } from 'node:events';
 import { backoffMs, retryAfterMs, sleep } from '../model/retry';
 import type { GatewayEvent, Rollout, RolloutState, RolloutStatusPatch } from './schema';
 
@@ -54,6 +55,8 @@ export class GatewayClient {
     if (!/^https?:\/\//.test(o.url)) throw new Error(`--gateway: expected an http:// or https:// URL, got ${JSON.stringify(o.url)}`);
     this.url = o.url.replace(/\/+$/, '');
     this.timeoutMs = o.timeoutMs ?? 30_000;
+    // Every call in flight listens on the stop signal; a thousand rollouts make many.
+    if (o.signal) setMaxListeners(0, o.signal);
   }
 
   /** Rollouts in any of `states`, oldest first (GET /api/rollouts?state_in=...). */

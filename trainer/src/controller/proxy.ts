@@ -31,8 +31,8 @@ export interface ProxyBackendOptions {
 export class ProxyChatBackend implements ChatBackend {
   readonly name: string;
   readonly history = new HistoryCheck();
-  /** Requests that met a paused gateway. */
-  pauses = 0;
+  /** Requests that met a paused gateway after the backend's own retries. */
+  private waits = 0;
   private readonly inner: OpenAIChatBackend;
   private readonly closing = new AbortController();
 
@@ -63,7 +63,7 @@ export class ProxyChatBackend implements ChatBackend {
       } catch (e) {
         const wait = paused(e) ? (this.o.pausePollMs ?? 5_000) : undefined;
         if (wait === undefined || signal.aborted) throw e;
-        this.pauses++;
+        this.waits++;
         this.o.onPause?.(wait);
         try {
           await sleep(wait, signal);
@@ -72,6 +72,11 @@ export class ProxyChatBackend implements ChatBackend {
         }
       }
     }
+  }
+
+  /** Answers of a paused gateway (429) this rollout met. */
+  get pauses(): number {
+    return this.waits + this.inner.stats.errors.filter((e) => e.status === 429).length;
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,8 @@ export interface GatewayRollout {
   timeoutS: number;
   /** The training step the rollout is written under until the gateway says otherwise. */
   step: number;
+  /** Called once the workflow and the judge are done, before the results go out. */
+  judged?: () => void;
 }
 
 export interface Outcome {
@@ -31,6 +33,8 @@ export interface Outcome {
   error?: string;
   record?: RolloutRecord;
   rewardPosted: boolean;
+  /** Model calls that met a paused gateway (a weight sync). */
+  pauses: number;
 }
 
 export interface RunContext {
@@ -68,7 +72,7 @@ export async function runGatewayRollout(ctx: RunContext, g: GatewayRollout): Pro
   try {
     task = taskFromInput(g.input, env.config, g.isTrain);
   } catch (e) {
-    return { state: 'failed', error: (e as Error).message, rewardPosted: false };
+    return { state: 'failed', error: (e as Error).message, rewardPosted: false, pauses: 0 };
   }
   const backend = new ProxyChatBackend({
     baseUrl: g.openaiUrl,
@@ -78,10 +82,23 @@ export async function runGatewayRollout(ctx: RunContext, g: GatewayRollout): Pro
     ...(ctx.pausePollMs !== undefined ? { pausePollMs: ctx.pausePollMs } : {}),
     onRewrite: (why) => ctx.log(`rollout ${g.rolloutId}: the workflow rewrote its history, so the gateway cannot merge its turns into one sequence: ${why}`),
   });
-  const custom: { type: string; data: Record<string, unknown> }[] = [];
+  // Events go out as they happen, one after another, while the rollout goes on.
+  let posted = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  const post = (type: string, data: Record<string, unknown>) => {
+    if (posted++ >= MAX_EVENTS) return;
+    queue = queue.then(() => ctx.gateway.postEvent(g.events, type, data).catch((e: Error) => ctx.log(`rollout ${g.rolloutId}: event ${type} not posted: ${e.message}`)));
+  };
+  // A tool call goes out with its result, as one event.
+  const calls = new Map<string, Record<string, unknown>>();
   const close = ctx.router.open(g.rolloutId, (e) => {
-    const c = toCustom(e);
-    if (c && custom.length < MAX_EVENTS) custom.push(c);
+    if (e.type === 'custom') post('agent_tune.custom', { name: e.name, data: clip(e.data) });
+    else if (e.type === 'turn' && e.kind === 'tool_call') calls.set(e.call.id, { turn: e.turn, role: e.role, id: e.call.id, name: e.call.name, arguments: clip(e.call.arguments) });
+    else if (e.type === 'turn' && e.kind === 'tool_result') {
+      const call = calls.get(e.call_id) ?? { turn: e.turn, role: e.role, id: e.call_id, name: e.name };
+      calls.delete(e.call_id);
+      post('agent_tune.tool_call', { ...call, content: short(e.content, MAX_TEXT), error: e.error, duration_ms: e.duration_ms });
+    }
   });
   const spec: RolloutSpec = { id: g.rolloutId, step: g.step, phase: g.isTrain ? 'train' : 'eval', task, groupId: task.id, sample: 0 };
   // The workflow sees this rollout's backend; everything else is shared.
@@ -98,17 +115,16 @@ export async function runGatewayRollout(ctx: RunContext, g: GatewayRollout): Pro
     clearTimeout(timer);
     close();
     await backend.close();
+    g.judged?.();
   }
   if (timedOut && !record.flags.includes('timeout')) record.flags.push('timeout');
-  if (backend.history.broken) custom.push({ type: 'agent_tune.history_rewrite', data: { message: backend.history.broken } });
-  custom.push({ type: 'agent_tune.judge', data: { reward: record.reward, success: record.success, parts: record.parts, ...(record.judge ? { judge: clip(record.judge) } : {}) } });
-  if (record.flags.length) custom.push({ type: 'agent_tune.flags', data: { flags: record.flags } });
-
-  for (const c of custom) await ctx.gateway.postEvent(g.events, c.type, c.data);
+  if (backend.history.broken) post('agent_tune.history_rewrite', { message: backend.history.broken });
+  post('agent_tune.judge', { reward: record.reward, success: record.success, parts: record.parts, flags: record.flags, ...(record.judge ? { judge: clip(record.judge) } : {}) });
+  await queue;
   const reward = rewardOf(record, timedOut ? g.timeoutS : undefined);
   const rewardPosted = await ctx.gateway.postEvent(g.events, 'reward', { ...reward }, { once: true });
   const error = failure(record, timedOut ? g.timeoutS : undefined);
-  return { state: error ? 'failed' : 'succeeded', ...(error ? { error } : {}), record, rewardPosted };
+  return { state: error ? 'failed' : 'succeeded', ...(error ? { error } : {}), record, rewardPosted, pauses: backend.pauses };
 }
 
 /** The reward event: schemas.py RewardData. */
@@ -129,16 +145,6 @@ export function failure(r: RolloutRecord, timeoutS?: number): string | undefined
   if (!r.error) return r.flags.includes('timeout') ? 'the rollout timed out' : undefined;
   const what = r.flags.includes('timeout') ? 'timed out' : `${r.error.source} error`;
   return `${what}: ${short(r.error.message, 1000)}`;
-}
-
-/** A run event worth showing on the gateway, as a custom event. */
-function toCustom(e: RunEvent): { type: string; data: Record<string, unknown> } | undefined {
-  if (e.type === 'custom') return { type: 'agent_tune.custom', data: { name: e.name, data: clip(e.data) } };
-  if (e.type === 'turn' && e.kind === 'tool_call') return { type: 'agent_tune.tool_call', data: { turn: e.turn, role: e.role, id: e.call.id, name: e.call.name, arguments: clip(e.call.arguments) } };
-  if (e.type === 'turn' && e.kind === 'tool_result') {
-    return { type: 'agent_tune.tool_result', data: { turn: e.turn, role: e.role, id: e.call_id, name: e.name, content: short(e.content, MAX_TEXT), error: e.error, duration_ms: e.duration_ms } };
-  }
-  return undefined;
 }
 
 /** A value small enough for an event: long JSON is cut and kept as text. */
