@@ -362,7 +362,9 @@ async function* readParquet(file: string, opts: ReadOptions): AsyncGenerator<Rea
     if (from < to) {
       let rows: Row[];
       try {
-        rows = (await parquetReadObjects({ file: buffer, metadata: meta, columns, rowStart: from, rowEnd: to, parsers: { stringFromBytes: utf8Parser } })) as Row[];
+        // Part of a row group (a preview's page): the offset index, where the file has one, limits the read to its pages.
+        const part = from > groupStart || to < groupEnd;
+        rows = (await parquetReadObjects({ file: buffer, metadata: meta, columns, rowStart: from, rowEnd: to, useOffsetIndex: part, parsers: { stringFromBytes: utf8Parser } })) as Row[];
       } catch (e) {
         yield { kind: 'bad', at: { file, row: from + 1 }, message: `cannot read rows ${from + 1}-${to}: ${(e as Error).message}` };
         return;

@@ -109,7 +109,9 @@ export function resolveSource(path: string, opts: ResolveOptions = {}): Resolved
     throw new SourceError(shown, 'no such file or folder');
   }
   if (st.isFile()) {
-    const format = opts.format ?? formatOf(root);
+    // `gsm8k` names how answers are written; the file's own format still comes from its extension.
+    const inferred = formatOf(root);
+    const format = opts.format === 'gsm8k' ? (inferred && inferred !== 'jsonl' ? inferred : 'gsm8k') : (opts.format ?? inferred);
     if (!format) throw new SourceError(shown, `cannot tell the format from "${extname(root) || 'no extension'}"; set tasks.*.format to jsonl, json, gsm8k or parquet`);
     return { files: [{ file: root, format }] };
   }
