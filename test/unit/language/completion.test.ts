@@ -49,7 +49,8 @@ describe('language service: completion', () => {
     const list = await items('name: demo\n§');
     const tasks = list.find((i) => i.label === 'tasks')!;
     assert.equal(tasks.kind, 'section');
-    assert.equal(tasks.insertText, 'tasks:\n\ttrain:\n\t\tpath: ${1|builtin:arith/train,builtin:arith/test|}');
+    // A task source needs `path`, `preset` or `mix`, so none of them is filled in.
+    assert.equal(tasks.insertText, 'tasks:\n\ttrain:\n\t\t$0');
     const model = list.find((i) => i.label === 'model')!;
     assert.equal(model.insertText, 'model:\n\t$0');
     assert.equal(model.retrigger, true);
