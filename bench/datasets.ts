@@ -4,7 +4,8 @@
 // data checks of `agent-tune validate` over every row. The peer, measured in the same run, is a
 // plain hyparquet read of the same columns, row group by row group, doing nothing with the
 // rows: the ratio says what the checks cost over reading the file. Each measurement runs in a
-// fresh process so its peak memory is its own.
+// fresh process so its peak memory is its own; CPU time is given beside wall time because a
+// shared machine stretches the wall clock.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,9 +52,17 @@ async function generate(file: string, mb: number): Promise<number> {
   return rows;
 }
 
+interface Result {
+  seconds: number;
+  cpuSeconds: number;
+  peakMB: number;
+  rows: number;
+}
+
 /** One measurement in this process; prints its figures as JSON. */
 async function child(kind: string, file: string): Promise<void> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const out: Record<string, unknown> = {};
   const spec = { path: file, format: 'gsm8k' as const };
   if (kind === 'preview') {
@@ -81,6 +90,8 @@ async function child(kind: string, file: string): Promise<void> {
     out.rows = n;
   }
   out.seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  out.cpuSeconds = (cpu.user + cpu.system) / 1e6;
   out.peakMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify(out));
 }
@@ -94,14 +105,15 @@ async function main(): Promise<void> {
     const rows = await generate(file, Number(args.mb));
     const size = statSync(file).size;
     console.log(`source: ${(size / 1048576).toFixed(0)} MB Parquet, ${rows.toLocaleString()} rows, written in ${((performance.now() - g0) / 1000).toFixed(0)} s`);
-    const run = (kind: string) => JSON.parse(execFileSync(process.execPath, ['-r', 'esbuild-register', __filename, '--child', kind, file], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { seconds: number; peakMB: number; rows: number };
-    const results: Record<string, { seconds: number; peakMB: number; rows: number }> = {};
+    const run = (kind: string) => JSON.parse(execFileSync(process.execPath, ['-r', 'esbuild-register', __filename, '--child', kind, file], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Result;
+    const results: Record<string, Result> = {};
     for (const kind of ['preview', 'sample', 'read', 'validate']) {
       results[kind] = run(kind);
-      console.log(`${kind.padEnd(9)} ${results[kind].seconds.toFixed(2).padStart(8)} s  ${results[kind].peakMB.toFixed(0).padStart(6)} MB peak  ${results[kind].rows.toLocaleString()} rows`);
+      const r = results[kind];
+      console.log(`${kind.padEnd(9)} ${r.seconds.toFixed(2).padStart(8)} s wall ${r.cpuSeconds.toFixed(2).padStart(8)} s CPU  ${r.peakMB.toFixed(0).padStart(6)} MB peak  ${r.rows.toLocaleString()} rows`);
     }
-    console.log(`validate / plain read: ${(results.validate.seconds / results.read.seconds).toFixed(2)}x the time, ${(results.validate.peakMB / results.read.peakMB).toFixed(2)}x the peak memory`);
-    console.log(`validate throughput: ${(size / 1048576 / results.validate.seconds).toFixed(0)} MB/s, ${Math.round(results.validate.rows / results.validate.seconds).toLocaleString()} rows/s`);
+    console.log(`validate / plain read: ${(results.validate.cpuSeconds / results.read.cpuSeconds).toFixed(2)}x the CPU time, ${(results.validate.peakMB / results.read.peakMB).toFixed(2)}x the peak memory`);
+    console.log(`validate throughput: ${(size / 1048576 / results.validate.cpuSeconds).toFixed(0)} MB per CPU second, ${Math.round(results.validate.rows / results.validate.cpuSeconds).toLocaleString()} rows per CPU second`);
   } finally {
     if (!args.keep) rmSync(dir, { recursive: true, force: true });
     else console.log(`kept ${file}`);
