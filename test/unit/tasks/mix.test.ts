@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { MetricsRow, RolloutRecord } from '../../../trainer/src/run/events';
+import { runCli, tempConfig } from '../../support/cli';
 import { loadTasks } from '../../../trainer/src/tasks/load';
 import { createTaskSelector, MixSelector, successBySource } from '../../../trainer/src/train/mix';
 import { tempDir, writeJsonl, writeParquet } from './fixtures';
@@ -77,5 +80,40 @@ describe('task mixes', () => {
       ]),
       { 'success_rate/gsm8k': 0.5, 'success_rate/math': 1 },
     );
+  });
+
+  it('a mixed run records the source on each rollout and reports success per source', async function () {
+    this.timeout(240000);
+    const head = readFileSync(join(__dirname, '../../../trainer/tasks/arith/test.jsonl'), 'utf8').split('\n').slice(0, 40).join('\n') + '\n';
+    const config = tempConfig(
+      'mix',
+      [
+        'name: mix',
+        'model: { path: builtin:tiny-math, sampling: { max_new_tokens: 48 } }',
+        'tasks:',
+        '  train:',
+        '    mix:',
+        '      - { path: builtin:arith/train, name: arith, weight: 0.5 }',
+        '      - { path: other.jsonl, format: gsm8k, name: other, weight: 0.5 }',
+        'judge: { ref: builtin:gsm8k }',
+        'rollout: { group_size: 2, parallel: 8, max_turns: 2 }',
+        'train: { steps: 2, tasks_per_step: 6 }',
+        '',
+      ].join('\n'),
+      { 'other.jsonl': head },
+    );
+    const r = await runCli(['run', config, '--output-dir', join(dirname(config), 'runs')]);
+    assert.equal(r.code, 0, r.stderr);
+    const runDir = join(dirname(config), 'runs', readdirSync(join(dirname(config), 'runs'))[0]);
+    const rollouts = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RolloutRecord);
+    assert.ok(rollouts.every((x) => x.source && x.task_id.startsWith(`${x.source}/`)));
+    const metrics = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRow);
+    for (const m of metrics.filter((x) => x.kind === 'train')) {
+      const drawn = [...new Set(rollouts.filter((x) => x.step === m.step).map((x) => x.source!))];
+      for (const s of drawn) {
+        const mine = rollouts.filter((x) => x.step === m.step && x.source === s);
+        assert.equal(m.metrics[`success_rate/${s}`], mine.filter((x) => x.success).length / mine.length);
+      }
+    }
   });
 });

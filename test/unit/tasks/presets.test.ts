@@ -41,13 +41,15 @@ describe('task presets', () => {
   it('math: problem, the last \\boxed{} of solution, level as a number', async () => {
     const snap = hubSnapshotDir(hub, 'DigitalLearningGmbH/MATH-lighteval');
     await writeParquet(join(snap, 'data/train-00000-of-00001.parquet'), {
-      problem: ['What is $\\frac{1}{2}+\\frac{1}{4}$?', 'Find $x$ if $2x=6$.'],
-      level: ['Level 2', 'Level 1'],
-      type: ['Prealgebra', 'Algebra'],
-      solution: ['We have $\\boxed{\\frac{1}{2}}$ and then $\\frac12+\\frac14=\\boxed{\\frac{3}{4}}$.', 'Divide: $x=\\boxed{3}$.'],
+      problem: ['What is $\\frac{1}{2}+\\frac{1}{4}$?', 'Find $x$ if $2x=6$.', 'How many sides has a pentagon?'],
+      level: ['Level 2', 'Level 1', 'Level ?'],
+      type: ['Prealgebra', 'Algebra', 'Geometry'],
+      solution: ['We have $\\boxed{\\frac{1}{2}}$ and then $\\frac12+\\frac14=\\boxed{\\frac{3}{4}}$.', 'Divide: $x=\\boxed{3}$.', 'It has $\\boxed{5}$.'],
     });
     const tasks = await loadTasks({ preset: 'math' }, t.dir, { env });
-    assert.deepEqual(tasks.map((x) => [x.reference, x.features.level]), [['\\frac{3}{4}', 2], ['3', 1]]);
+    assert.deepEqual(tasks.map((x) => [x.reference, x.features.level]), [['\\frac{3}{4}', 2], ['3', 1], ['5', undefined]]);
+    // The set's own "Level ?" is a warning and leaves the feature off; listing the feature makes it required.
+    await assert.rejects(loadTasks({ preset: 'math', fields: { features: ['level'] } }, t.dir, { env }), /row 3: feature "level" is "Level \?", not a number/);
     assert.ok(tasks[0].question.endsWith(`\n\n${BOXED_SUFFIX}`));
   });
 

@@ -48,6 +48,8 @@ describe('task sources', () => {
     await writeParquet(join(t.dir, 'gsm/main/train-00000-of-00001.parquet'), qa('main', 2));
     await writeParquet(join(t.dir, 'gsm/socratic/train-00000-of-00001.parquet'), qa('socratic', 3));
     assert.equal((await loadTasks({ path: 'gsm', config: 'socratic' }, t.dir)).length, 3);
+    await writeParquet(join(t.dir, 'olymp/OlympiadBench/OE_TO_maths_en_COMP/OE_TO_maths_en_COMP.parquet'), qa('olymp', 2));
+    assert.equal((await loadTasks({ path: 'olymp', config: 'OE_TO_maths_en_COMP' }, t.dir)).length, 2, 'a config folder one level down');
     await assert.rejects(loadTasks({ path: 'gsm' }, t.dir), /several configs; choose one with tasks\.\*\.config: main, socratic/);
     await assert.rejects(loadTasks({ path: 'gsm', config: 'nope' }, t.dir), /has no config "nope"; its configs: main, socratic/);
   });

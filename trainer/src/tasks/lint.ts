@@ -181,7 +181,8 @@ export async function lintSource(src: OpenedSource, opts: LintOptions = {}): Pro
   const findings: Finding[] = [];
   const judge = judgeChecker(opts.judge);
   const parsed = new Map<string, string | null>();
-  // Duplicate ids by hash; the first record's place is kept as (file index, line or row).
+  // Duplicate ids by 53-bit hash, which keeps millions of ids small (a false match is about
+  // one in 10^9 for a million ids); the first record's place is kept as (file index, line or row).
   const ids = new Map<number, number>();
   const fileIndex = new Map(src.files.map((f, i) => [f.file, i]));
   const started = performance.now();
@@ -195,14 +196,13 @@ export async function lintSource(src: OpenedSource, opts: LintOptions = {}): Pro
     for (const f of own) push(f);
     if (task) {
       const at = item.at;
-      const field = (names: string[]) => names[0];
       const text = item.kind === 'row' ? item.text : undefined;
       const col = (name: string) => {
         if (!text) return undefined;
         const i = text.indexOf(JSON.stringify(name.split('.')[0]));
         return i >= 0 ? i + 1 : undefined;
       };
-      const idField = src.mapping.id.find((c) => c in (item.kind === 'row' ? item.row : {})) ?? field(src.mapping.id);
+      const idField = src.mapping.id.find((c) => item.kind === 'row' && c in item.row) ?? src.mapping.id[0];
       const key = hash53(task.id);
       const first = ids.get(key);
       const place = (fileIndex.get(at.file) ?? 0) * 2 ** 32 + (at.line ?? at.row ?? at.item ?? 0);

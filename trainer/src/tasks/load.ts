@@ -97,8 +97,12 @@ export interface SourceItem {
 export async function* sourceItems(src: OpenedSource, opts: ReadOptions = {}): AsyncGenerator<SourceItem> {
   let index = 0;
   let skip = opts.start ?? 0;
-  const limit = src.limit ?? Infinity;
+  // Reading stops at the limit or the requested end, whichever comes first: a window of a
+  // Parquet file then decodes only the pages it covers.
+  const end = Math.min(src.limit ?? Infinity, opts.end ?? Infinity);
   for (const file of src.files) {
+    if (index >= end) return;
+    const base = index;
     let start = 0;
     if (skip > 0 && file.format === 'parquet') {
       const rows = (await parquetLayout(file.file)).rows;
@@ -107,8 +111,9 @@ export async function* sourceItems(src: OpenedSource, opts: ReadOptions = {}): A
       index += start;
       if (start === rows) continue;
     }
-    for await (const item of readRecords(file, { columns: columnsOf(src.mapping), ...opts, start, end: undefined })) {
-      if (index >= limit) return;
+    const fileEnd = Number.isFinite(end) ? end - base : undefined;
+    for await (const item of readRecords(file, { columns: columnsOf(src.mapping), ...opts, start, end: fileEnd })) {
+      if (index >= end) return;
       if (skip > 0) {
         skip--;
         index++;

@@ -13,6 +13,8 @@ export interface FeatureSpec {
   from: string[];
   /** Turns a cell into a number; plain numbers and numeric strings when unset. */
   parse?: (v: unknown) => number | undefined;
+  /** A preset's own feature: a cell without a number is a warning and the task goes without it. */
+  optional?: boolean;
 }
 
 export interface Mapping {
@@ -50,7 +52,7 @@ export function parseLevel(v: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-const level: FeatureSpec = { name: 'level', from: ['level'], parse: parseLevel };
+const level: FeatureSpec = { name: 'level', from: ['level'], parse: parseLevel, optional: true };
 
 export const PRESETS: Record<PresetName, Preset> = {
   gsm8k: {
@@ -141,8 +143,8 @@ export const PRESETS: Record<PresetName, Preset> = {
     answer: ['reward_model.ground_truth'],
     id: ['extra_info.index'],
     features: [
-      { name: 'qwen2.5_7b_pass_rate', from: ['qwen2.5_7b_pass_rate'] },
-      { name: 'qwen3_30b_pass_rate', from: ['qwen3_30b_pass_rate'] },
+      { name: 'qwen2.5_7b_pass_rate', from: ['qwen2.5_7b_pass_rate'], optional: true },
+      { name: 'qwen3_30b_pass_rate', from: ['qwen3_30b_pass_rate'], optional: true },
     ],
     reference: 'plain',
     // Guru's prompts already ask for a boxed answer.

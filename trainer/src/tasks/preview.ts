@@ -93,7 +93,7 @@ export class TaskPreview {
     const rows: PreviewRow[] = [];
     let scanned = 0;
     let next: number | undefined;
-    for await (const { item, index, task, findings } of sourceItems(src, { start: req.start })) {
+    for await (const { item, index, task, findings } of sourceItems(src, { start: req.start, end: req.start + (filtered ? SCAN_LIMIT : req.count) + 1 })) {
       if (rows.length >= req.count || (filtered && scanned >= SCAN_LIMIT)) {
         next = index;
         break;

@@ -27,7 +27,11 @@ export function mappingFor(source: SourceShape): Mapping {
   const preset = isPresetName(source.preset) ? PRESETS[source.preset] : undefined;
   const f = source.fields ?? {};
   const features: FeatureSpec[] = f.features
-    ? f.features.map((name) => preset?.features.find((p) => p.name === name) ?? { name, from: [name] })
+    ? f.features.map((name) => {
+        // A feature the user lists is required, even where the preset reads it.
+        const p = preset?.features.find((x) => x.name === name);
+        return p ? { ...p, optional: false } : { name, from: [name] };
+      })
     : (preset?.features ?? []);
   return {
     question: f.question ? [f.question] : (preset?.question ?? ['question']),
@@ -146,12 +150,13 @@ export function toTask(row: Row, at: Where, m: Mapping, index: number, text?: st
   const features: Record<string, number> = {};
   for (const f of m.features) {
     const c = pick(row, f.from);
+    const severity = f.optional ? 'warning' : 'error';
     if (!c || c.value === null) {
-      err(f.from[0], `has no feature "${f.from[0]}" (fields.features)`);
+      err(f.from[0], `has no feature "${f.from[0]}" (fields.features)`, severity);
       continue;
     }
     const n = f.parse ? f.parse(c.value) : typeof c.value === 'number' ? c.value : typeof c.value === 'bigint' ? Number(c.value) : typeof c.value === 'string' && c.value.trim() ? Number(c.value) : NaN;
-    if (n === undefined || !Number.isFinite(n)) err(c.field, `feature "${c.field}" is ${show(c.value)}, not a number`);
+    if (n === undefined || !Number.isFinite(n)) err(c.field, `feature "${c.field}" is ${show(c.value)}, not a number`, severity);
     else features[f.name] = n;
   }
 

@@ -109,7 +109,9 @@ export function resolveSource(path: string, opts: ResolveOptions = {}): Resolved
     throw new SourceError(shown, 'no such file or folder');
   }
   if (st.isFile()) {
-    const format = opts.format ?? formatOf(root);
+    // `gsm8k` names how answers are written; the file's own format still comes from its extension.
+    const inferred = formatOf(root);
+    const format = opts.format === 'gsm8k' ? (inferred && inferred !== 'jsonl' ? inferred : 'gsm8k') : (opts.format ?? inferred);
     if (!format) throw new SourceError(shown, `cannot tell the format from "${extname(root) || 'no extension'}"; set tasks.*.format to jsonl, json, gsm8k or parquet`);
     return { files: [{ file: root, format }] };
   }
@@ -123,11 +125,13 @@ function resolveFolder(root: string, shown: string, opts: ResolveOptions): Resol
   if (opts.config) {
     const declared = card?.find((c) => c.name === opts.config);
     if (declared) return pickDeclared(root, shown, declared, opts);
-    if (!existsSync(join(root, opts.config)) || !statSync(join(root, opts.config)).isDirectory()) {
+    // A config folder at the top, or one level down (`OlympiadBench/OE_TO_maths_en_COMP/`).
+    const found = [join(root, opts.config), ...subfolders(root).map((d) => join(root, d, opts.config!))].find((d) => statSafe(d)?.isDirectory());
+    if (!found) {
       const names = [...new Set([...(card ?? []).map((c) => c.name), ...subfolders(root).filter((d) => d !== 'data')])];
       throw new SourceError(shown, `has no config "${opts.config}"${names.length ? `; its configs: ${names.join(', ')}` : ''}`);
     }
-    dir = join(root, opts.config);
+    dir = found;
   } else if (card?.length) {
     const dflt = card.find((c) => c.isDefault) ?? (card.length === 1 ? card[0] : card.find((c) => c.name === 'default'));
     if (dflt) return pickDeclared(root, shown, dflt, opts);
