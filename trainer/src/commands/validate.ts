@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatIssue } from '../config/load';
 import { diagnoseFile } from '../language/diagnostics';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;

@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import { builtinAssetPath, findBuiltin } from '../config/builtins';
 import { resolveConfigPath } from '../config/load';
 import type { TaskSourceConfig } from '../config/types';
-import type { Task } from '../sdk';
+import type { Task } from './types';
 
 export class TaskLoadError extends Error {
   constructor(readonly file: string, message: string) {
