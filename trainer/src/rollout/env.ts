@@ -4,18 +4,15 @@ import { findBuiltin } from '../config/builtins';
 import { parseRef, type CodeRef, type LoadedConfig } from '../config/load';
 import type { TuneConfig } from '../config/types';
 import { builtinJudge } from '../judges/registry';
-import type { JudgeInput, JudgeResult } from '../judges/types';
-import type { ChatBackend, ToolSchema } from '../model/types';
-import type { Message, ToolCall } from '../run/events';
+import type { ChatBackend } from '../model/types';
 import type { RunWriter } from '../run/writer';
-import type { AssistantTurn, WorkflowResult } from '../sdk';
+import type { WorkflowResult } from '../sdk';
 import { builtinTool } from '../tools/registry';
 import type { ToolOutput } from '../tools/tool';
 import { UserCodeHost } from '../user/host';
 import { createBackend } from './backend';
 import { react } from './react';
 import { hashSeed } from './seed';
-import type { Scored } from './score';
 import type { RolloutEnv, RolloutHooks, RolloutSession, ToolEntry } from './session';
 
 // The environment's types live with the session that uses them, so neither imports the other's module.

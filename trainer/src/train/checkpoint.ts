@@ -1,7 +1,7 @@
 // Checkpoints: the adapter in PEFT's LoRA layout (loadable by PEFT and vLLM), the optimizer's
 // moments, and the trainer state that makes `--resume` continue exactly. A checkpoint is
 // written into a temporary folder and renamed into place, so a crash never leaves a half one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINT_NAME, RUN_FILES, checkpointName } from '../run/constants';
 import type { RunOffsets } from '../run/writer';
