@@ -18,6 +18,8 @@ export interface LaunchArgs {
   args?: string[];
   cwd?: string;
   debugUserCode?: boolean;
+  /** Log the DAP traffic: true to a file in the temporary folder, a string to that file. */
+  trace?: boolean | string;
   /** Set by VS Code for "Run Without Debugging". */
   noDebug?: boolean;
 }
@@ -79,6 +81,12 @@ export const launchAttributes = {
       description: 'Attach the Node.js debugger to the trainer so that breakpoints in workflows, judges and tools bind.',
       default: true,
     },
+    trace: {
+      type: ['boolean', 'string'],
+      description:
+        'Log the Debug Adapter Protocol messages between VS Code and the agent-tune adapter: true writes them to a file in the temporary folder (its path is shown in the Debug Console), a path writes them there. "Agent Tune: Report a Problem" includes the latest trace.',
+      default: false,
+    },
   },
 } as const;
 
@@ -128,6 +136,7 @@ export function checkLaunchArgs(a: Partial<LaunchArgs>): string | undefined {
   }
   if (a.mode !== undefined && !['debug', 'train', 'eval'].includes(a.mode)) return `"mode" must be "debug", "train" or "eval", not ${JSON.stringify(a.mode)}.`;
   if (a.tasks !== undefined && !(Number.isInteger(a.tasks) && a.tasks >= 1)) return `"tasks" must be a positive whole number, not ${JSON.stringify(a.tasks)}.`;
+  if (a.trace !== undefined && typeof a.trace !== 'boolean' && typeof a.trace !== 'string') return '"trace" must be true, false or the path of a file.';
   if (a.args !== undefined && !(Array.isArray(a.args) && a.args.every((x) => typeof x === 'string'))) return '"args" must be a list of strings.';
   if (a.env !== undefined && (typeof a.env !== 'object' || a.env === null || Object.values(a.env).some((v) => v !== null && typeof v !== 'string'))) {
     return '"env" must map names to strings (or null to remove a variable).';

@@ -6,13 +6,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { requireTrust, restrictedMessage } from '../trust';
 import { DEBUG_TYPE, initialConfigurations } from './launch';
-import { AgentTuneSession, ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_EVENT, OPEN_RUN_REQUEST, type AttachNodeBody } from './session';
+import { VERSION } from '../../trainer/src/version';
+import { buildReport } from './report';
+import { AgentTuneSession, ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_EVENT, OPEN_RUN_REQUEST, RUN_EVENT, traceDir, type AttachNodeBody } from './session';
 
 const TUNE_GLOB = '**/*.tune.{yaml,yml}';
 const isTuneFile = (uri: vscode.Uri | undefined) => !!uri && /\.tune\.ya?ml$/.test(uri.fsPath);
 
 export function registerDebugger(context: vscode.ExtensionContext): void {
   const trainerCli = context.asAbsolutePath(path.join('trainer', 'bin', 'agent-tune.js'));
+  let lastRunDir: string | undefined;
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new InitialConfigurations(), vscode.DebugConfigurationProviderTriggerKind.Initial),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new WorkspaceConfigurations(), vscode.DebugConfigurationProviderTriggerKind.Dynamic),
@@ -28,6 +31,7 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== DEBUG_TYPE) return;
+      if (e.event === RUN_EVENT) lastRunDir = (e.body as { runDir?: string }).runDir;
       if (e.event === ATTACH_NODE_EVENT) void attachNode(e.session, e.body as AttachNodeBody);
       else if (e.event === OPEN_RUN_EVENT) void vscode.commands.executeCommand('agentTune.openRun', (e.body as { runDir: string }).runDir);
     }),
@@ -38,6 +42,27 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
         return;
       }
       await session.customRequest(OPEN_RUN_REQUEST);
+    }),
+    vscode.commands.registerCommand('agentTune.reportProblem', async () => {
+      const report = await buildReport({
+        versions: {
+          'Agent Tune': String(context.extension.packageJSON.version),
+          'VS Code': vscode.version,
+          trainer: VERSION,
+          'Node.js (extension host)': process.version,
+          platform: `${process.platform} ${process.arch}`,
+        },
+        runDir: lastRunDir,
+        traceDir: traceDir(),
+      });
+      const target = await vscode.window.showSaveDialog({
+        title: 'Save the problem report',
+        defaultUri: vscode.Uri.file(path.join(lastRunDir ?? traceDir(), `agent-tune-report-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}.md`)),
+        filters: { Markdown: ['md'] },
+      });
+      if (!target) return;
+      await vscode.workspace.fs.writeFile(target, Buffer.from(report, 'utf8'));
+      await vscode.window.showTextDocument(target);
     }),
   );
 }

@@ -3,75 +3,21 @@
 // requests into bridge requests: rollouts in flight are threads, a rollout's turns are its
 // stack, function breakpoints and the "Workflow and judge errors" filter stop rollouts at
 // agent-level places. The trainer holds all debugging state; this side renders it.
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import {
-  ContinuedEvent,
-  DebugSession,
-  Event,
-  ExitedEvent,
-  InitializedEvent,
-  OutputEvent,
-  Scope,
-  Source,
-  StackFrame,
-  StoppedEvent,
-  TerminatedEvent,
-  Thread,
-  ThreadEvent,
-} from '@vscode/debugadapter';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ContinuedEvent, Event, ExitedEvent, InitializedEvent, Logger, logger, LoggingDebugSession, OutputEvent, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { ConfigError, loadConfig } from '../../trainer/src/config/load';
 import { parseBreakpoint } from '../../trainer/src/debug/breakpoints';
-import { describePosition } from '../../trainer/src/debug/bridge';
 import type { BreakpointSpec, Events, RolloutView } from '../../trainer/src/debug/protocol';
-import { checkLaunchArgs, type LaunchArgs } from './launch';
-import { resolveRuntime, RuntimeError, type Runtime } from './runtime';
+import { OPEN_RUN_EVENT, RUN_EVENT } from '../../trainer/src/run/constants';
+import type { LaunchArgs } from './launch';
+import { ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_REQUEST, USER_ERRORS_FILTER, type AttachNodeBody, type SessionOptions } from './names';
+import { LaunchError, planLaunch, type Plan } from './plan';
 import { TrainerProcess } from './trainer';
-import { judgeTranscript, turnTranscript } from './transcript';
+import { Frames } from './frames';
 import { VariableStore } from './variables';
 
-/** Custom DAP events and requests shared with the extension. */
-export const ATTACH_NODE_EVENT = 'agentTune.attachNode';
-export const NODE_ATTACHED_REQUEST = 'agentTune.nodeAttached';
-export { RUN_EVENT, OPEN_RUN_EVENT } from '../../trainer/src/run/constants';
-import { DEBUG_TYPE, RUN_EVENT, OPEN_RUN_EVENT } from '../../trainer/src/run/constants';
-export const OPEN_RUN_REQUEST = 'agentTune.openRunViewer';
-export const USER_ERRORS_FILTER = 'userErrors';
-
-export interface AttachNodeBody {
-  port: number;
-  name: string;
-  cwd: string;
-}
-
-export interface SessionOptions {
-  /** trainer/bin/agent-tune.js; found beside the bundle by default. */
-  trainerCli?: string;
-  /** How long to wait for the client to attach the Node debugger. */
-  attachTimeoutMs?: number;
-}
-
-interface FrameRef {
-  threadId: number;
-  kind: 'turn' | 'judge';
-  turn: number;
-}
-
-class LaunchError extends Error {}
-
-interface Plan {
-  args: LaunchArgs;
-  config: string;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  runtime: Runtime;
-  cli: string;
-  debug: boolean;
-  inspect: boolean;
-  mode: string;
-  trainerArgs: string[];
-}
+export { ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_EVENT, OPEN_RUN_REQUEST, RUN_EVENT, USER_ERRORS_FILTER, type AttachNodeBody, type SessionOptions } from './names';
 
 function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Error): void } {
   let resolve!: (v: T) => void;
@@ -81,16 +27,7 @@ function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; rejec
   return { promise, resolve, reject };
 }
 
-export function defaultTrainerCli(): string {
-  // dist/extension.js and dist/debugAdapter.js both sit one folder below the repository root.
-  for (const base of [join(__dirname, '..'), join(__dirname, '..', '..')]) {
-    const cli = join(base, 'trainer', 'bin', 'agent-tune.js');
-    if (existsSync(cli)) return cli;
-  }
-  return join(__dirname, '..', 'trainer', 'bin', 'agent-tune.js');
-}
-
-export class AgentTuneSession extends DebugSession {
+export class AgentTuneSession extends LoggingDebugSession {
   private trainer?: TrainerProcess;
   private launchArgs?: LaunchArgs;
   private configurationDone = deferred();
@@ -103,16 +40,15 @@ export class AgentTuneSession extends DebugSession {
   private userErrors = true;
   private threads = new Map<number, string>();
   private views = new Map<number, RolloutView>();
-  private frames = new Map<number, FrameRef>();
-  private nextFrame = 1;
-  private sources = new Map<string, number>();
-  private sourceText = new Map<number, string>();
+  private frames = new Frames();
   private store = new VariableStore();
   private lastStopped?: number;
   private stderrTail = '';
 
   constructor(private options: SessionOptions = {}) {
     super();
+    // Inside the extension host nobody calls start(), which is where the logger is given its sink.
+    logger.init((e) => this.sendEvent(e), undefined, false);
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
   }
@@ -146,7 +82,10 @@ export class AgentTuneSession extends DebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
     try {
-      const plan = this.plan((args ?? {}) as LaunchArgs);
+      const launch = (args ?? {}) as LaunchArgs;
+      this.startTrace(launch.trace, launch.cwd ?? process.cwd());
+      const plan = planLaunch(launch, this.options.trainerCli);
+      this.launchArgs = plan.args;
       // Breakpoints and filters arrive before configurationDone; a client that never sends it still runs.
       await Promise.race([this.configurationDone.promise, new Promise((r) => setTimeout(r, 2000))]);
       await this.startTrainer(plan);
@@ -158,47 +97,16 @@ export class AgentTuneSession extends DebugSession {
     }
   }
 
-  /** Checks the launch configuration and works out how to run the trainer; throws what to fix. */
-  private plan(args: LaunchArgs): Plan {
-    const problem = checkLaunchArgs(args);
-    if (problem) throw new LaunchError(problem);
-    this.launchArgs = args;
-    const baseCwd = args.cwd && isAbsolute(args.cwd) ? args.cwd : resolve(args.cwd ?? process.cwd());
-    const config = isAbsolute(args.config) ? args.config : resolve(baseCwd, args.config);
-    if (!existsSync(config)) throw new LaunchError(`Config file not found: ${config}. Set "config" in the launch configuration to an existing *.tune.yaml file.`);
-    try {
-      loadConfig(config);
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        const errors = e.issues.filter((i) => i.severity === 'error');
-        throw new LaunchError(`${config} has ${errors.length} problem${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} and start again:\n${e.message}`);
-      }
-      throw new LaunchError(`${config}: ${(e as Error).message}`);
-    }
-    const cwd = args.cwd ? baseCwd : dirname(config);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.ELECTRON_RUN_AS_NODE;
-    delete env.NODE_OPTIONS;
-    for (const [k, v] of Object.entries(args.env ?? {})) {
-      if (v === null) delete env[k];
-      else env[k] = v;
-    }
-    let runtime;
-    try {
-      runtime = resolveRuntime(args.runtimeExecutable, env, cwd);
-    } catch (e) {
-      if (e instanceof RuntimeError) throw new LaunchError(e.message);
-      throw e;
-    }
-    const cli = this.options.trainerCli ?? defaultTrainerCli();
-    if (!existsSync(cli)) throw new LaunchError(`The trainer is missing at ${cli}; build it with "npm run build".`);
-
-    const debug = !args.noDebug;
-    const inspect = debug && args.debugUserCode !== false;
-    const mode = args.mode ?? 'debug';
-    const command = mode === 'train' ? ['run', config] : mode === 'eval' ? ['eval', config] : ['debug', config, '--tasks', String(args.tasks ?? 2)];
-    const trainerArgs = [...command, ...(debug ? ['--debug-bridge', '--no-timeouts'] : []), ...(args.args ?? [])];
-    return { args, config, cwd, env, runtime, cli, debug, inspect, mode, trainerArgs };
+  /**
+   * `trace`: every DAP message from here on goes to a file (LoggingDebugSession's logger); the
+   * Debug Console shows only the adapter's errors. Without it nothing is kept.
+   */
+  private startTrace(trace: unknown, cwd: string): void {
+    if (typeof trace !== 'boolean' && typeof trace !== 'string') return void logger.setup(Logger.LogLevel.Stop, false);
+    if (!trace) return void logger.setup(Logger.LogLevel.Stop, false);
+    const file = typeof trace === 'string' ? (isAbsolute(trace) ? trace : resolve(cwd, trace)) : join(traceDir(), `dap-${new Date().toISOString().replace(/[-:.]/g, '')}-${process.pid}.log`);
+    logger.setup(Logger.LogLevel.Error, file, true);
+    this.output('console', `Agent Tune: tracing the Debug Adapter Protocol to ${file}\n`);
   }
 
   /** Starts the trainer and waits until it is ready (and the Node debugger attached). */
@@ -417,42 +325,16 @@ export class AgentTuneSession extends DebugSession {
   protected override async stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): Promise<void> {
     await this.answer(response, async () => {
       const v = await this.view(args.threadId);
-      const p = v.position;
-      const refs: FrameRef[] = [];
-      if (p?.at === 'judge' || p?.at === 'judged') refs.push({ threadId: args.threadId, kind: 'judge', turn: -1 });
-      const current = p && 'turn' in p ? p.turn : v.turns.length - 1;
-      for (let k = Math.max(current, v.turns.length - 1); k >= 0; k--) refs.push({ threadId: args.threadId, kind: 'turn', turn: k });
-      const frames = refs.map((ref, i) => this.frame(v, ref, i === 0));
+      const frames = this.frames.stack(v, args.threadId);
       const start = args.startFrame ?? 0;
       const levels = args.levels || frames.length;
       response.body = { stackFrames: frames.slice(start, start + levels), totalFrames: frames.length };
     });
   }
 
-  private frame(v: RolloutView, ref: FrameRef, top: boolean): DebugProtocol.StackFrame {
-    const id = this.nextFrame++;
-    this.frames.set(id, ref);
-    const doc = ref.kind === 'judge' ? judgeTranscript(v) : turnTranscript(v, ref.turn);
-    const key = `${v.id}:${ref.kind}:${ref.turn}`;
-    let sourceRef = this.sources.get(key);
-    if (sourceRef === undefined) this.sources.set(key, (sourceRef = this.sources.size + 1));
-    this.sourceText.set(sourceRef, doc.text);
-    const source = new Source(`${v.task_id} #${v.sample} · ${ref.kind === 'judge' ? 'judge' : `turn ${ref.turn}`}`, undefined, sourceRef, 'transcript', DEBUG_TYPE);
-    let name: string;
-    if (ref.kind === 'judge') {
-      name = v.judged ? `reward ${v.judged.reward}${v.judged.success ? ' ✓' : ''}` : 'judge';
-    } else {
-      const turn = v.turns[ref.turn];
-      const tools = turn?.tools.map((t) => t.call.name) ?? [];
-      name = turn ? `turn ${ref.turn} · ${turn.role}${tools.length ? ` → ${tools.join(', ')}` : ''}${turn.flags.length ? ` [${turn.flags.join(', ')}]` : ''}` : `turn ${ref.turn} · next`;
-      if (top && v.position && v.position.at !== 'turn' && v.position.at !== 'sampled') name += ` @ ${describePosition(v.position)}`;
-    }
-    return new StackFrame(id, name, source, doc.line, 1);
-  }
-
   protected override sourceRequest(response: DebugProtocol.SourceResponse, args: DebugProtocol.SourceArguments): void {
     const ref = args.source?.sourceReference ?? args.sourceReference;
-    const text = this.sourceText.get(ref);
+    const text = this.frames.text(ref);
     if (text === undefined) {
       this.sendErrorResponse(response, { id: 2003, format: 'This transcript is no longer available.', showUser: false });
       return;
@@ -465,23 +347,7 @@ export class AgentTuneSession extends DebugSession {
     await this.answer(response, async () => {
       const ref = this.frames.get(args.frameId);
       if (!ref) throw new Error('The rollout has moved on; select the frame again.');
-      const v = await this.view(ref.threadId);
-      const scopes: DebugProtocol.Scope[] = [];
-      const p = v.position;
-      const top = ref.kind === 'judge' || (p && 'turn' in p && p.turn === ref.turn);
-      if (top && p && (p.at === 'tool' || p.at === 'tool_result')) {
-        scopes.push(new Scope('Tool call', this.store.scope(toolEntries(p)), false));
-      }
-      if (ref.kind === 'judge') {
-        scopes.push(new Scope('Judge', this.store.scope(judgeEntries(v)), false));
-        scopes.push(new Scope('Conversation', this.store.scope(v.messages.map((m, i) => [`${i} ${m.role}`, m])), false));
-      } else {
-        const turn = v.turns[ref.turn];
-        if (turn) scopes.push(new Scope(`Turn ${ref.turn}`, this.store.scope(turnEntries(turn)), false));
-        const prompt = turn ? turn.prompt : v.messages;
-        scopes.push(new Scope('Messages', this.store.scope(prompt.map((m, i) => [`${i} ${m.role}`, m])), false));
-      }
-      scopes.push(new Scope('Rollout', this.store.scope(rolloutEntries(v)), true));
+      const scopes = this.frames.scopes(await this.view(ref.threadId), ref, this.store);
       response.body = { scopes };
     });
   }
@@ -560,8 +426,7 @@ export class AgentTuneSession extends DebugSession {
     for (const id of this.threads.keys()) this.sendEvent(new ThreadEvent('exited', id));
     this.threads.clear();
     this.forget();
-    this.sources.clear();
-    this.sourceText.clear();
+    this.frames.clearDocuments();
     this.runDir = undefined;
     if (!next) {
       this.sendErrorResponse(response, { id: 2005, format: 'There is nothing to restart.', showUser: true });
@@ -569,7 +434,9 @@ export class AgentTuneSession extends DebugSession {
     }
     try {
       this.sendEvent(new ContinuedEvent(0, true));
-      await this.startTrainer(this.plan(next));
+      const plan = planLaunch(next, this.options.trainerCli);
+      this.launchArgs = plan.args;
+      await this.startTrainer(plan);
       this.sendResponse(response);
     } catch (e) {
       await this.trainer?.kill();
@@ -590,52 +457,7 @@ export class AgentTuneSession extends DebugSession {
   }
 }
 
-function toolEntries(p: { call: { name: string; id: string; arguments: Record<string, unknown> }; content?: string; error?: boolean }): [string, unknown][] {
-  return [
-    ['name', p.call.name],
-    ['id', p.call.id],
-    ['arguments', p.call.arguments],
-    ...(p.content !== undefined ? ([['result', p.content], ['error', p.error ?? false]] as [string, unknown][]) : []),
-  ];
-}
-
-function turnEntries(t: RolloutView['turns'][number]): [string, unknown][] {
-  return [
-    ['index', t.index],
-    ['role', t.role],
-    ['content', t.message.content],
-    ['tool calls', t.tools.map((x) => ({ name: x.call.name, id: x.call.id, arguments: x.call.arguments, result: x.content, error: x.error, duration_ms: x.duration_ms }))],
-    ['flags', t.flags],
-    ...(t.format_error ? ([['format_error', t.format_error]] as [string, unknown][]) : []),
-    ['completion_tokens', t.completion_tokens],
-    ['duration_ms', t.duration_ms],
-  ];
-}
-
-function judgeEntries(v: RolloutView): [string, unknown][] {
-  const entries: [string, unknown][] = [];
-  if (v.judged) entries.push(['reward', v.judged.reward], ['success', v.judged.success], ['parts', v.judged.parts], ['final_answer', v.judged.final_answer]);
-  else entries.push(['reward', 'not judged yet']);
-  if (v.error) entries.push(['error', v.error]);
-  entries.push(['flags', v.flags]);
-  return entries;
-}
-
-function rolloutEntries(v: RolloutView): [string, unknown][] {
-  return [
-    ['id', v.id],
-    ['task_id', v.task_id],
-    ['question', v.question],
-    ['reference', v.reference],
-    ['sample', v.sample],
-    ['step', v.step],
-    ['phase', v.phase],
-    ['at', v.position ? describePosition(v.position) : 'starting'],
-    ['turns', v.turns.length],
-    ['tool_calls', v.tool_calls],
-    ['flags', v.flags],
-    ...(v.judged ? ([['reward', v.judged.reward], ['parts', v.judged.parts], ['success', v.judged.success]] as [string, unknown][]) : []),
-    ...(v.error ? ([['error', v.error]] as [string, unknown][]) : []),
-    ...(v.custom.length ? ([['events', v.custom]] as [string, unknown][]) : []),
-  ];
+/** Where `trace: true` writes DAP traces; "Agent Tune: Report a Problem" reads the newest from here. */
+export function traceDir(): string {
+  return join(tmpdir(), 'agent-tune');
 }

@@ -3,7 +3,7 @@
 // variables, function breakpoints with conditions, stepping one turn, pause and continue,
 // and a terminate that leaves no process behind.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { descendants } from '../../src/debug/processTree';
@@ -201,5 +201,20 @@ describe('agent-tune debug adapter (DAP)', function () {
     }
     ws = mathWorkspace({ 'rollout.group_size': 'many' });
     await assert.rejects(dc.launchRequest({ config: ws.config } as DebugProtocol.LaunchRequestArguments), (e: Error) => (assert.match(e.message, /math\.tune\.yaml:\d+:\d+ +rollout\.group_size/), true));
+  });
+
+  it('trace: true logs the DAP traffic of the session to a file', async () => {
+    ws = mathWorkspace({ 'rollout.group_size': 'many' });
+    const trace = join(ws.dir, 'dap.log');
+    dc = new Client();
+    await dc.start();
+    await dc.initializeRequest({ adapterID: 'agent-tune', pathFormat: 'path' });
+    const announced = dc.next('output', (e) => /tracing the Debug Adapter Protocol to/.test((e.body as { output: string }).output), 10_000);
+    await assert.rejects(dc.launchRequest({ config: ws.config, trace } as DebugProtocol.LaunchRequestArguments));
+    await announced;
+    await waitFor('the trace file', () => existsSync(trace) && /From client: launch\(/.test(readFileSync(trace, 'utf8')), 10_000);
+    const text = readFileSync(trace, 'utf8');
+    assert.match(text, /From client: initialize\(/, 'messages from before the launch are kept');
+    assert.match(text, /To client: .*"command":"launch".*"success":false/, 'responses are traced');
   });
 });

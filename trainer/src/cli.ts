@@ -1,6 +1,6 @@
 // `agent-tune`: the trainer's command line.
 import { Command, CommanderError } from 'commander';
-import { createOutput, type Output } from './cli/output';
+import { createOutput, type Output } from './commands/output';
 import { registerValidate, EXIT } from './commands/validate';
 import { registerDebug } from './commands/debug';
 import { registerRejudge } from './commands/rejudge';

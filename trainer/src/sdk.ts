@@ -4,18 +4,9 @@ import type { SamplingParams, ToolSchema } from './model/types';
 import type { JudgeInput, JudgeResult } from './judges/types';
 
 export type { Message, ToolCall, Flag, TurnRecord, ToolSchema, SamplingParams, JudgeInput, JudgeResult };
+import type { Task } from './tasks/types';
+export type { Task };
 export { defineTool, type Tool, type ToolDefinition, type ToolOutput, type ToolRunOptions } from './tools/tool';
-
-export interface Task {
-  id: string;
-  question: string;
-  /** The reference answer, as the data set gives it. */
-  reference: string;
-  /** Numeric features kept from the data set (config `tasks.*.fields.features`). */
-  features: Record<string, number>;
-  /** The source's name when `tasks.train.mix` draws from several. */
-  source?: string;
-}
 
 /** The assistant message of one turn, with what the trainer noticed about it. */
 export interface AssistantTurn extends Message {

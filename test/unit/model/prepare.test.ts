@@ -4,7 +4,7 @@ import { readFileSync, statSync, truncateSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { createOutput } from '../../../trainer/src/cli/output';
+import { createOutput } from '../../../trainer/src/commands/output';
 import { registerModel, type ModelInfo } from '../../../trainer/src/commands/model';
 import { defaultLanes, Engine, SMALL_MODEL_BYTES } from '../../../trainer/src/model/engine';
 import { openModelFolder, weightBytes } from '../../../trainer/src/model/folder';

@@ -1,7 +1,7 @@
 // `agent-tune debug CONFIG`: roll out a few tasks and judge them, without training.
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { createEnv } from '../rollout/env';
 import { runRollouts } from '../rollout/runner';
 import type { RolloutSpec } from '../rollout/session';
@@ -9,7 +9,7 @@ import { summarize, formatSummary } from '../rollout/summary';
 import { startRun } from '../run/start';
 import { loadTasks } from '../tasks/load';
 import { EXIT } from './validate';
-import { runGuarded } from './guard';
+import { runGuarded } from '../run/guard';
 import { openDebugBridge } from '../debug/open';
 
 export function registerDebug(program: Command, out: () => Output, setExit: (code: number) => void): void {

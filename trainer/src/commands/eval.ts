@@ -1,6 +1,6 @@
 // `agent-tune eval CONFIG [--adapter CKPT]`: evaluation on the test tasks, as its own run.
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { loadConfig } from '../config/load';
 import { OnnxChatBackend } from '../model/backend';
 import { createBackend, openLocal } from '../rollout/backend';
@@ -10,7 +10,7 @@ import { loadTasks } from '../tasks/load';
 import { loadAdapter } from '../train/checkpoint';
 import { evaluate } from '../train/evaluate';
 import { LoraHead } from '../train/lora';
-import { runGuarded } from './guard';
+import { runGuarded } from '../run/guard';
 import { openDebugBridge } from '../debug/open';
 import { EXIT } from './validate';
 

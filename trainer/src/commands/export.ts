@@ -1,6 +1,6 @@
 // `agent-tune export CKPT --merged OUT`
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { mergeAdapter } from '../train/merge';
 import { EXIT } from './validate';
 

@@ -2,7 +2,7 @@
 // and expose last_hidden_state in an ONNX export that lacks it.
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { defaultLanes } from '../model/engine';
 import { checkModelIO, ModelFolderError, openModelFolder, weightBytes, type ModelFolder } from '../model/folder';
 import {

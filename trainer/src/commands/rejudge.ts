@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { ConfigError, parseRef, type LoadedConfig } from '../config/load';
 import { validateConfigText } from '../config/validate';
 import { RUN_FILES, type RolloutRecord, type RunEvent } from '../run/events';

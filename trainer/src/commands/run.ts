@@ -1,6 +1,6 @@
 // `agent-tune run CONFIG`: the main job.
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { loadConfig } from '../config/load';
 import { train } from '../train/loop';
 import { parsePositive } from './debug';

@@ -2,7 +2,7 @@
 // OpenAI-compatible /v1/chat/completions, optionally with a trained LoRA-head adapter.
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { OnnxChatBackend } from '../model/backend';
 import { GUARD_DEFAULTS, isLoopback } from '../serve/guard';
 import { startServer } from '../serve/server';

@@ -2,7 +2,7 @@
 // transcripts (cross-entropy on assistant tokens only), with the machinery of the RL update.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { loadConfig } from '../config/load';
 import type { OnnxChatBackend } from '../model/backend';
 import type { ToolSchema } from '../model/types';
@@ -14,7 +14,7 @@ import { saveCheckpoint } from '../train/checkpoint';
 import { LoraHead } from '../train/lora';
 import { policyUpdate, type TurnSample } from '../train/update';
 import { parsePositive } from './debug';
-import { runGuarded } from './guard';
+import { runGuarded } from '../run/guard';
 import { EXIT } from './validate';
 
 export function registerSft(program: Command, out: () => Output, setExit: (code: number) => void): void {

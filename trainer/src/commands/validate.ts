@@ -7,7 +7,7 @@ import { exportProblem } from './model';
 import { diagnoseFile } from '../language/diagnostics';
 import { nodeHost } from '../language/host';
 import { formatFinding } from '../tasks/lint';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;

@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { parseRef } from '../config/load';
 import { builtinChecker } from '../judges/registry';
 import type { JudgeInput, Verdict } from '../judges/types';

@@ -4,12 +4,12 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import { addDuplicateKeyErrors, countNodes, MAX_CONFIG_NODES } from './limits';
-import { LineIndex } from '../language/cursor';
+import { LineIndex, type KeyPath } from './lines';
 import { tuneSchema } from './schema';
 import type { TuneConfig } from './types';
 
 export type Severity = 'error' | 'warning';
-export type KeyPath = (string | number)[];
+export type { KeyPath };
 
 export interface ConfigIssue {
   file: string;

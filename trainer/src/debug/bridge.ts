@@ -15,7 +15,10 @@ import type { AssistantTurn } from '../sdk';
 import { atPlace, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
 import { parseExpression, type Value } from './expr';
 import type { BreakpointSpec, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
+import { describePosition, reachedStep, threadName } from './position';
 import { SCOPE_NAMES, scopeOf } from './scope';
+
+export { describePosition, reachedStep, threadName };
 
 /** What the commands hand to the rollout runtime and the run writer. */
 export interface RunDebugger {
@@ -367,36 +370,6 @@ export class DebugBridge implements RunDebugger {
       }
     }
   }
-}
-
-/** Whether a rollout stepping from `from` has completed one turn at `now`. */
-export function reachedStep(from: Position, now: Position): boolean {
-  if (from.at === 'judge') return now.at === 'judged';
-  if (from.at === 'judged') return false;
-  if (now.at === 'judge' || now.at === 'judged') return true;
-  const fromTurn = from.turn;
-  return now.at === 'turn' && now.turn > fromTurn;
-}
-
-export function describePosition(p: Position): string {
-  switch (p.at) {
-    case 'turn':
-      return `turn ${p.turn} (before sampling)`;
-    case 'sampled':
-      return `turn ${p.turn} (sampled)`;
-    case 'tool':
-      return `turn ${p.turn}: ${p.call.name}(…)`;
-    case 'tool_result':
-      return `turn ${p.turn}: ${p.call.name} returned${p.error ? ' an error' : ''}`;
-    case 'judge':
-      return 'the judge';
-    case 'judged':
-      return 'the reward';
-  }
-}
-
-export function threadName(v: Pick<RolloutView, 'phase' | 'step' | 'task_id' | 'sample'>): string {
-  return `${v.phase === 'debug' ? '' : `${v.phase} step ${v.step} · `}${v.task_id} #${v.sample}`;
 }
 
 /** The IPC channel to the process that spawned this one. */

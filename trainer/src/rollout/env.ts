@@ -4,55 +4,19 @@ import { findBuiltin } from '../config/builtins';
 import { parseRef, type CodeRef, type LoadedConfig } from '../config/load';
 import type { TuneConfig } from '../config/types';
 import { builtinJudge } from '../judges/registry';
-import type { JudgeInput, JudgeResult } from '../judges/types';
-import type { ChatBackend, ToolSchema } from '../model/types';
-import type { Message, ToolCall } from '../run/events';
+import type { ChatBackend } from '../model/types';
 import type { RunWriter } from '../run/writer';
-import type { AssistantTurn, WorkflowResult } from '../sdk';
+import type { WorkflowResult } from '../sdk';
 import { builtinTool } from '../tools/registry';
 import type { ToolOutput } from '../tools/tool';
 import { UserCodeHost } from '../user/host';
 import { createBackend } from './backend';
 import { react } from './react';
 import { hashSeed } from './seed';
-import type { Scored } from './score';
-import type { RolloutSession } from './session';
+import type { RolloutEnv, RolloutHooks, RolloutSession, ToolEntry } from './session';
 
-export interface ToolEntry {
-  schema: ToolSchema;
-  timeoutMs: number;
-  run(args: Record<string, unknown>, timeoutMs: number): Promise<ToolOutput>;
-}
-
-/** Where a debugger (or any observer) can hold a rollout. */
-export interface RolloutHooks {
-  beforeTurn?(session: RolloutSession, turn: number): Promise<void> | void;
-  afterTurn?(session: RolloutSession, turn: number, message: AssistantTurn): Promise<void> | void;
-  beforeTool?(session: RolloutSession, call: ToolCall): Promise<void> | void;
-  afterTool?(session: RolloutSession, call: ToolCall, result: Message): Promise<void> | void;
-  beforeJudge?(session: RolloutSession): Promise<void> | void;
-  afterJudge?(session: RolloutSession, result: Scored): Promise<void> | void;
-}
-
-export interface RolloutEnv {
-  config: TuneConfig;
-  /** The config's folder: refs and paths resolve against it. */
-  dir: string;
-  configFile: string;
-  backend: ChatBackend;
-  writer: RunWriter;
-  tools: ToolEntry[];
-  runWorkflow(session: RolloutSession): Promise<WorkflowResult>;
-  judge(input: JudgeInput): Promise<JudgeResult>;
-  /** The judge reference, for records and rejudging. */
-  judgeRef: string;
-  hooks: RolloutHooks;
-  /** A sampling seed for each turn of each rollout, stable across runs with the same seed. */
-  seedFor(rolloutId: string, turn: number): number;
-  host?: UserCodeHost;
-  timeouts: boolean;
-  close(): Promise<void>;
-}
+// The environment's types live with the session that uses them, so neither imports the other's module.
+export type { RolloutEnv, RolloutHooks, ToolEntry };
 
 export interface EnvOptions {
   writer: RunWriter;

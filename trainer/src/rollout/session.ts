@@ -1,10 +1,52 @@
 // One rollout in the trainer: the context its workflow talks to, and the record of every
 // turn, tool call and timing that ends up in rollouts.jsonl.
 import { dropThinking, parseToolCalls } from '../agent/toolcalls';
-import type { SamplingParams, ToolSchema } from '../model/types';
+import type { ChatBackend, SamplingParams, ToolSchema } from '../model/types';
 import type { Flag, Message, Phase, ToolCall, TurnRecord } from '../run/events';
-import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task } from '../sdk';
-import type { RolloutEnv } from './env';
+import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task, type WorkflowResult } from '../sdk';
+import type { TuneConfig } from '../config/types';
+import type { JudgeInput, JudgeResult } from '../judges/types';
+import type { RunWriter } from '../run/writer';
+import type { ToolOutput } from '../tools/tool';
+import type { UserCodeHost } from '../user/host';
+import type { Scored } from './score';
+
+export interface ToolEntry {
+  schema: ToolSchema;
+  timeoutMs: number;
+  run(args: Record<string, unknown>, timeoutMs: number): Promise<ToolOutput>;
+}
+
+/** Where a debugger (or any observer) can hold a rollout. */
+export interface RolloutHooks {
+  beforeTurn?(session: RolloutSession, turn: number): Promise<void> | void;
+  afterTurn?(session: RolloutSession, turn: number, message: AssistantTurn): Promise<void> | void;
+  beforeTool?(session: RolloutSession, call: ToolCall): Promise<void> | void;
+  afterTool?(session: RolloutSession, call: ToolCall, result: Message): Promise<void> | void;
+  beforeJudge?(session: RolloutSession): Promise<void> | void;
+  afterJudge?(session: RolloutSession, result: Scored): Promise<void> | void;
+}
+
+export interface RolloutEnv {
+  config: TuneConfig;
+  /** The config's folder: refs and paths resolve against it. */
+  dir: string;
+  configFile: string;
+  backend: ChatBackend;
+  writer: RunWriter;
+  tools: ToolEntry[];
+  runWorkflow(session: RolloutSession): Promise<WorkflowResult>;
+  judge(input: JudgeInput): Promise<JudgeResult>;
+  /** The judge reference, for records and rejudging. */
+  judgeRef: string;
+  hooks: RolloutHooks;
+  /** A sampling seed for each turn of each rollout, stable across runs with the same seed. */
+  seedFor(rolloutId: string, turn: number): number;
+  host?: UserCodeHost;
+  timeouts: boolean;
+  close(): Promise<void>;
+}
+
 
 export interface RolloutSpec {
   id: string;

@@ -4,7 +4,7 @@
 // answers given away in their own question. `agent-tune validate`, the editor's diagnostics and
 // the task preview all report these findings.
 import { builtinChecker } from '../judges/registry';
-import type { Task } from '../sdk';
+import type { Task } from './types';
 import { openSource, sourceItems, type OpenedSource, type Role, type SourceSpec } from './load';
 import { describe, type Where } from './read';
 import type { Finding } from './records';

@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { builtinAssetPath, findBuiltin } from '../config/builtins';
 import { resolveConfigPath } from '../config/load';
-import type { Task } from '../sdk';
+import type { Task } from './types';
 import { isPresetName, PRESETS, type Mapping } from './presets';
 import { readRecords, describe, parquetLayout, type ReadItem, type ReadOptions } from './read';
 import { mappingFor, toTask, type Finding, type SourceShape } from './records';

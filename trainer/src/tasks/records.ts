@@ -1,7 +1,7 @@
 // From a data record to a `Task`: which columns to read (the config's `fields` over a preset's),
 // how to get the reference answer out, and every reason a record cannot become a task. The
 // loader stops on the first error; `validate`, the editor and the preview list them all.
-import type { Task } from '../sdk';
+import type { Task } from './types';
 import { InvalidUtf8, type Row, type Where } from './read';
 import { gsm8kFinalAnswer, lastBoxed, PRESETS, isPresetName, type FeatureSpec, type Mapping } from './presets';
 

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Progress } from '../cli/output';
 import type { LoadedConfig } from '../config/load';
 import type { RunDebugger } from '../debug/bridge';
 import { openLocal } from '../rollout/backend';
@@ -12,7 +11,7 @@ import { runRollouts } from '../rollout/runner';
 import type { RolloutSpec } from '../rollout/session';
 import { RUN_FILES, RUN_FORMAT_VERSION } from '../run/events';
 import { startRun } from '../run/start';
-import { runGuarded } from '../commands/guard';
+import { runGuarded } from '../run/guard';
 import { RunWriter } from '../run/writer';
 import type { Task } from '../sdk';
 import { loadTasks } from '../tasks/load';
@@ -25,6 +24,12 @@ import { createTaskSelector, successBySource } from './mix';
 import { learningRate } from './objective';
 import type { Selector } from './selectors';
 import { policyUpdate, turnSamples } from './update';
+
+/** A progress display (the CLI's bar, or nothing). */
+export interface Progress {
+  update(done: number, fields?: Record<string, string | number>): void;
+  done(): void;
+}
 
 export interface TrainOptions {
   resume?: string;
