@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { loadConfig } from '../config/load';
 import { gatewayEnv, readKey } from '../controller/env';
 import { GatewayClient } from '../controller/gateway';

@@ -4,7 +4,7 @@
 // GPUs; results go back to the gateway and into a run directory the viewer follows.
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import type { Output } from '../cli/output';
+import type { Output } from './output';
 import { loadConfig } from '../config/load';
 import { Controller } from '../controller/controller';
 import { gatewayEnv, readKey } from '../controller/env';
