@@ -79,6 +79,17 @@ describe('controller and agent processes', function () {
     assert.ok(!r.stdout.includes(KEY) && !r.stderr.includes(KEY));
   });
 
+  it('controller --help and agent --help name the gateway, the Agent Lightning version and the runners\' variables', async () => {
+    const ctl = await runCli(['controller', '--help']);
+    assert.equal(ctl.code, 0);
+    assert.match(ctl.stdout, /Agent Lightning v1\.0\.0/);
+    assert.match(ctl.stdout, /--gateway <url>/);
+    assert.match(ctl.stdout, /--key-env <name>/);
+    const agent = await runCli(['agent', '--help']);
+    assert.equal(agent.code, 0);
+    assert.match(agent.stdout, /AGL_OPENAI_BASE_URL .*AGL_EVENT_URL .*AGL_KEY/s);
+  });
+
   it('agent: exits 2 naming what is missing when the runner did not set its environment', async () => {
     const r = await runCli(['agent', config], { env: { AGL_OPENAI_BASE_URL: '', AGL_EVENT_URL: '', AGL_INPUT: '' } });
     assert.equal(r.code, 2);
