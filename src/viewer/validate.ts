@@ -1,7 +1,11 @@
-// Checks one rollouts.jsonl line before the viewer trusts it. A line missing what the table
-// needs is rejected with a message naming the field; optional parts may be absent.
+// Checks one rollouts.jsonl line against the run format's JSON Schema (trainer/src/run/schema.ts)
+// before the viewer trusts it. A line whose required fields are missing or of the wrong type
+// is rejected with a message naming the field; other problems are reported, and the row is
+// shown with a stated fallback.
+import Ajv, { type ErrorObject } from 'ajv';
 import { PHASES as PHASE_LIST } from '../../trainer/src/run/constants';
 import type { RolloutRecord } from '../../trainer/src/run/events';
+import { rolloutSchema } from '../../trainer/src/run/schema';
 import { summaryOf, type RowSummary } from './protocol';
 
 export interface Checked {
@@ -11,31 +15,32 @@ export interface Checked {
 }
 
 const PHASES = new Set<string>(PHASE_LIST);
+const REQUIRED = new Set<string>(rolloutSchema.required);
+const validate = new Ajv({ allErrors: true, strict: false }).compile(rolloutSchema);
+
+/** What each optional field falls back to when it is invalid. */
+const FALLBACK: Record<string, string> = { group_id: 'using `task_id`', phase: 'using train', advantage: 'using null' };
 
 export function checkRollout(value: unknown): Checked {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { row: null, problems: [`expected a rollout object, found ${Array.isArray(value) ? 'an array' : typeof value}`] };
   }
   const v = value as Record<string, unknown>;
-  const problems: string[] = [];
-  const need = (key: string, type: 'string' | 'number' | 'boolean') => {
-    if (typeof v[key] !== type) problems.push(`field \`${key}\` must be a ${type}${key in v ? `, found ${JSON.stringify(v[key])?.slice(0, 40)}` : ' (missing)'}`);
-  };
-  need('id', 'string');
-  need('step', 'number');
-  need('task_id', 'string');
-  need('sample', 'number');
-  need('reward', 'number');
-  need('success', 'boolean');
-  if (!Array.isArray(v.messages)) problems.push('field `messages` must be an array' + ('messages' in v ? '' : ' (missing)'));
-  if (problems.length) return { row: null, problems };
-
+  const hard: string[] = [];
   const soft: string[] = [];
-  if (typeof v.group_id !== 'string') soft.push('field `group_id` must be a string; using `task_id`');
-  if (typeof v.phase !== 'string' || !PHASES.has(v.phase)) soft.push('field `phase` must be train, eval or debug; using train');
-  if (v.turns !== undefined && !Array.isArray(v.turns)) soft.push('field `turns` must be an array');
-  if (v.flags !== undefined && !Array.isArray(v.flags)) soft.push('field `flags` must be an array');
-  if (v.advantage !== undefined && v.advantage !== null && typeof v.advantage !== 'number') soft.push('field `advantage` must be a number or null');
+  const seen = new Set<string>();
+  if (!validate(v)) {
+    for (const e of validate.errors ?? []) {
+      const key = fieldOf(e);
+      const top = e.instancePath.split('/').length <= 2;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const text = describe(e, key, v);
+      if (REQUIRED.has(key) && top) hard.push(text);
+      else soft.push(FALLBACK[key] ? `${text}; ${FALLBACK[key]}` : text);
+    }
+  }
+  if (hard.length) return { row: null, problems: hard };
   const r = v as unknown as RolloutRecord;
   const row = summaryOf({
     ...r,
@@ -46,4 +51,17 @@ export function checkRollout(value: unknown): Checked {
     advantage: typeof v.advantage === 'number' ? v.advantage : null,
   });
   return { row, problems: soft };
+}
+
+function fieldOf(e: ErrorObject): string {
+  if (e.keyword === 'required' && e.instancePath === '') return String((e.params as { missingProperty: string }).missingProperty);
+  return e.instancePath.split('/')[1] ?? '';
+}
+
+function describe(e: ErrorObject, key: string, v: Record<string, unknown>): string {
+  const schema = (rolloutSchema.properties as Record<string, { type?: string | readonly string[]; enum?: readonly string[] }>)[key];
+  const expected = schema?.enum ? `one of ${schema.enum.join(', ')}` : [schema?.type ?? 'value'].flat().map((t) => (t === 'null' ? 'null' : `a${/^[aeiou]/.test(t) ? 'n' : ''} ${t}`)).join(' or ');
+  if (!(key in v)) return `field \`${key}\` must be ${expected} (missing)`;
+  if (e.instancePath !== `/${key}`) return `field \`${key}\`${e.instancePath.slice(key.length + 2).replace(/\//g, '.').replace(/^/, ' at ')}: ${e.message}`;
+  return `field \`${key}\` must be ${expected}, found ${JSON.stringify(v[key])?.slice(0, 40)}`;
 }
