@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { registerConfigCommands } from './commands';
 import { ConfigDiagnostics } from './diagnostics';
-import { CONFIG_SELECTOR } from './host';
+import { CONFIG_SELECTOR, isConfig } from './host';
 import { codeLensProvider, completionProvider, completionTriggers, definitionProvider, hoverProvider } from './providers';
 
 export function registerConfigLanguage(context: vscode.ExtensionContext): ConfigDiagnostics {
@@ -16,7 +16,7 @@ export function registerConfigLanguage(context: vscode.ExtensionContext): Config
     vscode.languages.registerCodeLensProvider(CONFIG_SELECTOR, codeLensProvider),
   );
   // Checks made in Restricted Mode only lexed user modules: check again with esbuild's messages.
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.forEach((d) => void diagnostics.check(d).catch(() => undefined))));
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => vscode.workspace.textDocuments.filter(isConfig).forEach((d) => void diagnostics.check(d).catch(() => undefined))));
   registerConfigCommands(context, diagnostics);
   return diagnostics;
 }

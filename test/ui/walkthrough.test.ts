@@ -39,7 +39,9 @@ describe('the getting-started walkthrough', () => {
     );
   });
 
-  it('in a workspace without the example, step 1 copies it into a folder the user picks and opens it', async () => {
+  it('in a workspace without the example, step 1 copies it into a folder the user picks and opens it', async function () {
+    // Two workbench loads: the empty folder, then the copy.
+    this.timeout(5 * 60_000);
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-tune-empty-'));
     const projects = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-tune-projects-'));
     try {
@@ -59,8 +61,10 @@ describe('the getting-started walkthrough', () => {
           assert.equal(await input.inputValue(), `${projects}/`);
           await dialog.locator('.monaco-button', { hasText: 'OK' }).click();
           // The copy is opened as the workspace, and its config once the extension is back.
-          await page.locator('.tabs-container .tab.active', { hasText: 'math.tune.yaml' }).waitFor({ timeout: 120_000 });
-          assert.equal(new URL(page.url()).searchParams.get('folder'), path.join(projects, 'math-agent'));
+          const copy = path.join(projects, 'math-agent');
+          await page.waitForURL((url) => url.searchParams.get('folder') === copy, { timeout: 60_000 });
+          await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+          await page.locator('.tabs-container .tab.active', { hasText: 'math.tune.yaml' }).waitFor({ timeout: 90_000 });
           await wb.screenshot('walkthrough-step-1-copy');
         },
         { label: 'walkthrough-copy' },
