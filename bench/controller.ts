@@ -20,7 +20,7 @@ import { OpenAIChatBackend } from '../trainer/src/model/openai';
 import { createEnv } from '../trainer/src/rollout/env';
 import { runRollouts } from '../trainer/src/rollout/runner';
 import type { RolloutSpec } from '../trainer/src/rollout/session';
-import { startRun } from '../trainer/src/run/start';
+import { startRun } from '../trainer/src/rollout/start';
 import { taskFromInput } from '../trainer/src/controller/input';
 import type { RolloutRecord } from '../trainer/src/run/events';
 

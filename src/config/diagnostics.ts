@@ -4,11 +4,12 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { ConfigIssue } from '../../trainer/src/config/validate';
+import { referenceCheck } from '../../trainer/src/judges/reference';
 import { diagnose } from '../../trainer/src/language/diagnostics';
 import { configPath, editorHost, isConfig } from './host';
 
 /** The task data checks: how long a check waits for them, and how long they may run in all. */
-const DATA_CHECKS = { waitMs: 300, budgetMs: 20_000 };
+const DATA_CHECKS = { waitMs: 300, budgetMs: 20_000, references: referenceCheck };
 
 export class ConfigDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('agent-tune');

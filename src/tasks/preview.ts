@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { isMap, isScalar } from 'yaml';
+import { referenceCheck } from '../../trainer/src/judges/reference';
 import { parseConfigDocument } from '../../trainer/src/language/locate';
 import type { TasksShape } from '../../trainer/src/tasks/check';
 import { TaskPreview, type PageRequest } from '../../trainer/src/tasks/preview';
@@ -67,7 +68,7 @@ async function openPreview(doc: vscode.TextDocument, which?: 'train' | 'test'): 
   panel.webview.html = previewHtml(panel.webview.cspSource, nonce, `Tasks: ${basename(file)}`);
   let preview: TaskPreview | undefined;
   let failed: string | undefined;
-  const ready = TaskPreview.open(parsed.tasks, dirname(file), parsed.judge).then(
+  const ready = TaskPreview.open(parsed.tasks, dirname(file), referenceCheck(parsed.judge)).then(
     (p) => (preview = p),
     (e) => (failed = (e as Error).message),
   );

@@ -1,7 +1,8 @@
 // `agent-tune`: the trainer's command line.
 import { Command, CommanderError } from 'commander';
 import { createOutput, type Output } from './commands/output';
-import { registerValidate, EXIT } from './commands/validate';
+import { EXIT } from './commands/output';
+import { registerValidate } from './commands/validate';
 import { registerDebug } from './commands/debug';
 import { registerRejudge } from './commands/rejudge';
 import { registerRun } from './commands/run';

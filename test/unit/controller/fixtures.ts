@@ -8,7 +8,7 @@ import { Controller, type ControllerOptions } from '../../../trainer/src/control
 import { gatewayEnv } from '../../../trainer/src/controller/env';
 import { GatewayClient } from '../../../trainer/src/controller/gateway';
 import type { Rollout, RolloutCreate } from '../../../trainer/src/controller/schema';
-import { startRun } from '../../../trainer/src/run/start';
+import { startRun } from '../../../trainer/src/rollout/start';
 import { ROOT, tempConfig } from '../../support/cli';
 import { StandInGateway } from '../../support/gateway';
 

@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { checkTasks } from '../../../trainer/src/tasks/check';
+import { referenceCheck } from '../../../trainer/src/judges/reference';
 import { formatFinding, leaksAnswer, lintSource, QuestionIndex } from '../../../trainer/src/tasks/lint';
 import { openSource } from '../../../trainer/src/tasks/load';
 import { tempDir, writeJsonl, writeParquet, writeText } from './fixtures';
@@ -72,10 +73,10 @@ describe('task data checks', () => {
     const l = lines(4);
     l[1] = JSON.stringify({ ...good(2), answer: 'see the figure' });
     writeText(join(t.dir, 'a.jsonl'), l.join('\n') + '\n');
-    const math = await lint({ path: 'a.jsonl' }, { judge: { ref: 'builtin:gsm8k' } });
+    const math = await lint({ path: 'a.jsonl' }, { references: referenceCheck({ ref: 'builtin:gsm8k' }) });
     assert.equal(math.length, 1);
     assert.match(math[0], /^a\.jsonl:2:89 {2}the judge builtin:gsm8k finds no answer in it: reference "see the figure"/);
-    assert.deepEqual(await lint({ path: 'a.jsonl' }, { judge: { ref: './judge.ts#judge' } }), [], 'a user judge is not second-guessed');
+    assert.deepEqual(await lint({ path: 'a.jsonl' }, { references: referenceCheck({ ref: './judge.ts#judge' }) }), [], 'a user judge is not second-guessed');
   });
 
   it('an answer given away in its own question', async () => {

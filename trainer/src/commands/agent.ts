@@ -11,8 +11,8 @@ import { loadConfig } from '../config/load';
 import { gatewayEnv, readKey } from '../controller/env';
 import { GatewayClient } from '../controller/gateway';
 import { EventRouter, runGatewayRollout } from '../controller/rollout';
-import { startRun } from '../run/start';
-import { EXIT } from './validate';
+import { startRun } from '../rollout/start';
+import { EXIT } from './output';
 
 interface Flags {
   input?: string;

@@ -10,9 +10,9 @@ import { Controller } from '../controller/controller';
 import { gatewayEnv, readKey } from '../controller/env';
 import { GatewayClient } from '../controller/gateway';
 import { AGENT_LIGHTNING } from '../controller/schema';
-import { startRun } from '../run/start';
+import { startRun } from '../rollout/start';
 import { parsePositive } from './debug';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 interface Flags {
   gateway: string;

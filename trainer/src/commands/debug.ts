@@ -6,9 +6,9 @@ import { createEnv } from '../rollout/env';
 import { runRollouts } from '../rollout/runner';
 import type { RolloutSpec } from '../rollout/session';
 import { summarize, formatSummary } from '../rollout/summary';
-import { startRun } from '../run/start';
+import { startRun } from '../rollout/start';
 import { loadTasks } from '../tasks/load';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 import { runGuarded } from '../run/guard';
 import { openDebugBridge } from '../debug/open';
 

@@ -5,14 +5,14 @@ import { loadConfig } from '../config/load';
 import { OnnxChatBackend } from '../model/backend';
 import { createBackend, openLocal } from '../rollout/backend';
 import { createEnv } from '../rollout/env';
-import { startRun } from '../run/start';
+import { startRun } from '../rollout/start';
 import { loadTasks } from '../tasks/load';
 import { loadAdapter } from '../train/checkpoint';
 import { evaluate } from '../train/evaluate';
 import { LoraHead } from '../train/lora';
 import { runGuarded } from '../run/guard';
 import { openDebugBridge } from '../debug/open';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 export function registerEval(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program

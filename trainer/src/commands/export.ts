@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Output } from './output';
 import { mergeAdapter } from '../train/merge';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 export function registerExport(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program

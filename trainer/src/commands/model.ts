@@ -9,7 +9,7 @@ import {
   countParameters, encodeOnnx, externalDataProblem, quantization, exposeHiddenState, findHeadInput, graphInputs, graphOutputs, OnnxFileError, readOnnx, tempBeside, type IoInfo,
 } from '../model/onnx-graph';
 import { ModelSession } from '../model/session';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 export interface ModelInfo {
   model: string;

@@ -1,5 +1,8 @@
 // Human output by default, JSON lines with --json; progress bars only on a terminal.
 
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
+
 export interface Output {
   json: boolean;
   /** A result record: printed as JSON with --json, through `human` otherwise. */

@@ -13,7 +13,7 @@ import { makeJudge } from '../rollout/env';
 import { assignAdvantages } from '../rollout/runner';
 import { judgeInputOf, lacksToolErrors, score } from '../rollout/score';
 import { UserCodeHost } from '../user/host';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 export interface RejudgeChange {
   id: string;

@@ -4,7 +4,7 @@ import type { Output } from './output';
 import { loadConfig } from '../config/load';
 import { train } from '../train/loop';
 import { parsePositive } from './debug';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 import { openDebugBridge } from '../debug/open';
 
 export function registerRun(program: Command, out: () => Output, setExit: (code: number) => void): void {

@@ -8,7 +8,7 @@ import { GUARD_DEFAULTS, isLoopback } from '../serve/guard';
 import { startServer } from '../serve/server';
 import { loadAdapter } from '../train/checkpoint';
 import { LoraHead } from '../train/lora';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 interface ServeFlags {
   adapter?: string;

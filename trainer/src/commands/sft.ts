@@ -8,14 +8,14 @@ import type { OnnxChatBackend } from '../model/backend';
 import type { ToolSchema } from '../model/types';
 import { openLocal } from '../rollout/backend';
 import type { Message } from '../run/events';
-import { startRun } from '../run/start';
+import { startRun } from '../rollout/start';
 import { Adam } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
 import { LoraHead } from '../train/lora';
 import { policyUpdate, type TurnSample } from '../train/update';
 import { parsePositive } from './debug';
 import { runGuarded } from '../run/guard';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 export function registerSft(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program

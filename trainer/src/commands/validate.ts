@@ -6,11 +6,10 @@ import { nodeAt, type ConfigIssue } from '../config/validate';
 import { exportProblem } from './model';
 import { diagnoseFile } from '../language/diagnostics';
 import { nodeHost } from '../language/host';
+import { referenceCheck } from '../judges/reference';
 import { formatFinding } from '../tasks/lint';
-import type { Output } from './output';
+import { EXIT, type Output } from './output';
 
-/** Exit codes shared by every command. */
-export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
 
 export function registerValidate(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program
@@ -28,7 +27,7 @@ export function registerValidate(program: Command, out: () => Output, setExit: (
         o.info(`checked ${records} records...`);
       };
       // The editor shows the same diagnostics: both come from the config language service.
-      const { issues, dataFindings = [] } = await diagnoseFile(file, nodeHost, { progress });
+      const { issues, dataFindings = [] } = await diagnoseFile(file, nodeHost, { progress, references: referenceCheck });
       if (!issues.some((i) => i.severity === 'error')) {
         const bad = modelExportIssue(file);
         if (bad) issues.push(bad);

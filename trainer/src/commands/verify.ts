@@ -11,7 +11,7 @@ import { parseRef } from '../config/load';
 import { builtinChecker } from '../judges/registry';
 import type { JudgeInput, Verdict } from '../judges/types';
 import { UserCodeHost } from '../user/host';
-import { EXIT } from './validate';
+import { EXIT } from './output';
 
 export interface VerifyOptions {
   judge: string;

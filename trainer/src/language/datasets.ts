@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { KeyPath, Severity } from '../config/validate';
 import { checkTasks, fingerprint, sourcesOf, type SourceCheck, type TasksShape } from '../tasks/check';
-import { formatFinding, type Finding } from '../tasks/lint';
+import { formatFinding, type Finding, type ReferenceCheck } from '../tasks/lint';
 import { openSource, TaskLoadError } from '../tasks/load';
 
 export interface DataIssue {
@@ -26,6 +26,8 @@ export interface DataCheckOptions {
   env?: NodeJS.ProcessEnv;
   /** Records read so far, now and then (the CLI's progress line). */
   progress?: (records: number) => void;
+  /** The judges' reading of references, for the config's judge (judges/reference.ts): given by the caller. */
+  references?: (judge: { ref?: string; options?: Record<string, unknown> } | undefined) => ReferenceCheck | undefined;
 }
 
 export interface DataCheck {
@@ -92,7 +94,7 @@ export async function checkTaskData(tasks: TasksShape, judge: { ref?: string; op
     }
     const abort = new AbortController();
     running.set(dir, { key, abort });
-    const run = checkTasks(tasks, dir, { judge, budgetMs: opts.budgetMs, env: opts.env, progress: opts.progress, signal: abort.signal });
+    const run = checkTasks(tasks, dir, { references: opts.references?.(judge), budgetMs: opts.budgetMs, env: opts.env, progress: opts.progress, signal: abort.signal });
     const fresh: Entry = { fingerprint: print, run };
     entry = fresh;
     cache.set(key, fresh);

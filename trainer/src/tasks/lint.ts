@@ -3,7 +3,6 @@
 // configured judge cannot parse, questions shared with the test split (exactly or nearly), and
 // answers given away in their own question. `agent-tune validate`, the editor's diagnostics and
 // the task preview all report these findings.
-import { builtinChecker } from '../judges/registry';
 import type { Task } from './types';
 import { openSource, sourceItems, type OpenedSource, type Role, type SourceSpec } from './load';
 import { describe, type Where } from './read';
@@ -14,8 +13,8 @@ export type { Finding } from './records';
 export interface LintOptions {
   /** Stop after this many findings (default 50). */
   maxFindings?: number;
-  /** `judge.ref` and `judge.options`: references are checked with a built-in rule judge. */
-  judge?: { ref?: string; options?: Record<string, unknown> };
+  /** The configured judge's reading of references (judges/reference.ts); none checks nothing. */
+  references?: ReferenceCheck;
   /** Questions of the other split, for the overlap check (see `QuestionIndex`). */
   against?: QuestionIndex;
   /** Adds this source's questions to an index (the test split, read first). */
@@ -159,16 +158,10 @@ export function leaksAnswer(question: string, reference: string): boolean {
   return ref.length >= 8 && !/^[-+]?[\d.,\s]+$/.test(ref) && question.includes(ref);
 }
 
-type Checker = ReturnType<typeof builtinChecker>;
-
-function judgeChecker(judge: LintOptions['judge']): { name: string; check: Checker; options: Record<string, unknown> } | undefined {
-  const ref = judge?.ref ?? 'builtin:math';
-  if (!ref.startsWith('builtin:')) return undefined;
-  try {
-    return { name: ref, check: builtinChecker(ref), options: judge?.options ?? {} };
-  } catch {
-    return undefined;
-  }
+/** Why the configured judge cannot read a reference answer, or null when it can. */
+export interface ReferenceCheck {
+  name: string;
+  why(reference: string): string | null;
 }
 
 const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
@@ -179,7 +172,7 @@ const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 export async function lintSource(src: OpenedSource, opts: LintOptions = {}): Promise<LintResult> {
   const max = opts.maxFindings ?? MAX_FINDINGS;
   const findings: Finding[] = [];
-  const judge = judgeChecker(opts.judge);
+  const judge = opts.references;
   const parsed = new Map<string, string | null>();
   // Duplicate ids by 53-bit hash, which keeps millions of ids small (a false match is about
   // one in 10^9 for a million ids); the first record's place is kept as (file index, line or row).
@@ -217,8 +210,7 @@ export async function lintSource(src: OpenedSource, opts: LintOptions = {}): Pro
         // A plain number is an answer to every built-in judge; the rest are asked once each.
         let why = PLAIN_NUMBER.test(task.reference) ? null : parsed.get(task.reference);
         if (why === undefined) {
-          const v = judge.check(task.reference, task.reference, judge.options);
-          why = v.correct ? null : v.gold.extracted === null || v.method === 'no_reference' || v.method === 'no_answer' ? 'finds no answer in it' : `cannot compare it with itself (${v.method})`;
+          why = judge.why(task.reference);
           if (parsed.size < 100_000) parsed.set(task.reference, why);
         }
         if (why) push({ at, column: col(answerField), field: answerField, severity: 'error', message: `the judge ${judge.name} ${why}: reference ${JSON.stringify(task.reference.slice(0, 60))}` });

@@ -3,7 +3,7 @@
 // or a filter scans on from where the page starts, a bounded number of records per request, and
 // says where to go on from.
 import { basename } from 'node:path';
-import { builtinChecker } from '../judges/registry';
+import type { ReferenceCheck } from './lint';
 import { leaksAnswer, type Finding } from './lint';
 import { openSource, sourceItems, TaskLoadError, type OpenedSource } from './load';
 import { describe, parquetLayout } from './read';
@@ -57,10 +57,11 @@ export class TaskPreview {
   private constructor(
     readonly sources: PreviewSource[],
     private readonly opened: (OpenedSource | undefined)[],
-    private readonly judge?: { ref?: string; options?: Record<string, unknown> },
+    private readonly references?: ReferenceCheck,
   ) {}
 
-  static async open(tasks: TasksShape, dir: string, judge?: { ref?: string; options?: Record<string, unknown> }, env?: NodeJS.ProcessEnv): Promise<TaskPreview> {
+  /** `references` is the configured judge's reading of references (judges/reference.ts). */
+  static async open(tasks: TasksShape, dir: string, references?: ReferenceCheck, env?: NodeJS.ProcessEnv): Promise<TaskPreview> {
     const sources: PreviewSource[] = [];
     const opened: (OpenedSource | undefined)[] = [];
     for (const e of sourcesOf(tasks)) {
@@ -81,7 +82,7 @@ export class TaskPreview {
         opened.push(undefined);
       }
     }
-    return new TaskPreview(sources, opened, judge);
+    return new TaskPreview(sources, opened, references);
   }
 
   async page(req: PageRequest): Promise<Page> {
@@ -123,17 +124,11 @@ export class TaskPreview {
   }
 
   private judgeCheck(): ((reference: string) => string | undefined) | undefined {
-    const ref = this.judge?.ref ?? 'builtin:math';
-    if (!ref.startsWith('builtin:')) return undefined;
-    let checker: ReturnType<typeof builtinChecker>;
-    try {
-      checker = builtinChecker(ref);
-    } catch {
-      return undefined;
-    }
+    const judge = this.references;
+    if (!judge) return undefined;
     return (reference) => {
-      const v = checker(reference, reference, this.judge?.options ?? {});
-      return v.correct ? undefined : `the judge ${ref} finds no answer in the reference`;
+      const why = judge.why(reference);
+      return why ? `the judge ${judge.name} ${why}` : undefined;
     };
   }
 }

@@ -10,7 +10,7 @@ import { createEnv, type RolloutEnv } from '../rollout/env';
 import { runRollouts } from '../rollout/runner';
 import type { RolloutSpec } from '../rollout/session';
 import { RUN_FILES, RUN_FORMAT_VERSION } from '../run/events';
-import { startRun } from '../run/start';
+import { startRun } from '../rollout/start';
 import { runGuarded } from '../run/guard';
 import { RunWriter } from '../run/writer';
 import type { Task } from '../sdk';

@@ -2,9 +2,9 @@
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load';
 import { configSandbox } from '../tools/python';
-import { RUN_FORMAT_VERSION } from './events';
-import { provenance } from './provenance';
-import { RunWriter } from './writer';
+import { RUN_FORMAT_VERSION } from '../run/events';
+import { provenance } from '../run/provenance';
+import { RunWriter } from '../run/writer';
 
 /** The sandbox line is printed once per process, not once per run. */
 let printed = false;
