@@ -1,7 +1,7 @@
 // Hostile programs for the python sandbox, as model-written code would try them. Each prints
 // `BREACH <what>` for anything it gets that it should not; `check` adds what only the host can
 // see (a file changed, a process killed or left running).
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
 /** What an attack may aim at: planted on the host before the suite runs. */
@@ -34,6 +34,13 @@ export interface Attack {
 }
 
 const py = (s: string) => JSON.stringify(s);
+
+/** Whether a process with exactly this command line runs; one that does is killed. */
+function running(cmdline: string): boolean {
+  if (spawnSync('pgrep', ['-x', '-f', cmdline]).status !== 0) return false;
+  spawnSync('pkill', ['-9', '-x', '-f', cmdline]);
+  return true;
+}
 
 const tryEach = (lines: string[]) => lines.map((l) => `try:\n    ${l}\nexcept Exception:\n    pass`).join('\n');
 
@@ -124,12 +131,28 @@ print("parent done")`,
     check: (t, r) => {
       const out: string[] = [];
       if (r.timedOut) out.push('the call waited for the daemon');
-      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-      if (ps.split('\n').some((l) => l.trim() === `sleep ${900 + t.tag}`)) {
-        out.push('the daemon outlived the call');
-        execFileSync('pkill', ['-9', '-x', '-f', `sleep ${900 + t.tag}`]);
-      }
+      if (running(`sleep ${900 + t.tag}`)) out.push('the daemon outlived the call');
       return out;
+    },
+  },
+  {
+    name: 'kill its own supervisor, leave a daemon',
+    timeoutMs: 4000,
+    code: (t) => `import os, signal
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv("/bin/sleep", ["sleep", "${1900 + t.tag}"])
+    os._exit(0)
+import time
+time.sleep(0.3)
+for target in (0, os.getppid(), -os.getpgid(os.getppid())):
+    try:
+        os.kill(target, signal.SIGKILL)
+    except OSError:
+        pass`,
+    check: (t) => {
+      return running(`sleep ${1900 + t.tag}`) ? ['the daemon outlived the call'] : [];
     },
   },
   {

@@ -10,7 +10,7 @@ const opts = (timeoutMs = 5000) => ({ signal: new AbortController().signal, time
 
 /** Processes started by the tool that are still alive (its interpreter runs with -I -u -B). */
 function leftovers(): string[] {
-  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8', maxBuffer: 256 << 20 });
   return ps.split('\n').filter((l) => l.includes('-I -u -B -c'));
 }
 

@@ -168,16 +168,20 @@ describe('python sandbox: attack suite', function () {
           const targets = await fixture.start(++tag);
           targets.servePort = server.port;
           const run = (code: string, timeoutMs = 5000) => runPython(code, { timeoutMs, sandbox, ...LIMITS });
-          const found = await pool(ATTACKS, 3, async (a) => {
-            const r = await run(a.code(targets), a.timeoutMs);
-            await new Promise((res) => setTimeout(res, 100));
-            return [...breaches(r), ...(a.check?.(targets, r) ?? [])];
-          });
-          const [, look] = await Promise.all([run(PLANT), run(LOOK)]);
-          const later = await run(LOOK.replace('time.sleep(1.5)', ''));
-          found.push([...breaches(look), ...breaches(later)]);
+          let found: string[][];
+          try {
+            found = await pool(ATTACKS, 3, async (a) => {
+              const r = await run(a.code(targets), a.timeoutMs);
+              await new Promise((res) => setTimeout(res, 100));
+              return [...breaches(r), ...(a.check?.(targets, r) ?? [])];
+            });
+            const [, look] = await Promise.all([run(PLANT), run(LOOK)]);
+            const later = await run(LOOK.replace('time.sleep(1.5)', ''));
+            found.push([...breaches(look), ...breaches(later)]);
+          } finally {
+            await fixture.stop();
+          }
           table.push([`${who.name}/${tier}`, ...found.map((f) => (f.length ? `LEAK: ${f[0]}`.slice(0, 32) : 'blocked'))]);
-          await fixture.stop();
           if (STRONG_TIERS.includes(tier)) {
             const leaks = found.flatMap((f, i) => f.map((x) => `${ATTACKS[i]?.name ?? 'cross-call'}: ${x}`));
             assert.deepEqual(leaks, []);
