@@ -234,8 +234,21 @@ export class Controller {
    * the last version read.
    */
   private async modelVersion(rolloutId: string, metPause: boolean): Promise<number> {
-    if (!metPause && Date.now() - this.versionReadAt < VERSION_EVERY_MS) return this.step;
+    // Rollouts that report while a read is under way take what it finds, not the step before it.
+    if (!metPause && Date.now() - this.versionReadAt < VERSION_EVERY_MS) return this.versionRead ? this.versionRead.then(() => this.step) : this.step;
     this.versionReadAt = Date.now();
+    const read = this.readModelVersion(rolloutId);
+    this.versionRead = read;
+    try {
+      return await read;
+    } finally {
+      if (this.versionRead === read) this.versionRead = undefined;
+    }
+  }
+
+  private versionRead?: Promise<number>;
+
+  private async readModelVersion(rolloutId: string): Promise<number> {
     try {
       const events = await this.o.gateway.events(rolloutId, 'model_request');
       for (const e of events) {

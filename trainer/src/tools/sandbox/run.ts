@@ -4,11 +4,11 @@
 // to close (a daemon may hold them open): once the process has exited, output is drained for
 // a short while and the pipes are destroyed.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SANDBOX_QUOTA_EXCEEDED, SANDBOX_SETUP_FAILED } from './bootstrap';
-import { launchCommand, searchPath, setupError, type BootstrapConfig, type Sandbox } from './tiers';
+import { CALL_UID_BASE, launchCommand, searchPath, setupError, type BootstrapConfig, type Sandbox } from './tiers';
 
 /** How long output is still read after the process has exited. */
 const DRAIN_MS = 250;
@@ -189,8 +189,10 @@ export async function runSandboxed(s: Sandbox, code: string, o: RunOptions): Pro
     clearTimeout(timer);
     if (graceTimer) clearTimeout(graceTimer);
     o.signal?.removeEventListener('abort', onAbort);
-    // Whatever is left of the group goes too.
+    // Whatever is left of the group goes too, and, where the call had a uid of its own, every
+    // process of that uid: one that left the group (setsid, a double fork) cannot outlive the call.
     killGroup();
+    if (launch.uid !== undefined && launch.uid >= CALL_UID_BASE) killUid(launch.uid);
     const setupFailed = exitCode === SANDBOX_SETUP_FAILED ? (setupError(err.text) ?? err.text.trim()) : undefined;
     const bySignal = exitCode !== null && exitCode > 128 && exitCode < 160;
     return {
@@ -207,5 +209,31 @@ export async function runSandboxed(s: Sandbox, code: string, o: RunOptions): Pro
     };
   } finally {
     removeFolder(dir);
+  }
+}
+
+/** SIGKILLs every process owned by `uid` until none is left (a fork bomb keeps adding some). */
+function killUid(uid: number): void {
+  for (let round = 0; round < 50; round++) {
+    let found = 0;
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      let status: string;
+      try {
+        status = readFileSync(`/proc/${name}/status`, 'utf8');
+      } catch {
+        continue; // gone
+      }
+      const real = /^Uid:\s+(\d+)/m.exec(status);
+      if (real && Number(real[1]) === uid) {
+        found++;
+        try {
+          process.kill(Number(name), 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+    if (found === 0) return;
   }
 }

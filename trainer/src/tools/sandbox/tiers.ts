@@ -83,6 +83,8 @@ export function which(name: string, path: string): string | undefined {
 }
 
 let nextUid = 0;
+/** The first of the uids a root trainer gives its calls, one each; no account uses them. */
+export const CALL_UID_BASE = 1_600_000_000;
 /**
  * A root trainer runs each call as its own unused uid, so no two calls (and no file of anyone's)
  * share an owner. Other trainers run it as themselves, separated by namespaces or Landlock.
@@ -90,7 +92,7 @@ let nextUid = 0;
 export function callIdentity(env: SandboxEnv, tier: Tier): { uid: number; gid: number } | undefined {
   if (tier === 'off') return env.asUser;
   if (trainerUid(env) !== 0) return env.asUser;
-  const id = 1_600_000_000 + (nextUid++ % 100_000);
+  const id = CALL_UID_BASE + (nextUid++ % 100_000);
   return { uid: id, gid: id };
 }
 
