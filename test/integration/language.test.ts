@@ -111,7 +111,11 @@ describe('config language in VS Code', () => {
   });
 
   it('shows Run, Debug and Validate lenses at the top, and Open last run once a run exists', async () => {
-    const lenses = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', config)).map((l) => [l.range.start.line, l.command?.command, l.command?.arguments?.[0]?.fsPath]);
+    // The lenses on the first line; Preview Tasks sits on tasks.train, further down.
+    const lenses = async () =>
+      (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', config))
+        .filter((l) => l.range.start.line === 0)
+        .map((l) => [l.range.start.line, l.command?.command, l.command?.arguments?.[0]?.fsPath]);
     assert.deepEqual(await lenses(), [
       [0, 'agentTune.runConfig', config.fsPath],
       [0, 'agentTune.debugConfig', config.fsPath],
