@@ -5,12 +5,13 @@
 // suite prints a table of tier × attack.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPython } from '../../../trainer/src/tools/python';
 import { chooseSandbox, detectSandbox, probeTier } from '../../../trainer/src/tools/sandbox/probe';
+import { killUid } from '../../../trainer/src/tools/sandbox/run';
 import { pythonInfo, STRONG_TIERS, type Sandbox, type SandboxEnv, type Tier } from '../../../trainer/src/tools/sandbox/tiers';
 import { MODEL, serve, type Served } from '../serve/fixtures';
 import { ATTACKS, breaches, LOOK, PLANT, type Targets } from './attacks';
@@ -83,21 +84,6 @@ class Fixture {
 }
 
 /** Runs `items` with at most `n` at once. */
-/** SIGKILLs every process of `uid`; returns how many there were. */
-function killUser(uid: number): number {
-  let n = 0;
-  for (const name of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(readFileSync(`/proc/${name}/status`, 'utf8'))) continue;
-      n++;
-      process.kill(Number(name), 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  return n;
-}
-
 async function pool<T, R>(items: T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
@@ -136,7 +122,7 @@ describe('python sandbox: attack suite', function () {
     await server?.stop();
     // The weak tiers leak by design (the table says what): end what their daemons left running
     // as the suite's own user, so it does not outlive the suite.
-    if (process.getuid?.() !== USER.uid) for (let round = 0; round < 20 && killUser(USER.uid) > 0; round++) await new Promise((r) => setTimeout(r, 50));
+    if (process.getuid?.() !== USER.uid) killUid(USER.uid);
     for (const f of readdirSync('/dev/shm').filter((n) => n.startsWith('agent-tune-attack-') || n === 'planted-by-another-call')) rmSync(join('/dev/shm', f), { force: true });
     for (const d of ['/tmp', '/var/tmp']) {
       for (const f of readdirSync(d).filter((n) => n.startsWith('agent-tune-attack-') || n === 'planted-by-another-call')) {

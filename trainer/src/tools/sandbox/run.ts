@@ -213,7 +213,7 @@ export async function runSandboxed(s: Sandbox, code: string, o: RunOptions): Pro
 }
 
 /** SIGKILLs every process owned by `uid` until none is left (a fork bomb keeps adding some). */
-function killUid(uid: number): void {
+export function killUid(uid: number): void {
   for (let round = 0; round < 50; round++) {
     let found = 0;
     for (const name of readdirSync('/proc')) {
