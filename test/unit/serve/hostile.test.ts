@@ -153,6 +153,23 @@ describe('agent-tune serve: hostile clients', function () {
     assert.ok(probes.every((p) => p.status === 200));
   });
 
+  it('lets a process that parsed a large body off the event loop exit when it is done', async function () {
+    // The parser worker holds the process open only while a parse waits for it.
+    const script = `
+      const { parseJson } = require(${JSON.stringify(require.resolve('../../../trainer/src/serve/guard'))});
+      parseJson(Buffer.from(JSON.stringify({ a: 'x'.repeat(1 << 20) }))).then((v) => process.stdout.write(String(v.a.length)));`;
+    const child = spawn(process.execPath, ['-r', 'esbuild-register', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 30_000);
+      child.on('exit', () => (clearTimeout(timer), resolve(true)));
+    });
+    if (!exited) child.kill('SIGKILL');
+    assert.equal(out, String(1 << 20), 'the parse finished');
+    assert.ok(exited, 'the process exited by itself after the parse');
+  });
+
   it('refuses a body of too many JSON values', async () => {
     const body = JSON.stringify({ model: 'tiny-math', messages: [], x: Array(300_000).fill(0) });
     const res = await fetch(`${server.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

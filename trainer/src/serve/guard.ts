@@ -137,10 +137,10 @@ const waiting = new Map<number, (m: { value?: unknown; error?: string; message?:
 function parserWorker(): Worker {
   if (parser) return parser;
   const w = new Worker(WORKER_SOURCE, { eval: true });
-  w.unref();
   w.on('message', (m: { id: number; value?: unknown; error?: string; message?: string }) => {
     waiting.get(m.id)?.(m);
     waiting.delete(m.id);
+    if (waiting.size === 0) w.unref();
   });
   w.on('error', () => {});
   w.on('exit', () => {
@@ -150,6 +150,9 @@ function parserWorker(): Worker {
       waiting.delete(id);
     }
   });
+  // The parser holds the process open only while a parse is waiting: an idle one must not keep
+  // a finished process alive. (Unref after the listeners: adding one refs the port again.)
+  w.unref();
   parser = w;
   return w;
 }
@@ -170,7 +173,9 @@ export async function parseJson(body: Buffer): Promise<unknown> {
     const id = nextId++;
     waiting.set(id, resolve);
     // A copy goes to the worker; the worker's reply is the parsed value.
-    parserWorker().postMessage({ id, bytes: body, max: MAX_JSON_NODES });
+    const w = parserWorker();
+    w.ref();
+    w.postMessage({ id, bytes: body, max: MAX_JSON_NODES });
   });
   if (m.error === 'too_many') throw tooMany();
   if (m.error) throw invalid(m.message ?? 'unreadable');
