@@ -2,7 +2,7 @@
 // and keeps its filters, selection and scroll position in the webview state so a reopened
 // panel comes back as it was (the rows themselves are rebuilt from the run's files).
 import { FLAGS } from '../trainer/src/run/constants';
-import { emptyFilter, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
+import { emptyFilter, type HostMessage, type LogEntry, type Problem, type RunInfo, type GroupBy, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
 import { button, clear, h, icon } from './dom';
 import { ViewBuilder, type DisplayRow } from './view';
 import { RolloutTable } from './table';
@@ -18,7 +18,7 @@ const post = (m: WebviewMessage) => vscode.postMessage(m);
 const defaults: ViewState = {
   tab: 'rollouts',
   sort: { key: 'step', dir: 1 },
-  grouped: true,
+  group: 'step',
   filter: emptyFilter(),
   collapsed: [],
   selected: null,
@@ -26,8 +26,11 @@ const defaults: ViewState = {
   tokenMode: 'logprob',
   transcriptMode: 'messages',
 };
-const saved = (vscode.getState() ?? {}) as Partial<ViewState>;
+const saved = (vscode.getState() ?? {}) as Partial<ViewState> & { grouped?: boolean };
 const state: ViewState = { ...defaults, ...saved, filter: { ...emptyFilter(), ...(saved.filter ?? {}) }, sort: { ...defaults.sort, ...(saved.sort ?? {}) } };
+// Panels saved before grouping by source kept a boolean.
+if (saved.group === undefined && saved.grouped === false) state.group = 'none';
+delete (state as { grouped?: boolean }).grouped;
 
 let saveTimer = 0;
 function save(): void {
@@ -93,8 +96,15 @@ searchInput.addEventListener('keydown', (e) => {
 });
 
 const failedOnly = checkbox('Failed only', state.filter.failedOnly, (v) => setFilter({ failedOnly: v }));
-const groupedBox = checkbox('Group by step and task', state.grouped, (v) => {
-  state.grouped = v;
+const GROUPINGS: [GroupBy, string][] = [
+  ['step', 'Group by step and task'],
+  ['source', 'Group by source'],
+  ['none', 'No grouping'],
+];
+const groupSel = h('select', { title: 'grouping', 'aria-label': 'grouping', class: 'group-by' }, ...GROUPINGS.map(([value, label]) => h('option', { value }, label)));
+groupSel.value = state.group;
+groupSel.addEventListener('change', () => {
+  state.group = groupSel.value as GroupBy;
   save();
   refresh(true);
 });
@@ -116,7 +126,7 @@ const clearBtn = button('', 'clear-all', () => {
   startSearch('');
 }, 'Clear all filters');
 const shown = h('span', { class: 'muted shown' });
-const filterBar = h('div', { class: 'toolbar filters' }, h('span', { class: 'search-wrap' }, icon('search'), searchInput), searchState, failedOnly.el, flagsMenu, rewardMin.el, rewardMax.el, stepMin.el, stepMax.el, phaseSel, groupedBox.el, clearBtn, h('span', { class: 'spacer' }), shown);
+const filterBar = h('div', { class: 'toolbar filters' }, h('span', { class: 'search-wrap' }, icon('search'), searchInput), searchState, failedOnly.el, flagsMenu, rewardMin.el, rewardMax.el, stepMin.el, stepMax.el, phaseSel, groupSel, clearBtn, h('span', { class: 'spacer' }), shown);
 
 const table = new RolloutTable({
   onSelect: (row) => onSelect(row),
@@ -152,7 +162,7 @@ const actionBar = h('div', { class: 'action-status hidden', role: 'status' });
 
 clear(app);
 app.append(header, problemsBox, actionBar, tabBar, ...Object.values(panels));
-table.setSort(state.sort.key, state.sort.dir, state.grouped);
+table.setSort(state.sort.key, state.sort.dir, state.group === 'step');
 showTab(state.tab);
 
 // ---- behaviour --------------------------------------------------------------------------
@@ -229,9 +239,9 @@ function refresh(now = false): void {
 function build(): void {
   refreshTimer = 0;
   const t = performance.now();
-  const options = { filter: state.filter, searchIds, sort: state.sort, grouped: state.grouped, collapsed: new Set(state.collapsed) };
-  const view = rows.build(options, JSON.stringify([state.filter, state.sort, state.grouped, state.collapsed, searchVersion]));
-  table.setSort(state.sort.key, state.sort.dir, state.grouped);
+  const options = { filter: state.filter, searchIds, sort: state.sort, group: state.group, collapsed: new Set(state.collapsed) };
+  const view = rows.build(options, JSON.stringify([state.filter, state.sort, state.group, state.collapsed, searchVersion]));
+  table.setSort(state.sort.key, state.sort.dir, state.group === 'step');
   table.setRows(view);
   let n = 0;
   for (const r of view) if (r.kind === 'row') n++;

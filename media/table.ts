@@ -77,6 +77,7 @@ export class RolloutTable {
     new ResizeObserver(() => this.schedule()).observe(this.viewport);
   }
 
+  /** `grouped`: rows sit under step headers, so the step column is left out. */
   setSort(key: SortKey, dir: 1 | -1, grouped: boolean): void {
     this.head.replaceChildren(
       ...COLUMNS.filter((c) => !(grouped && c.key === 'step')).map((c) => {
@@ -182,7 +183,7 @@ export class RolloutTable {
     el.className = `tr head-${row.kind}${selected ? ' selected' : ''}`;
     el.dataset.shape = 'header';
     el.setAttribute('aria-expanded', String(!row.collapsed));
-    const label = row.kind === 'step' ? `Step ${row.step}` : `${row.task}`;
+    const label = row.kind === 'step' ? `Step ${row.step}` : row.kind === 'source' ? row.source : row.task;
     const sub = row.kind === 'group' && row.group !== row.task ? ` · ${row.group}` : '';
     el.replaceChildren(
       h('div', { class: 'td span', role: 'gridcell' }, h('span', { class: 'twisty' }, icon(row.collapsed ? 'chevron-right' : 'chevron-down')), h('span', { class: 'hlabel' }, label), h('span', { class: 'muted' }, sub), h('span', { class: 'hstats' }, statsText(row.stats))),

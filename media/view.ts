@@ -1,6 +1,7 @@
-// The table's view of the rows: filter, group by step and task group, sort, flatten into the
-// display list the virtual table draws. Pure functions over RowSummary, tested in isolation.
-import type { Filter, RowSummary, SortKey } from '../src/viewer/protocol';
+// The table's view of the rows: filter, group by step and task group (or by task source), sort,
+// flatten into the display list the virtual table draws. Pure functions over RowSummary, tested
+// in isolation.
+import type { Filter, GroupBy, RowSummary, SortKey } from '../src/viewer/protocol';
 
 export interface Stats {
   n: number;
@@ -13,6 +14,7 @@ export interface Stats {
 export type DisplayRow =
   | { kind: 'step'; key: string; step: number; stats: Stats; collapsed: boolean }
   | { kind: 'group'; key: string; step: number; group: string; task: string; stats: Stats; collapsed: boolean }
+  | { kind: 'source'; key: string; source: string; stats: Stats; collapsed: boolean }
   | { kind: 'row'; key: string; row: RowSummary };
 
 export interface ViewOptions {
@@ -20,7 +22,7 @@ export interface ViewOptions {
   /** Ids matching the transcript text search; null when no search is active. */
   searchIds: ReadonlySet<string> | null;
   sort: { key: SortKey; dir: 1 | -1 };
-  grouped: boolean;
+  group: GroupBy;
   collapsed: ReadonlySet<string>;
 }
 
@@ -133,6 +135,9 @@ function groupValue(rows: readonly RowSummary[], key: SortKey, ranks: Ranks): nu
 }
 
 export const stepKey = (step: number) => `s:${step}`;
+export const sourceKey = (source: string) => `src:${source}`;
+/** The header of rows drawn from no named source (a run without `tasks.train.mix`). */
+export const NO_SOURCE = '(no source)';
 export const groupKey = (step: number, group: string) => `g:${step}:${group}`;
 
 /** The display rows of one step (its header, its groups, their rows), or none when all are filtered out. */
@@ -169,12 +174,37 @@ export function stepSegment(step: number, stepRows: Iterable<RowSummary>, o: Vie
 
 const stepOrder = (o: ViewOptions) => (o.sort.key === 'step' ? o.sort.dir : 1);
 
+function sortedRows(rows: RowSummary[], o: ViewOptions): RowSummary[] {
+  const ranks: Ranks = { group: rankOf(rows.map((r) => r.group)), task: o.sort.key === 'task' ? rankOf(rows.map((r) => r.task)) : new Map() };
+  return rows.sort(compareRows(o.sort.key, o.sort.dir, ranks));
+}
+
+/** One header per source, sources in natural order, each with its rows sorted by the sort key. */
+function bySource(rows: RowSummary[], o: ViewOptions): DisplayRow[] {
+  const groups = new Map<string, RowSummary[]>();
+  for (const r of rows) {
+    const s = r.source ?? NO_SOURCE;
+    const g = groups.get(s);
+    if (g) g.push(r);
+    else groups.set(s, [r]);
+  }
+  const out: DisplayRow[] = [];
+  for (const source of [...groups.keys()].sort(natural)) {
+    const g = groups.get(source)!;
+    const key = sourceKey(source);
+    const collapsed = o.collapsed.has(key);
+    out.push({ kind: 'source', key, source, stats: stats(g), collapsed });
+    if (!collapsed) for (const row of sortedRows(g, o)) out.push({ kind: 'row', key: row.id, row });
+  }
+  return out;
+}
+
 export function buildView(all: Iterable<RowSummary>, o: ViewOptions): DisplayRow[] {
-  if (!o.grouped) {
+  if (o.group !== 'step') {
     const rows: RowSummary[] = [];
     for (const r of all) if (matchesFilter(r, o.filter, o.searchIds)) rows.push(r);
-    const ranks: Ranks = { group: rankOf(rows.map((r) => r.group)), task: o.sort.key === 'task' ? rankOf(rows.map((r) => r.task)) : new Map() };
-    return rows.sort(compareRows(o.sort.key, o.sort.dir, ranks)).map((row) => ({ kind: 'row', key: row.id, row }));
+    if (o.group === 'source') return bySource(rows, o);
+    return sortedRows(rows, o).map((row) => ({ kind: 'row', key: row.id, row }));
   }
   const steps = new Map<number, RowSummary[]>();
   for (const r of all) {
@@ -234,7 +264,7 @@ export class ViewBuilder {
 
   /** `optionsKey` must change whenever `o` does (the search ids included). */
   build(o: ViewOptions, optionsKey: string): DisplayRow[] {
-    if (!o.grouped) return buildView(this.values(), o);
+    if (o.group !== 'step') return buildView(this.values(), o);
     if (optionsKey !== this.key) {
       this.segments.clear();
       this.key = optionsKey;

@@ -67,6 +67,7 @@ export function rowOf(r: RolloutState): RowSummary {
     flags: flagBits(r.flags),
     dur: f ? f.duration_ms : null,
     state: f ? 'finished' : 'running',
+    ...(r.source ? { source: r.source } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface RowSummary {
   /** Milliseconds, null while running. */
   dur: number | null;
   state: RowState;
+  /** The task source, when `tasks.train.mix` names several. */
+  source?: string;
 }
 
 export type RunStatus = 'loading' | 'running' | 'finished' | 'failed' | 'stopped' | 'unknown';
@@ -129,6 +131,7 @@ export function summaryOf(r: RolloutRecord): RowSummary {
     flags: flagBits(r.flags),
     dur: r.timings?.duration_ms ?? null,
     state: 'complete',
+    ...(r.source ? { source: r.source } : {}),
   };
 }
 
@@ -145,7 +148,7 @@ export interface ViewState {
   importedFrom?: string;
   tab: 'rollouts' | 'metrics' | 'eval' | 'log';
   sort: { key: SortKey; dir: 1 | -1 };
-  grouped: boolean;
+  group: GroupBy;
   filter: Filter;
   collapsed: string[];
   selected: string | null;
@@ -153,6 +156,9 @@ export interface ViewState {
   tokenMode: 'logprob' | 'advantage';
   transcriptMode: 'messages' | 'tokens';
 }
+
+/** How the table nests its rows: by step then task group, by task source, or not at all. */
+export type GroupBy = 'step' | 'source' | 'none';
 
 export type SortKey = 'step' | 'task' | 'sample' | 'reward' | 'success' | 'adv' | 'turns' | 'tools' | 'tokens' | 'flags' | 'dur';
 

@@ -121,6 +121,24 @@ describe('run viewer in Chromium', function () {
     assert.equal(Number(await selected()), Number(before));
   });
 
+  it('groups the rollouts of a mixed task set by source, and keeps the choice after a reload', async () => {
+    const f = await openFixture({ sources: ['gsm8k', 'math'] });
+    const { page } = v!;
+    await page.getByLabel('grouping').selectOption('source');
+    await page.waitForSelector('.tr.head-source');
+    assert.deepEqual(await page.locator('.tr.head-source .hlabel').allTextContents(), ['gsm8k', 'math']);
+    // Each source's header counts its own rollouts: 48 in all, split between the two.
+    const counts = (await page.locator('.tr.head-source .hstats').allTextContents()).map((t) => Number(/^(\d+) rollouts/.exec(t)![1]));
+    assert.equal(counts.reduce((a, b) => a + b, 0), 48);
+    assert.ok(counts.every((n) => n > 0));
+    await page.screenshot({ path: join(shots, 'group-by-source.png') });
+    const state = await page.evaluate(() => new Promise((r) => setTimeout(() => r((window as unknown as { __agentTuneState(): unknown }).__agentTuneState()), 300)));
+    await v!.close();
+    v = await h.open(f.dir, { state });
+    await v.page.waitForSelector('.tr.head-source');
+    assert.equal(await v.page.getByLabel('grouping').inputValue(), 'source');
+  });
+
   it('filters failed rollouts and searches inside transcripts on the host', async () => {
     const f = await openFixture();
     const { page } = v!;

@@ -39,6 +39,25 @@ describe('task preview', () => {
     assert.deepEqual(test.rows.map((r) => [r.where, r.findings]), [['line 2 of test.jsonl', ['has no field "answer" for the reference answer (fields.answer; the record has question) (column 1)']]]);
   });
 
+  it('names a duplicate id with the first record that had it, across pages, and names broken records by their id', async () => {
+    writeJsonl(join(t.dir, 'dup.jsonl'), [
+      { id: 'x1', question: 'a?', answer: '1' },
+      { id: 'x2', question: 'b?', answer: '2' },
+      { id: 'x3', question: 'c?', answer: '' },
+      { id: 'x1', question: 'd?', answer: '4' },
+    ]);
+    const p = await TaskPreview.open({ train: { path: 'dup.jsonl' } }, t.dir);
+    const first = await p.page({ source: 0, start: 0, count: 2 });
+    assert.deepEqual(first.rows.map((r) => r.findings), [[], []]);
+    const rest = await p.page({ source: 0, start: 2, count: 10 });
+    assert.deepEqual(rest.rows.map((r) => r.id), ['x3', 'x1']);
+    assert.match(rest.rows[0].findings[0], /field "answer" is empty/);
+    assert.deepEqual(rest.rows[1].findings, ['duplicate id "x1", first at line 1 of dup.jsonl; ids must be unique (fields.id)']);
+    // Read again from the start: the first x1 is not its own duplicate.
+    const again = await p.page({ source: 0, start: 0, count: 10, problems: true });
+    assert.deepEqual(again.rows.map((r) => r.id), ['x3', 'x1']);
+  });
+
   it('shows a source it cannot open with the reason', async () => {
     const p = await TaskPreview.open({ train: { path: 'missing.jsonl' } }, t.dir);
     assert.equal(p.sources[0].error, 'missing.jsonl: no such file or folder');

@@ -122,6 +122,28 @@ describe('viewer RunSource', () => {
     f.writer.close();
   });
 
+  it('carries each rollout\'s task source, from the live events and from the rollout line', async () => {
+    const done = makeRun(join(tmp, 'done'), { steps: 2, tasksPerStep: 2, groupSize: 2, sources: ['gsm8k', 'math'] });
+    done.writer.close();
+    const rec = new Recorder();
+    src = new RunSource(done.dir, rec.post);
+    await src.handle({ type: 'ready' });
+    await rec.until('loaded');
+    const sources = [...rec.rows().values()].map((r) => r.source);
+    assert.equal(sources.length, 8);
+    assert.deepEqual([...new Set(sources)].sort(), ['gsm8k', 'math']);
+    src.dispose();
+
+    const live = makeRun(join(tmp, 'live'), { steps: 1, tasksPerStep: 1, groupSize: 1, live: true });
+    const rec2 = new Recorder();
+    src = new RunSource(live.dir, rec2.post, { pollMs: 50, batchMs: 5 });
+    await src.handle({ type: 'ready' });
+    const r = writeRollout(live.writer, live.rng, { step: 2, task: 3, sample: 0, source: 'aime24' }, { turnEvents: true });
+    const running = await rec2.until('rows', (m) => m.rows.some((x) => x.id === r.id));
+    assert.equal(running.rows.find((x) => x.id === r.id)!.source, 'aime24');
+    live.writer.close();
+  });
+
   it('shows what it can of corrupt and truncated files, with file, line and field', async () => {
     const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 3 });
     f.writer.close();

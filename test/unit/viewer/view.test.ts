@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { buildView, compareRows, matchesFilter, stats, stepKey, groupKey, ViewBuilder, type ViewOptions } from '../../../media/view';
+import { buildView, compareRows, matchesFilter, NO_SOURCE, sourceKey, stats, stepKey, groupKey, ViewBuilder, type ViewOptions } from '../../../media/view';
 import { emptyFilter, flagBits, type RowSummary } from '../../../src/viewer/protocol';
 
 function row(p: Partial<RowSummary> & { id: string }): RowSummary {
@@ -13,7 +13,7 @@ const rows: RowSummary[] = [
   row({ id: 'd', step: 1, group: 'g3', task: 't3', sample: 0, reward: 0.5, success: true, flags: flagBits(['tool_error', 'truncated']) }),
   row({ id: 'e', step: 2, group: 'g2', task: 't2', sample: 0, reward: null, success: null, state: 'running' }),
 ];
-const opts: ViewOptions = { filter: emptyFilter(), searchIds: null, sort: { key: 'step', dir: 1 }, grouped: true, collapsed: new Set<string>() };
+const opts: ViewOptions = { filter: emptyFilter(), searchIds: null, sort: { key: 'step', dir: 1 }, group: 'step', collapsed: new Set<string>() };
 
 describe('viewer table view', () => {
   it('groups by step, then task group, with header stats', () => {
@@ -40,10 +40,30 @@ describe('viewer table view', () => {
   });
 
   it('flat, ungrouped sort with stable tie-breaking', () => {
-    const v = buildView(rows, { ...opts, grouped: false, sort: { key: 'reward', dir: 1 } });
+    const v = buildView(rows, { ...opts, group: 'none', sort: { key: 'reward', dir: 1 } });
     assert.deepEqual(v.map((r) => r.key), ['c', 'a', 'd', 'b', 'e']);
-    const byFlags = buildView(rows, { ...opts, grouped: false, sort: { key: 'flags', dir: -1 } });
+    const byFlags = buildView(rows, { ...opts, group: 'none', sort: { key: 'flags', dir: -1 } });
     assert.equal(byFlags[0].key, 'd');
+  });
+
+  it('groups by source, sources in natural order, with their stats, and folds a collapsed source', () => {
+    const mixed = [
+      row({ id: 'm1', source: 'math', reward: 0, success: false }),
+      row({ id: 'g1', source: 'gsm8k', reward: 1 }),
+      row({ id: 'm2', source: 'math', reward: 1, step: 2 }),
+      row({ id: 'x', reward: 0.5 }),
+      row({ id: 'g2', source: 'gsm8k', reward: 0.25, step: 3, success: false }),
+    ];
+    const v = buildView(mixed, { ...opts, group: 'source', sort: { key: 'reward', dir: -1 } });
+    assert.deepEqual(v.map((r) => r.key), [sourceKey(NO_SOURCE), 'x', sourceKey('gsm8k'), 'g1', 'g2', sourceKey('math'), 'm2', 'm1']);
+    const gsm = v[2];
+    assert.equal(gsm.kind, 'source');
+    if (gsm.kind === 'source') assert.deepEqual(gsm.stats, { n: 2, scored: 2, rewardMean: 0.625, ok: 1 });
+    const folded = buildView(mixed, { ...opts, group: 'source', collapsed: new Set([sourceKey('gsm8k')]) });
+    assert.deepEqual(folded.map((r) => r.key), [sourceKey(NO_SOURCE), 'x', sourceKey('gsm8k'), sourceKey('math'), 'm1', 'm2']);
+    // Filters apply before grouping: a source with no matching row has no header.
+    const failed = buildView(mixed, { ...opts, group: 'source', filter: { ...emptyFilter(), failedOnly: true } });
+    assert.deepEqual(failed.map((r) => r.key), [sourceKey('gsm8k'), 'g2', sourceKey('math'), 'm1']);
   });
 
   it('folds collapsed steps and groups', () => {
@@ -77,7 +97,7 @@ describe('viewer table view', () => {
 
   it('incremental builds equal full builds as rows arrive, change step and options change', () => {
     const vb = new ViewBuilder();
-    const key = (o: ViewOptions) => JSON.stringify([o.sort, o.grouped, [...o.collapsed]]);
+    const key = (o: ViewOptions) => JSON.stringify([o.sort, o.group, [...o.collapsed]]);
     for (const r of rows.slice(0, 3)) vb.upsert(r);
     assert.deepEqual(vb.build(opts, key(opts)), buildView(rows.slice(0, 3), opts));
     for (const r of rows.slice(3)) vb.upsert(r);
@@ -90,7 +110,7 @@ describe('viewer table view', () => {
     assert.deepEqual(vb.build(opts, key(opts)), buildView(moved, opts));
     const other: ViewOptions = { ...opts, sort: { key: 'reward', dir: -1 } };
     assert.deepEqual(vb.build(other, key(other)), buildView(moved, other));
-    const flat = { ...opts, grouped: false };
+    const flat = { ...opts, group: 'none' };
     assert.deepEqual(vb.build(flat, key(flat)), buildView(moved, flat));
     assert.equal(vb.size, 5);
     assert.ok(vb.has('e'));

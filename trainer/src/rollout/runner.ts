@@ -75,7 +75,7 @@ export function assignAdvantages(a: TuneConfig['algorithm'], group: RolloutRecor
 export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<RolloutRecord> {
   const { writer, config } = env;
   const session = new RolloutSession(env, spec);
-  writer.emit({ type: 'rollout_started', rollout_id: spec.id, step: spec.step, phase: spec.phase, task_id: spec.task.id, group_id: spec.groupId, sample: spec.sample, question: spec.task.question });
+  writer.emit({ type: 'rollout_started', rollout_id: spec.id, step: spec.step, phase: spec.phase, task_id: spec.task.id, group_id: spec.groupId, sample: spec.sample, question: spec.task.question, ...(spec.task.source ? { source: spec.task.source } : {}) });
 
   let messages: Message[] = [];
   let finalAnswer: string | null = null;

@@ -31,6 +31,8 @@ export interface RolloutState {
   group_id: string;
   sample: number;
   question: string;
+  /** The task source, when `tasks.train.mix` names several. */
+  source?: string;
   turns: TurnState[];
   /** The conversation so far: the question, then each turn's message and tool results. */
   messages: Message[];
@@ -55,6 +57,7 @@ export function foldRollout(rollouts: Map<string, RolloutState>, e: RunEvent): R
       group_id: e.group_id,
       sample: e.sample,
       question: e.question,
+      ...(e.source ? { source: e.source } : {}),
       turns: [],
       messages: [{ role: 'user', content: e.question }],
       tool_calls: 0,

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import type { ReferenceCheck } from './lint';
 import { leaksAnswer, type Finding } from './lint';
 import { openSource, sourceItems, TaskLoadError, type OpenedSource } from './load';
-import { describe, parquetLayout } from './read';
+import { describe, parquetLayout, type ReadItem } from './read';
 import { sourcesOf, type TasksShape } from './check';
 
 export interface PreviewSource {
@@ -52,8 +52,13 @@ export interface Page {
 /** Records a filtered request looks through before it answers with what it found. */
 const SCAN_LIMIT = 50_000;
 const TEXT_LIMIT = 4000;
+/** Ids remembered per source for the duplicate check, as far as the reader has paged. */
+const SEEN_LIMIT = 1_000_000;
 
 export class TaskPreview {
+  /** Per source: each id's first record, filled as pages are read from the start. */
+  private readonly seen = new Map<number, Map<string, { index: number; where: string }>>();
+
   private constructor(
     readonly sources: PreviewSource[],
     private readonly opened: (OpenedSource | undefined)[],
@@ -101,6 +106,12 @@ export class TaskPreview {
       }
       scanned++;
       const notes = [...findings];
+      const where = `${describe(item.at)} of ${basename(item.at.file)}`;
+      const id = task?.id ?? rawId(item, src.mapping.id);
+      if (id !== undefined) {
+        const first = this.firstOf(req.source, id, index, where);
+        if (first) notes.push({ at: item.at, severity: 'error', message: `duplicate id "${id}", first at ${first}; ids must be unique (fields.id)` });
+      }
       if (task) {
         if (leaksAnswer(task.question, task.reference)) notes.push({ at: item.at, severity: 'error', message: 'the question gives its own answer away' });
         const why = check?.(task.reference);
@@ -109,18 +120,28 @@ export class TaskPreview {
       if (req.problems && notes.length === 0) continue;
       const row: PreviewRow = {
         index,
-        id: task?.id ?? String(index),
+        id: id ?? String(index),
         question: clip(task?.question ?? (item.kind === 'row' ? String(item.row[src.mapping.question[0]] ?? '') : '')),
         reference: clip(task?.reference ?? ''),
         features: task?.features ?? {},
         source: src.name,
-        where: `${describe(item.at)} of ${basename(item.at.file)}`,
+        where,
         findings: notes.map(text),
       };
       if (needle && ![row.id, row.question, row.reference].some((s) => s.toLowerCase().includes(needle))) continue;
       rows.push(row);
     }
     return { rows, next, scanned };
+  }
+
+  /** Where `id` was first seen, when that was another record; remembers it otherwise. */
+  private firstOf(source: number, id: string, index: number, where: string): string | undefined {
+    let seen = this.seen.get(source);
+    if (!seen) this.seen.set(source, (seen = new Map()));
+    const first = seen.get(id);
+    if (first) return first.index === index ? undefined : first.where;
+    if (seen.size < SEEN_LIMIT) seen.set(id, { index, where });
+    return undefined;
   }
 
   private judgeCheck(): ((reference: string) => string | undefined) | undefined {
@@ -131,6 +152,16 @@ export class TaskPreview {
       return why ? `the judge ${judge.name} ${why}` : undefined;
     };
   }
+}
+
+/** The id column of a record that did not make a task (an empty field, say), so it is still named. */
+function rawId(item: ReadItem, columns: string[]): string | undefined {
+  if (item.kind !== 'row') return undefined;
+  for (const c of columns) {
+    const v = item.row[c];
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+  }
+  return undefined;
 }
 
 function clip(s: string): string {
