@@ -101,7 +101,7 @@ const GROUPINGS: [GroupBy, string][] = [
   ['source', 'Group by source'],
   ['none', 'No grouping'],
 ];
-const groupSel = h('select', { title: 'grouping', 'aria-label': 'grouping', class: 'group-by' }, ...GROUPINGS.map(([value, label]) => h('option', { value }, label)));
+const groupSel = h('select', { title: 'grouping', 'aria-label': 'grouping', class: 'group-by' }, ...GROUPINGS.map(([value, label]) => Object.assign(h('option', null, label), { value })));
 groupSel.value = state.group;
 groupSel.addEventListener('change', () => {
   state.group = groupSel.value as GroupBy;

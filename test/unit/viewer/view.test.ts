@@ -110,7 +110,7 @@ describe('viewer table view', () => {
     assert.deepEqual(vb.build(opts, key(opts)), buildView(moved, opts));
     const other: ViewOptions = { ...opts, sort: { key: 'reward', dir: -1 } };
     assert.deepEqual(vb.build(other, key(other)), buildView(moved, other));
-    const flat = { ...opts, group: 'none' };
+    const flat: ViewOptions = { ...opts, group: 'none' };
     assert.deepEqual(vb.build(flat, key(flat)), buildView(moved, flat));
     assert.equal(vb.size, 5);
     assert.ok(vb.has('e'));
