@@ -115,6 +115,8 @@ function judgeEntries(v: RolloutView): [string, unknown][] {
   const entries: [string, unknown][] = [];
   if (v.judged) entries.push(['reward', v.judged.reward], ['success', v.judged.success], ['parts', v.judged.parts], ['final_answer', v.judged.final_answer]);
   else entries.push(['reward', 'not judged yet']);
+  // The judge's inputs, readable at the judge stop before it runs.
+  if (v.judge_input && !v.judged) entries.push(['final_answer', v.judge_input.final_answer], ['task', v.judge_input.task]);
   if (v.error) entries.push(['error', v.error]);
   entries.push(['flags', v.flags]);
   return entries;

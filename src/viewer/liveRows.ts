@@ -82,6 +82,8 @@ export function transcriptOf(r: RolloutState): TranscriptRecord {
     group_id: r.group_id,
     sample: r.sample,
     question: r.question,
+    ...(r.reference !== undefined ? { reference: r.reference } : {}),
+    ...(f && f.final_answer !== undefined ? { final_answer: f.final_answer } : {}),
     flags: r.flags,
     tool_calls: r.tool_calls,
     ...(f ? { reward: f.reward, parts: f.parts, success: f.success, tokens: f.tokens, timings: { started: 0, duration_ms: f.duration_ms, model_ms: 0, tool_ms: 0, judge_ms: 0 } } : {}),

@@ -103,6 +103,9 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.deepEqual(hit.body.hitBreakpointIds, [bps[0].id]);
     assert.equal(await dc.evaluate(hit.body.threadId!, 'sample'), '1');
     assert.equal(await dc.evaluate(hit.body.threadId!, 'at'), '"judge"');
+    // What the judge receives is readable before it runs.
+    assert.equal(await dc.evaluate(hit.body.threadId!, 'task.reference'), await dc.evaluate(hit.body.threadId!, 'reference'));
+    assert.match(await dc.evaluate(hit.body.threadId!, 'final_answer'), /^(".*"|null)$/s);
     assert.equal((await dc.stackTraceRequest({ threadId: hit.body.threadId! })).body.stackFrames[0].name, 'judge');
     const judgeScopes = (await dc.scopesRequest({ frameId: (await dc.stackTraceRequest({ threadId: hit.body.threadId! })).body.stackFrames[0].id })).body.scopes;
     assert.deepEqual(judgeScopes.map((s) => s.name), ['Judge', 'Conversation', 'Rollout']);

@@ -15,7 +15,12 @@ function view(over: Partial<RolloutView> = {}): RolloutView {
   };
 }
 
-const judged = view({ position: { at: 'judged' }, judged: { reward: 1, parts: { answer: 1, format: 0 }, success: true, final_answer: '4' }, tool_calls: 0 });
+const judged = view({
+  position: { at: 'judged' },
+  judge_input: { final_answer: '4', task: { id: '17', question: 'What is 2+2?', reference: '4' } },
+  judged: { reward: 1, parts: { answer: 1, format: 0 }, success: true, final_answer: '4' },
+  tool_calls: 0,
+});
 
 describe('debug conditions', () => {
   it('evaluates comparisons, logic, members and "in" on rollout data', () => {
@@ -29,6 +34,17 @@ describe('debug conditions', () => {
     assert.equal(ev("'format_error' in flags"), false);
     assert.equal(ev('!format_error && question.length > 3'), true);
     assert.equal(ev('reward > 0 ? "good" : "bad"'), 'good');
+  });
+
+  it('reads what the judge receives from the judge stop on: final_answer and task', () => {
+    const task = { id: '17', question: 'What is 8+9?', reference: '17', features: { level: 2 } };
+    const atJudge = view({ position: { at: 'judge' }, judge_input: { final_answer: 'The answer is 17.', task } });
+    const ev = (t: string, v: RolloutView) => parseExpression(t, SCOPE_NAMES).evaluate(scopeOf(v));
+    assert.equal(ev('final_answer', atJudge), 'The answer is 17.');
+    assert.equal(ev('task.reference', atJudge), '17');
+    assert.equal(ev('task.features.level', atJudge), 2);
+    assert.throws(() => ev('final_answer', view({ position: { at: 'turn', turn: 0 } })), /final_answer is not known yet \(at turn; it is known from the judge stop on\)/);
+    assert.throws(() => ev('task', view()), /task is not known yet/);
   });
 
   it('rejects unknown names, calls and prototype access before running anything', () => {

@@ -26,6 +26,13 @@ describe('agent-tune debug (real model, real processes)', function () {
       assert.equal(rows.length, 8 * group);
       assert.equal(summary.rollouts, rows.length);
       assert.equal(events.filter((e) => e.type === 'rollout_finished').length, rows.length);
+      // The live events carry what the transcript shows before the rollout's line is written:
+      // the reference from the start, and the answer the judge received at the end.
+      const byId = new Map(rows.map((x) => [x.id, x]));
+      for (const e of events) {
+        if (e.type === 'rollout_started') assert.equal(e.reference, byId.get(e.rollout_id)!.reference);
+        if (e.type === 'rollout_finished') assert.equal(e.final_answer, byId.get(e.rollout_id)!.final_answer);
+      }
       // The tiny model calls the calculator in part of its answers: tool calls, results and answers are all recorded.
       const withTool = rows.filter((x) => x.tool_calls > 0);
       assert.ok(withTool.length > 0, 'some rollouts call a tool');

@@ -112,6 +112,9 @@ describe('viewer RunSource', () => {
     const live = await rec.until('transcript', (m) => m.id === r.id);
     assert.equal(live.live, true);
     assert.deepEqual(live.record!.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'assistant']);
+    // The finished rollout's answer and reference agree with its line before the line exists.
+    assert.equal(live.record!.reference, r.reference);
+    assert.equal(live.record!.final_answer, r.final_answer);
     f.writer.rollout({ ...r, advantage: 0.5 });
     const complete = await rec.until('rows', (m) => m.rows.some((x) => x.id === r.id && x.state === 'complete'));
     assert.equal(complete.rows.find((x) => x.id === r.id)!.adv, 0.5);

@@ -6,6 +6,7 @@
 // debugger attached to the same process all carry on.
 import inspector from 'node:inspector';
 import type { RolloutHooks } from '../rollout/env';
+import type { JudgeInput } from '../judges/types';
 import type { Scored } from '../rollout/score';
 import type { RolloutSession } from '../rollout/session';
 import type { Flag, Message, RunEvent, ToolCall } from '../run/events';
@@ -71,7 +72,7 @@ export class DebugBridge implements RunDebugger {
       afterTurn: (s, turn, message) => this.afterTurn(s, turn, message),
       beforeTool: (s, call) => this.place(s, { at: 'tool', turn: this.turnOf(s), call }, []),
       afterTool: (s, call, result) => this.afterTool(s, call, result),
-      beforeJudge: (s) => this.beforeJudge(s),
+      beforeJudge: (s, input) => this.beforeJudge(s, input),
       afterJudge: (s, scored) => this.afterJudge(s, scored),
     };
     channel.ref(true);
@@ -201,17 +202,16 @@ export class DebugBridge implements RunDebugger {
     return this.place(s, { at: 'tool_result', turn: this.turnOf(s), call, content: result.content, error }, error ? ['tool_error'] : []);
   }
 
-  private beforeJudge(s: RolloutSession): Promise<void> {
+  private beforeJudge(s: RolloutSession, input: JudgeInput): Promise<void> {
+    const t = this.rollouts.get(s.spec.id);
+    if (t) t.view.judge_input = { final_answer: input.final_answer, task: { ...input.task } };
     return this.place(s, { at: 'judge' }, WORKFLOW_FLAGS.filter((f) => s.flags.has(f)));
   }
 
   private afterJudge(s: RolloutSession, scored: Scored): Promise<void> {
     const t = this.rollouts.get(s.spec.id);
     if (!t) return Promise.resolve();
-    const record = { reward: scored.reward, parts: scored.parts, success: scored.success, final_answer: null as string | null };
-    const last = [...s.transcript()].reverse().find((m) => m.role === 'assistant' && m.content.trim());
-    record.final_answer = last?.content ?? null;
-    t.view.judged = record;
+    t.view.judged = { reward: scored.reward, parts: scored.parts, success: scored.success, final_answer: t.view.judge_input?.final_answer ?? null };
     if (scored.error) t.view.error ??= { source: 'judge', message: scored.error.message, ...(scored.error.stack ? { stack: scored.error.stack } : {}) };
     return this.place(s, { at: 'judged' }, scored.error ? ['judge_error'] : []);
   }

@@ -31,6 +31,7 @@ export const SCOPE_NAMES: readonly string[] = [
   'success',
   'parts',
   'final_answer',
+  'task',
 ];
 
 const json = (v: unknown): Value => (v === undefined ? null : (JSON.parse(JSON.stringify(v)) as Value));
@@ -82,7 +83,9 @@ export function scopeOf(view: RolloutView, position: Position | null = view.posi
     reward: () => need(judged, 'reward', where).reward,
     success: () => need(judged, 'success', where).success,
     parts: () => json(need(judged, 'parts', where).parts),
-    final_answer: () => need(judged, 'final_answer', where).final_answer,
+    // What the judge receives is known from the judge stop on.
+    final_answer: () => needInput(view, 'final_answer', where).final_answer,
+    task: () => json(needInput(view, 'task', where).task),
   };
   for (const f of FLAGS) values[f] = () => view.flags.includes(f);
   return (name) => {
@@ -90,6 +93,11 @@ export function scopeOf(view: RolloutView, position: Position | null = view.posi
     if (!get) throw new Error(`unknown name "${name}"`);
     return get();
   };
+}
+
+function needInput(view: RolloutView, name: string, where: string): NonNullable<RolloutView['judge_input']> {
+  if (!view.judge_input) throw new NotYetKnown(name, `${where}; it is known from the judge stop on`);
+  return view.judge_input;
 }
 
 function need<T>(v: T | undefined, name: string, where: string): T {

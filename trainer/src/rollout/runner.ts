@@ -75,7 +75,7 @@ export function assignAdvantages(a: TuneConfig['algorithm'], group: RolloutRecor
 export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<RolloutRecord> {
   const { writer, config } = env;
   const session = new RolloutSession(env, spec);
-  writer.emit({ type: 'rollout_started', rollout_id: spec.id, step: spec.step, phase: spec.phase, task_id: spec.task.id, group_id: spec.groupId, sample: spec.sample, question: spec.task.question, ...(spec.task.source ? { source: spec.task.source } : {}) });
+  writer.emit({ type: 'rollout_started', rollout_id: spec.id, step: spec.step, phase: spec.phase, task_id: spec.task.id, group_id: spec.groupId, sample: spec.sample, question: spec.task.question, reference: spec.task.reference, ...(spec.task.source ? { source: spec.task.source } : {}) });
 
   let messages: Message[] = [];
   let finalAnswer: string | null = null;
@@ -99,8 +99,6 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
     if (m.role === 'assistant' && k < session.turns.length) session.turns[k++].message_index = i;
   });
 
-  await env.hooks.beforeJudge?.(session);
-  const judgeStarted = Date.now();
   const input: JudgeInput = {
     task: { id: spec.task.id, question: spec.task.question, reference: spec.task.reference, features: spec.task.features },
     final_answer: finalAnswer,
@@ -109,6 +107,8 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
     tool_calls: toolCallsWithResults(messages),
     flags: [...session.flags],
   };
+  await env.hooks.beforeJudge?.(session, input);
+  const judgeStarted = Date.now();
   const scored = await score(env.judge, config, input);
   const judgeMs = Date.now() - judgeStarted;
   await env.hooks.afterJudge?.(session, scored);
@@ -161,6 +161,7 @@ export async function runOne(env: RolloutEnv, spec: RolloutSpec): Promise<Rollou
     tool_calls: session.toolCalls,
     tokens,
     duration_ms: duration,
+    final_answer: finalAnswer,
   });
   return record;
 }

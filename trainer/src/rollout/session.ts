@@ -23,7 +23,8 @@ export interface RolloutHooks {
   afterTurn?(session: RolloutSession, turn: number, message: AssistantTurn): Promise<void> | void;
   beforeTool?(session: RolloutSession, call: ToolCall): Promise<void> | void;
   afterTool?(session: RolloutSession, call: ToolCall, result: Message): Promise<void> | void;
-  beforeJudge?(session: RolloutSession): Promise<void> | void;
+  /** `input` is exactly what the judge will receive. */
+  beforeJudge?(session: RolloutSession, input: JudgeInput): Promise<void> | void;
   afterJudge?(session: RolloutSession, result: Scored): Promise<void> | void;
 }
 

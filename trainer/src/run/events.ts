@@ -99,7 +99,7 @@ interface Base<T extends string> {
 export type RunEvent =
   | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: Phase; config_file: string; pid: number; resumed_from_step?: number; sandbox?: SandboxRecord })
   | (Base<'step_started'> & { step: number; task_ids: string[] })
-  | (Base<'rollout_started'> & { rollout_id: string; step: number; phase: Phase; task_id: string; group_id: string; sample: number; question: string; source?: string })
+  | (Base<'rollout_started'> & { rollout_id: string; step: number; phase: Phase; task_id: string; group_id: string; sample: number; question: string; reference?: string; source?: string })
   | (Base<'turn'> & TurnEvent)
   | (Base<'rollout_finished'> & {
       rollout_id: string;
@@ -116,6 +116,8 @@ export type RunEvent =
       tool_calls: number;
       tokens: { prompt: number; completion: number };
       duration_ms: number;
+      /** The answer the judge received (absent in runs written before it was recorded). */
+      final_answer?: string | null;
     })
   | (Base<'judge_error'> & { rollout_id: string; message: string; stack?: string })
   | (Base<'workflow_error'> & { rollout_id: string; message: string; stack?: string })

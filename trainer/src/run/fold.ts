@@ -31,6 +31,8 @@ export interface RolloutState {
   group_id: string;
   sample: number;
   question: string;
+  /** The task's reference answer (absent in runs written before it was recorded). */
+  reference?: string;
   /** The task source, when `tasks.train.mix` names several. */
   source?: string;
   turns: TurnState[];
@@ -57,6 +59,7 @@ export function foldRollout(rollouts: Map<string, RolloutState>, e: RunEvent): R
       group_id: e.group_id,
       sample: e.sample,
       question: e.question,
+      ...(e.reference !== undefined ? { reference: e.reference } : {}),
       ...(e.source ? { source: e.source } : {}),
       turns: [],
       messages: [{ role: 'user', content: e.question }],
