@@ -50,7 +50,7 @@ export class Frames {
     } else {
       const turn = v.turns[ref.turn];
       if (turn) scopes.push(new Scope(`Turn ${ref.turn}`, store.scope(turnEntries(turn)), false));
-      const prompt = turn ? turn.prompt : v.messages;
+      const prompt = turn ? turn.prompt : (v.next_prompt ?? v.messages);
       scopes.push(new Scope('Messages', store.scope(prompt.map((m, i) => [`${i} ${m.role}`, m])), false));
     }
     scopes.push(new Scope('Rollout', store.scope(rolloutEntries(v)), true));

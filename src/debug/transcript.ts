@@ -46,7 +46,7 @@ export function turnTranscript(v: RolloutView, index: number): Transcript {
   const out = new Lines();
   const turn: TurnView | undefined = v.turns[index];
   header(out, v, `turn ${index}${turn ? ` · ${turn.role}` : ''}`);
-  const prompt = turn ? turn.prompt : v.messages;
+  const prompt = turn ? turn.prompt : (v.next_prompt ?? v.messages);
   rule(out, `prompt: ${prompt.length} message${prompt.length === 1 ? '' : 's'}`);
   for (const m of prompt) message(out, m);
   if (!turn) {

@@ -79,6 +79,9 @@ describe('agent-tune debug adapter (DAP)', function () {
     const question = JSON.parse(rollout.question) as string;
     const doc = (await dc.sourceRequest({ sourceReference: frames[0].source!.sourceReference!, source: frames[0].source })).body.content;
     assert.ok(doc.includes(`rollout ${JSON.parse(rollout.id)}`), 'the frame source is the transcript of this rollout');
+    // Before the first turn, the prompt is what the model is about to be given.
+    assert.deepEqual(Object.keys(await dc.scopeValues(T, 'Messages')).slice(0, 2), ['0 system', '1 user']);
+    assert.match(doc, /prompt: 2 messages/);
 
     // Step over: exactly one more turn, the other rollouts stay where they are.
     const others = threads.filter((t) => t.id !== T);

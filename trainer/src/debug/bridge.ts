@@ -68,7 +68,7 @@ export class DebugBridge implements RunDebugger {
     this.ready = new Promise((resolve) => (this.configured = resolve));
     channel.onMessage((m) => this.onRequest(m));
     this.hooks = {
-      beforeTurn: (s, turn) => this.beforeTurn(s, turn),
+      beforeTurn: (s, turn, prompt) => this.beforeTurn(s, turn, prompt),
       afterTurn: (s, turn, message) => this.afterTurn(s, turn, message),
       beforeTool: (s, call) => this.place(s, { at: 'tool', turn: this.turnOf(s), call }, []),
       afterTool: (s, call, result) => this.afterTool(s, call, result),
@@ -180,17 +180,19 @@ export class DebugBridge implements RunDebugger {
     return Math.max(0, s.turns.length - 1);
   }
 
-  private beforeTurn(s: RolloutSession, turn: number): Promise<void> {
+  private beforeTurn(s: RolloutSession, turn: number, prompt: Message[]): Promise<void> {
     const t = this.rollouts.get(s.spec.id);
     // The worker running the rollout was replaced and it starts over.
     if (t && t.view.turns.length > turn) t.view.turns.length = turn;
+    if (t) t.view.next_prompt = prompt.map((m) => ({ ...m }));
     return this.place(s, { at: 'turn', turn }, []);
   }
 
   private afterTurn(s: RolloutSession, turn: number, message: AssistantTurn): Promise<void> {
     const t = this.rollouts.get(s.spec.id);
     const view = t?.view.turns[turn];
-    if (view) view.prompt = s.transcript().slice(0, -1);
+    if (view) view.prompt = t!.view.next_prompt ?? s.transcript().slice(0, -1);
+    if (t) delete t.view.next_prompt;
     const fresh: Flag[] = [];
     if (message.format_error) fresh.push('format_error');
     if (message.truncated) fresh.push('truncated');

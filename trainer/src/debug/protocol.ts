@@ -71,6 +71,8 @@ export interface RolloutView {
   flags: Flag[];
   tool_calls: number;
   error?: { source: 'workflow' | 'judge'; message: string; stack?: string };
+  /** At a `turn` stop: the messages the model is about to be given. */
+  next_prompt?: Message[];
   /** What the judge receives, from the `judge` stop on: the answer the workflow gave, or the last assistant text. */
   judge_input?: { final_answer: string | null; task: { id: string; question: string; reference: string; features?: Record<string, number> } };
   judged?: { reward: number; parts: Record<string, number>; success: boolean; final_answer: string | null };

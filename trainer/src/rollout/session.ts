@@ -19,7 +19,8 @@ export interface ToolEntry {
 
 /** Where a debugger (or any observer) can hold a rollout. */
 export interface RolloutHooks {
-  beforeTurn?(session: RolloutSession, turn: number): Promise<void> | void;
+  /** `prompt` is exactly what the model is about to be given. */
+  beforeTurn?(session: RolloutSession, turn: number, prompt: Message[]): Promise<void> | void;
   afterTurn?(session: RolloutSession, turn: number, message: AssistantTurn): Promise<void> | void;
   beforeTool?(session: RolloutSession, call: ToolCall): Promise<void> | void;
   afterTool?(session: RolloutSession, call: ToolCall, result: Message): Promise<void> | void;
@@ -155,7 +156,8 @@ export class RolloutSession {
     const { config, backend, hooks } = this.env;
     const index = this.turns.length;
     const role = options.role ?? 'agent';
-    await hooks.beforeTurn?.(this, index);
+    const prompt = config.rollout.thinking === 'drop' ? messages.map((m) => (m.role === 'assistant' && m.content ? { ...m, content: dropThinking(m.content) } : m)) : messages;
+    await hooks.beforeTurn?.(this, index, prompt);
     if (this.abort.signal.aborted) throw new Error('the rollout was cancelled');
     const base = config.model.sampling;
     const sampling: SamplingParams = {
@@ -170,7 +172,6 @@ export class RolloutSession {
     };
     if (this.spec.phase === 'train') warnOverride(this.env, base, sampling);
     const tools = options.tools === false ? [] : Array.isArray(options.tools) ? options.tools : this.toolSchemas;
-    const prompt = config.rollout.thinking === 'drop' ? messages.map((m) => (m.role === 'assistant' && m.content ? { ...m, content: dropThinking(m.content) } : m)) : messages;
     const result = await backend.chat({ messages: prompt, tools, sampling, signal: this.abort.signal });
     this.modelMs += result.duration_ms;
 
