@@ -22,7 +22,7 @@ export interface RevisionInfo {
   changed: number;
 }
 
-/** The steps of a write, in order; `onStage` is called as each begins (progress, and tests that crash there). */
+/** The steps of a write, in order; `onStage` is called as each begins (`renaming` once per file), for progress and for tests that crash there. */
 export const WRITE_STAGES = ['keeping', 'writing', 'journal', 'renaming', 'done'] as const;
 export type WriteStage = (typeof WRITE_STAGES)[number];
 
@@ -77,8 +77,10 @@ export function writeRevision(
   writeJournal(base, name, files);
   renameSync(partial, join(base, name));
 
-  onStage('renaming');
-  for (const f of files) renameSync(join(runDir, f + NEW_SUFFIX), join(runDir, f));
+  for (const f of files) {
+    onStage('renaming');
+    renameSync(join(runDir, f + NEW_SUFFIX), join(runDir, f));
+  }
   syncDir(runDir);
   rmSync(join(base, JOURNAL));
   onStage('done');
