@@ -116,7 +116,10 @@ const clearBtn = button('', 'clear-all', () => {
   startSearch('');
 }, 'Clear all filters');
 const shown = h('span', { class: 'muted shown' });
-const filterBar = h('div', { class: 'toolbar filters' }, h('span', { class: 'search-wrap' }, icon('search'), searchInput), searchState, failedOnly.el, flagsMenu, rewardMin.el, rewardMax.el, stepMin.el, stepMax.el, phaseSel, groupedBox.el, clearBtn, h('span', { class: 'spacer' }), shown);
+/** The ids of the rollouts the filters show: what "Re-judge shown" re-judges. */
+let shownIds: string[] = [];
+const rejudgeShown = button('Re-judge shown', 'refresh', () => post(shownIds.length === rows.size ? { type: 'rejudge' } : { type: 'rejudge', ids: shownIds }), 'Score the rollouts the filters show again with the current judge and write them into the run');
+const filterBar = h('div', { class: 'toolbar filters' }, h('span', { class: 'search-wrap' }, icon('search'), searchInput), searchState, failedOnly.el, flagsMenu, rewardMin.el, rewardMax.el, stepMin.el, stepMax.el, phaseSel, groupedBox.el, clearBtn, h('span', { class: 'spacer' }), rejudgeShown, shown);
 
 const table = new RolloutTable({
   onSelect: (row) => onSelect(row),
@@ -234,7 +237,9 @@ function build(): void {
   table.setSort(state.sort.key, state.sort.dir, state.grouped);
   table.setRows(view);
   let n = 0;
-  for (const r of view) if (r.kind === 'row') n++;
+  shownIds = [];
+  for (const r of view) if (r.kind === 'row') (n++, shownIds.push(r.key));
+  rejudgeShown.disabled = n === 0;
   shown.textContent = `${n.toLocaleString()} of ${rows.size.toLocaleString()} rollouts`;
   post({ type: 'rendered', rows: rows.size, shown: n, ids: table.visibleIds() });
   lastBuild = performance.now();
@@ -285,7 +290,7 @@ function showTranscript(m: Extract<HostMessage, { type: 'transcript' }>): void {
         if (lastTranscript) showTranscript(lastTranscript);
       },
       onJudgeSource: () => post({ type: 'judgeSource' }),
-      onRejudge: () => post({ type: 'rejudge' }),
+      onRejudge: (scope) => post(scope === 'run' ? { type: 'rejudge' } : { type: 'rejudge', ids: [m.id] }),
     }),
   );
   if (m.live) transcriptPane.scrollTop = keep;
@@ -323,6 +328,27 @@ function addLogs(entries: LogEntry[]): void {
     }
     logList.append(line);
   }
+}
+
+/** What a re-judge changed: the summary in words, and the rollouts that flipped, each a link; "Show only these" filters to them. */
+function showRejudged(m: Extract<HostMessage, { type: 'rejudged' }>): void {
+  const flipped = m.summary.flipped;
+  actionBar.className = 'action-status state-done rejudged';
+  const links = flipped.slice(0, 30).map((f) => button(`${f.id} → ${f.success ? 'correct' : 'wrong'}`, f.success ? 'pass' : 'error', () => {
+    showTab('rollouts');
+    table.select(f.id);
+  }, 'Show this rollout'));
+  actionBar.replaceChildren(
+    h('div', null, icon('pass'), ' Re-judged: ', m.text),
+    ...(flipped.length
+      ? [h('div', { class: 'flipped' }, h('span', null, 'Flipped success: '), ...links, flipped.length > 30 ? h('span', { class: 'muted' }, ` … ${flipped.length - 30} more`) : '', button('Show only these', 'filter', () => {
+          searchIds = new Set(flipped.map((f) => f.id));
+          searchVersion++;
+          searchState.textContent = `the ${flipped.length} flipped rollout${flipped.length === 1 ? '' : 's'} (clear the filters to see all)`;
+          refresh(true);
+        }))]
+      : []),
+  );
 }
 
 function onMessage(m: HostMessage): void {
@@ -391,6 +417,9 @@ function onMessage(m: HostMessage): void {
       actionBar.classList.remove('hidden');
       actionBar.className = `action-status state-${m.state}`;
       actionBar.replaceChildren(icon(m.state === 'running' ? 'loading' : m.state === 'done' ? 'pass' : 'error'), ' ', m.message);
+      break;
+    case 'rejudged':
+      showRejudged(m);
       break;
   }
 }

@@ -140,7 +140,7 @@ describe('agent-tune rejudge --write', function () {
     assert.notEqual(after.metrics, before.metrics);
 
     // Every stage, and each of the two renames: the crash between them leaves a new and an old file.
-    const points = WRITE_STAGES.filter((s) => s !== 'done' && s !== 'renaming').map((s) => [s, 1] as const).concat([['renaming', 1], ['renaming', 2]]);
+    const points: [string, number][] = [...WRITE_STAGES.filter((s) => s !== 'done' && s !== 'renaming').map((s): [string, number] => [s, 1]), ['renaming', 1], ['renaming', 2]];
     for (const [stage, nth] of points) {
       const child = spawnSync(process.execPath, ['-r', require.resolve('esbuild-register'), join(__dirname, 'crash-child.ts'), dir, stage, String(nth)], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(child.signal, 'SIGKILL', `${stage} #${nth}: ${child.stdout}${child.stderr}`);
