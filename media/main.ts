@@ -3,10 +3,11 @@
 // panel comes back as it was (the rows themselves are rebuilt from the run's files).
 import { FLAGS } from '../trainer/src/run/constants';
 import { emptyFilter, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
-import { button, clear, h, icon } from './dom';
+import { button, checkbox, clear, h, icon, numberInput } from './dom';
 import { ViewBuilder, type DisplayRow } from './view';
 import { RolloutTable } from './table';
 import { renderTranscript } from './transcript';
+import { rejudgedBanner } from './rejudged';
 import { MetricsView } from './charts';
 import { Heatmap } from './heatmap';
 
@@ -159,24 +160,6 @@ table.setSort(state.sort.key, state.sort.dir, state.grouped);
 showTab(state.tab);
 
 // ---- behaviour --------------------------------------------------------------------------
-function checkbox(label: string, value: boolean, onChange: (v: boolean) => void) {
-  const input = h('input', { 'aria-label': label });
-  input.type = 'checkbox';
-  input.checked = value;
-  input.addEventListener('change', () => onChange(input.checked));
-  return { el: h('label', { class: 'check' }, input, ` ${label}`), input };
-}
-
-function numberInput(label: string, value: number | null, onChange: (v: number | null) => void) {
-  const input = h('input', { class: 'num-input', title: label, 'aria-label': label });
-  input.type = 'number';
-  input.step = 'any';
-  input.placeholder = label;
-  input.value = value === null ? '' : String(value);
-  input.addEventListener('change', () => onChange(input.value === '' || Number.isNaN(Number(input.value)) ? null : Number(input.value)));
-  return { el: input, input };
-}
-
 function syncFilterInputs(): void {
   failedOnly.input.checked = state.filter.failedOnly;
   rewardMin.input.value = state.filter.rewardMin === null ? '' : String(state.filter.rewardMin);
@@ -330,24 +313,21 @@ function addLogs(entries: LogEntry[]): void {
   }
 }
 
-/** What a re-judge changed: the summary in words, and the rollouts that flipped, each a link; "Show only these" filters to them. */
 function showRejudged(m: Extract<HostMessage, { type: 'rejudged' }>): void {
-  const flipped = m.summary.flipped;
   actionBar.className = 'action-status state-done rejudged';
-  const links = flipped.slice(0, 30).map((f) => button(`${f.id} → ${f.success ? 'correct' : 'wrong'}`, f.success ? 'pass' : 'error', () => {
-    showTab('rollouts');
-    table.select(f.id);
-  }, 'Show this rollout'));
   actionBar.replaceChildren(
-    h('div', null, icon('pass'), ' Re-judged: ', m.text),
-    ...(flipped.length
-      ? [h('div', { class: 'flipped' }, h('span', null, 'Flipped success: '), ...links, flipped.length > 30 ? h('span', { class: 'muted' }, ` … ${flipped.length - 30} more`) : '', button('Show only these', 'filter', () => {
-          searchIds = new Set(flipped.map((f) => f.id));
-          searchVersion++;
-          searchState.textContent = `the ${flipped.length} flipped rollout${flipped.length === 1 ? '' : 's'} (clear the filters to see all)`;
-          refresh(true);
-        }))]
-      : []),
+    ...rejudgedBanner(m, {
+      onShow: (id) => {
+        showTab('rollouts');
+        table.select(id);
+      },
+      onOnly: (ids) => {
+        searchIds = new Set(ids);
+        searchVersion++;
+        searchState.textContent = `the ${ids.length} flipped rollout${ids.length === 1 ? '' : 's'} (clear the filters to see all)`;
+        refresh(true);
+      },
+    }),
   );
 }
 

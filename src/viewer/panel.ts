@@ -8,7 +8,8 @@ import { viewerHtml } from './html';
 import type { HostMessage, WebviewMessage } from './protocol';
 import { exportLine, locateJudge } from './judgeSource';
 import { runRejudge } from './rejudge';
-import { describeSummary } from '../../trainer/src/run/rejudgeDiff';
+import { describeSummary, formatChanges } from '../../trainer/src/run/rejudgeDiff';
+import { RUN_FILES } from '../../trainer/src/run/events';
 import { requireTrust } from '../trust';
 
 export const VIEW_TYPE = 'agentTune.run';
@@ -139,6 +140,21 @@ export class RunPanel implements vscode.Disposable {
       void this.post({ type: 'action', action: 'rejudge', state: 'failed', message: 'Re-judge is off in Restricted Mode' });
       return;
     }
+    if (this.rejudging) {
+      void vscode.window.showInformationMessage('A re-judge of this run is already running; wait for it, or cancel it in its notification.');
+      return;
+    }
+    this.rejudging = true;
+    try {
+      await this.rejudgeNow(ids);
+    } finally {
+      this.rejudging = false;
+    }
+  }
+
+  private rejudging = false;
+
+  private async rejudgeNow(ids?: string[]): Promise<void> {
     const cli = join(this.host.extensionUri.fsPath, 'trainer', 'bin', 'agent-tune.js');
     const out = this.host.output;
     const what = ids?.length ? (ids.length === 1 ? `rollout ${ids[0]}` : `${ids.length} rollouts`) : 'the whole run';
@@ -168,6 +184,7 @@ export class RunPanel implements vscode.Disposable {
         }
       },
     );
+    if (r.ok && r.summary) out.appendLine(formatChanges(r.changes ?? [], r.summary));
     out.appendLine(r.ok ? '[done]' : r.cancelled ? '[cancelled]' : `[failed${r.code !== null ? `: exit ${r.code}` : ''}]`);
     if (!r.ok || !r.summary) {
       void this.post({ type: 'action', action: 'rejudge', state: 'failed', message: r.cancelled ? `Re-judge ${r.message}` : `Re-judge failed: ${r.message}` });
@@ -175,7 +192,7 @@ export class RunPanel implements vscode.Disposable {
     }
     // The CLI replaced the files: read them again, keeping filters, selection and scroll.
     if (r.summary.revision) await this.source.start();
-    const text = describeSummary(r.summary) + (r.summary.revision ? ` (undo: agent-tune rejudge --undo ${r.summary.revision})` : '');
+    const text = describeSummary(r.summary) + (r.summary.revision ? `. The run as it was is kept as ${RUN_FILES.rejudge}/${r.summary.revision}; undo: agent-tune rejudge "${this.dir}" --undo` : '');
     void this.post({ type: 'action', action: 'rejudge', state: 'done', message: `Re-judged ${what}: ${text}` });
     void this.post({ type: 'rejudged', text, summary: r.summary });
   }

@@ -3,7 +3,7 @@
 // the CLI and then lets it finish what the kill left (`--recover`), so the run is unchanged.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { RejudgeSummary } from '../../trainer/src/run/rejudgeDiff';
+import type { RejudgeChange, RejudgeSummary } from '../../trainer/src/run/rejudgeDiff';
 
 export interface RejudgeResult {
   ok: boolean;
@@ -12,6 +12,8 @@ export interface RejudgeResult {
   message: string;
   /** What changed, from the CLI's last line, when it succeeded. */
   summary?: RejudgeSummary;
+  /** The rollouts that changed, one per line of the CLI's output. */
+  changes?: RejudgeChange[];
   cancelled?: boolean;
 }
 
@@ -47,7 +49,7 @@ export function summarise(output: string): string {
   return (lines.pop() ?? '').replace(/^agent-tune:\s*/, '');
 }
 
-/** `cli` is the trainer's entry script, trainer/bin/agent-tune.js. `onOutput` gets the CLI's output but its progress lines. */
+/** `cli` is the trainer's entry script, trainer/bin/agent-tune.js. `onOutput` gets the CLI's output but its JSON records (progress, changes, summary), which come back parsed. */
 export function runRejudge(cli: string, runDir: string, onOutput: (text: string) => void, opts: RejudgeOptions = {}): Promise<RejudgeResult> {
   if (!existsSync(cli)) return Promise.resolve({ ok: false, code: null, message: `the trainer CLI is missing (${cli})` });
   const args = ['rejudge', runDir, ...(opts.write ? ['--write'] : []), ...(opts.ids?.length ? ['--ids', opts.ids.join(',')] : [])];
@@ -56,6 +58,7 @@ export function runRejudge(cli: string, runDir: string, onOutput: (text: string)
     let out = '';
     let partial = '';
     let summary: RejudgeSummary | undefined;
+    const changes: RejudgeChange[] = [];
     const takeOut = (b: Buffer) => {
       const lines = (partial + b.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
@@ -65,7 +68,14 @@ export function runRejudge(cli: string, runDir: string, onOutput: (text: string)
           opts.onProgress?.(v.progress as RejudgeProgress);
           continue;
         }
-        if (v?.summary) summary = v.summary as RejudgeSummary;
+        if (v?.summary) {
+          summary = v.summary as RejudgeSummary;
+          continue;
+        }
+        if (v && typeof v.id === 'string' && Array.isArray(v.reward)) {
+          changes.push(v as unknown as RejudgeChange);
+          continue;
+        }
         out += line + '\n';
         onOutput(line + '\n');
       }
@@ -88,7 +98,7 @@ export function runRejudge(cli: string, runDir: string, onOutput: (text: string)
     child.on('close', (code) => {
       opts.signal?.removeEventListener('abort', cancel);
       if (partial) takeOut(Buffer.from('\n'));
-      if (code === 0 && summary) return resolveResult({ ok: true, code, message: 'done', summary });
+      if (code === 0 && summary) return resolveResult({ ok: true, code, message: 'done', summary, changes });
       if (!cancelled) return resolveResult({ ok: code === 0, code, message: summarise(out) || (code === 0 ? 'done' : `exited with code ${code}`) });
       // Killed mid-write: the CLI's recovery puts the kept files back.
       const recover = cliProcess(cli, ['rejudge', runDir, '--recover']);

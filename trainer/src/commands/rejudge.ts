@@ -10,7 +10,7 @@ import { ConfigError, parseRef, type LoadedConfig } from '../config/load';
 import { validateConfigText } from '../config/validate';
 import { RUN_FILES, type RolloutRecord, type RunEvent } from '../run/events';
 import { foldRun, runStatus, type RunState } from '../run/fold';
-import { describeSummary, sameNumber, summarizeChanges, type RejudgeChange, type RejudgeSummary } from '../run/rejudgeDiff';
+import { formatChanges, sameNumber, summarizeChanges, type RejudgeChange } from '../run/rejudgeDiff';
 import { listRevisions, recoverRun, undoRevision } from '../run/revision';
 import { writeRejudged } from './rejudgeWrite';
 import { readAll } from '../run/reader';
@@ -167,7 +167,7 @@ export async function rejudge(
     const changes: RejudgeChange[] = [];
     records.forEach((r, i) => {
       const old = stored[i];
-      const moved = r.reward !== old.reward || r.success !== old.success || !sameAdvantage(r.advantage, old.advantage);
+      const moved = r.reward !== old.reward || r.success !== old.success || !sameNumber(r.advantage, old.advantage);
       if (moved) {
         changes.push({
           id: r.id,
@@ -186,7 +186,6 @@ export async function rejudge(
   }
 }
 
-const sameAdvantage = sameNumber;
 
 /** The config the run started from; its refs resolve against the original config's folder. */
 function storedConfig(runDir: string): LoadedConfig {
@@ -208,18 +207,4 @@ function storedConfig(runDir: string): LoadedConfig {
   const original = run.config_file;
   const dir = original && existsSync(dirname(original)) ? dirname(original) : runDir;
   return { file: original ?? file, dir, text, config: result.config, warnings: [] };
-}
-
-function formatChanges(changes: RejudgeChange[], summary: RejudgeSummary): string {
-  const lines = [`${changes.length} of ${summary.total} rollouts changed with ${summary.judge}: ${describeSummary(summary)}`];
-  const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3));
-  for (const c of changes.slice(0, 200)) {
-    const parts = [`${c.id}`, `reward ${fmt(c.reward[0])} → ${fmt(c.reward[1])}`];
-    if (c.success[0] !== c.success[1]) parts.push(`success ${c.success[0]} → ${c.success[1]}`);
-    if (!sameAdvantage(c.advantage[0], c.advantage[1])) parts.push(`advantage ${fmt(c.advantage[0])} → ${fmt(c.advantage[1])}`);
-    if (c.judge_error) parts.push(`judge error: ${c.judge_error}`);
-    lines.push('  ' + parts.join('  '));
-  }
-  if (changes.length > 200) lines.push(`  … ${changes.length - 200} more (use --json for all)`);
-  return lines.join('\n');
 }

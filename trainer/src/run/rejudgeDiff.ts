@@ -68,3 +68,18 @@ export function describeSummary(s: RejudgeSummary): string {
   if (s.judge_errors) parts.push(`${s.judge_errors} judge error${s.judge_errors === 1 ? '' : 's'}`);
   return parts.join('; ');
 }
+
+/** The summary, then one line per changed rollout (the first `limit`). */
+export function formatChanges(changes: RejudgeChange[], summary: RejudgeSummary, limit = 200): string {
+  const lines = [`${changes.length} of ${summary.total} rollouts changed with ${summary.judge}: ${describeSummary(summary)}`];
+  const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+  for (const c of changes.slice(0, limit)) {
+    const parts = [`${c.id}`, `reward ${fmt(c.reward[0])} → ${fmt(c.reward[1])}`];
+    if (c.success[0] !== c.success[1]) parts.push(`success ${c.success[0]} → ${c.success[1]}`);
+    if (!sameNumber(c.advantage[0], c.advantage[1])) parts.push(`advantage ${fmt(c.advantage[0])} → ${fmt(c.advantage[1])}`);
+    if (c.judge_error) parts.push(`judge error: ${c.judge_error}`);
+    lines.push('  ' + parts.join('  '));
+  }
+  if (changes.length > limit) lines.push(`  … ${changes.length - limit} more (use --json for all)`);
+  return lines.join('\n');
+}
