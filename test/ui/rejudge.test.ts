@@ -57,11 +57,15 @@ describe('re-judge in the workbench', () => {
         for (const t of shownRewards) assert.ok(['1', '0.250'].includes(t), `a reward cell shows ${t}`);
         await wb.screenshot('rejudge-summary');
 
-        // A flipped rollout is a link to its row.
+        // A flipped rollout is a link to its row; "Show only these" filters the table to them.
         const flipped = now.filter((r) => r.success && r.final_answer !== r.reference);
-        assert.ok(flipped.length > 0);
-        await banner.getByRole('button', { name: new RegExp(`^${flipped[0].id} → correct$`) }).click();
-        await view.locator(`.transcript[data-id="${flipped[0].id}"]`).waitFor({ timeout: 30_000 });
+        assert.ok(flipped.length > 1);
+        const target = flipped[flipped.length - 1];
+        assert.notEqual(target.id, now[0].id, 'not the row selected before');
+        await banner.getByRole('button', { name: new RegExp(`^${target.id} → correct$`) }).click();
+        await view.locator(`.transcript[data-id="${target.id}"]`).waitFor({ timeout: 30_000 });
+        await banner.getByRole('button', { name: 'Show only these' }).click();
+        await view.locator('.shown', { hasText: `${flipped.length} of 24 rollouts` }).waitFor({ timeout: 30_000 });
         await wb.screenshot('rejudge-flipped');
       },
       { label: 'rejudge' },
