@@ -2,9 +2,9 @@
 // CLI and real processes: the run is always the old one or the new one, and can be put back.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCli, startCli } from '../../support/cli';
 import { RUN_FILES, type MetricsRow, type RolloutRecord } from '../../../trainer/src/run/events';
 import { rolloutMetrics } from '../../../trainer/src/run/metrics';
@@ -114,6 +114,23 @@ describe('agent-tune rejudge --write', function () {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /events\.jsonl: the run is still running \(pid \d+\)/);
     assert.deepEqual(snapshot(dir), before);
+  });
+
+  it('refuses while another live process holds the run\'s lock, and takes over a lock left by a dead one', async () => {
+    const { dir } = rejudgeRun(parent);
+    const before = snapshot(dir);
+    const lock = join(dir, RUN_FILES.rejudge, 'lock');
+    mkdirSync(dirname(lock));
+    writeFileSync(lock, String(process.pid)); // this test's process: alive, and not the CLI
+    const r = await runCli(['--json', 'rejudge', dir, '--write']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /rejudge\/lock: another re-judge \(pid \d+\) is changing this run; try again when it has ended/);
+    assert.deepEqual(snapshot(dir), before);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(lock, gone.stdout);
+    const w = await runCli(['--json', 'rejudge', dir, '--write']);
+    assert.equal(w.code, 0, w.stderr);
+    assert.ok(!existsSync(lock));
   });
 
   it('leaves the run untouched when the CLI is killed while judging (a cancel)', async () => {

@@ -6,6 +6,7 @@
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_FILES } from './constants';
+import { processAlive } from './fold';
 
 /** The files a revision replaces, by their name in the run directory. */
 export const REVISED_FILES = [RUN_FILES.rollouts, RUN_FILES.metrics] as const;
@@ -27,6 +28,8 @@ export const WRITE_STAGES = ['keeping', 'writing', 'journal', 'renaming', 'done'
 export type WriteStage = (typeof WRITE_STAGES)[number];
 
 const JOURNAL = 'applying.json';
+/** Holds the pid of the process changing the run; another one waits its turn. */
+const LOCK = 'lock';
 const INFO = 'revision.json';
 const NEW_SUFFIX = '.rejudge-new';
 const PARTIAL = '.partial';
@@ -56,9 +59,14 @@ export function writeRevision(
   onStage: (stage: WriteStage) => void = () => undefined,
   now = new Date(),
 ): string {
-  recoverRun(runDir);
+  return locked(runDir, () => {
+    recoverLocked(runDir);
+    return write(runDir, next, info, onStage, now);
+  });
+}
+
+function write(runDir: string, next: Partial<Record<RevisedFile, string>>, info: Omit<RevisionInfo, 'name' | 'created'>, onStage: (stage: WriteStage) => void, now: Date): string {
   const base = revisionsDir(runDir);
-  mkdirSync(base, { recursive: true });
   let name = now.toISOString().replace(/[-:]/g, '').replace('T', '-').replace('.', '-').slice(0, 19);
   for (let i = 2; existsSync(join(base, name)); i++) name = `${name.split('_')[0]}_${i}`;
   const partial = join(base, name + PARTIAL);
@@ -89,14 +97,20 @@ export function writeRevision(
 
 /** Puts a revision's files back (the latest when `name` is absent) and removes the revision. */
 export function undoRevision(runDir: string, name?: string): RevisionInfo {
-  recoverRun(runDir);
+  return locked(runDir, () => {
+    recoverLocked(runDir);
+    return undo(runDir, name);
+  });
+}
+
+function undo(runDir: string, name?: string): RevisionInfo {
   const all = listRevisions(runDir);
   if (all.length === 0) throw new Error(`${revisionsDir(runDir)}: this run has no re-judge revision to undo`);
   const rev = name ? all.find((r) => r.name === name) : all[all.length - 1];
   if (!rev) throw new Error(`${revisionsDir(runDir)}: no revision "${name}"; the run has ${all.map((r) => r.name).join(', ')}`);
   const files = REVISED_FILES.filter((f) => existsSync(join(revisionsDir(runDir), rev.name, f)));
   writeJournal(revisionsDir(runDir), rev.name, files);
-  recoverRun(runDir);
+  recoverLocked(runDir);
   return rev;
 }
 
@@ -106,8 +120,12 @@ export function undoRevision(runDir: string, name?: string): RevisionInfo {
  * are removed. Returns the revision restored, if any.
  */
 export function recoverRun(runDir: string): string | undefined {
+  if (!existsSync(revisionsDir(runDir)) || holder(runDir) !== undefined) return undefined;
+  return locked(runDir, () => recoverLocked(runDir));
+}
+
+function recoverLocked(runDir: string): string | undefined {
   const base = revisionsDir(runDir);
-  if (!existsSync(base)) return undefined;
   let restored: string | undefined;
   const journal = join(base, JOURNAL);
   if (existsSync(journal)) {
@@ -133,6 +151,40 @@ export function recoverRun(runDir: string): string | undefined {
   rmSync(join(base, JOURNAL + NEW_SUFFIX), { force: true });
   for (const n of readdirSync(base)) if (n.endsWith(PARTIAL)) rmSync(join(base, n), { recursive: true, force: true });
   return restored;
+}
+
+/** The live process other than this one that holds the run's lock, if any. */
+function holder(runDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(revisionsDir(runDir), LOCK), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  return pid && pid !== process.pid && processAlive(pid) ? pid : undefined;
+}
+
+/** Runs `fn` holding the run's lock; a lock left by a process that is gone is taken over. */
+function locked<T>(runDir: string, fn: () => T): T {
+  const base = revisionsDir(runDir);
+  mkdirSync(base, { recursive: true });
+  const file = join(base, LOCK);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      const pid = holder(runDir);
+      if (pid !== undefined) throw new Error(`${file}: another re-judge (pid ${pid}) is changing this run; try again when it has ended`);
+      rmSync(file, { force: true });
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 function writeJournal(base: string, restore: string, files: readonly RevisedFile[]): void {
