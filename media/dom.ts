@@ -56,3 +56,21 @@ export function fmtMs(ms: number | null | undefined): string {
   if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60000)}m ${Math.round((ms % 60000) / 1000)}s`;
 }
+
+export function checkbox(label: string, value: boolean, onChange: (v: boolean) => void) {
+  const input = h('input', { 'aria-label': label });
+  input.type = 'checkbox';
+  input.checked = value;
+  input.addEventListener('change', () => onChange(input.checked));
+  return { el: h('label', { class: 'check' }, input, ` ${label}`), input };
+}
+
+export function numberInput(label: string, value: number | null, onChange: (v: number | null) => void) {
+  const input = h('input', { class: 'num-input', title: label, 'aria-label': label });
+  input.type = 'number';
+  input.step = 'any';
+  input.placeholder = label;
+  input.value = value === null ? '' : String(value);
+  input.addEventListener('change', () => onChange(input.value === '' || Number.isNaN(Number(input.value)) ? null : Number(input.value)));
+  return { el: input, input };
+}

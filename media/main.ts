@@ -2,11 +2,12 @@
 // and keeps its filters, selection and scroll position in the webview state so a reopened
 // panel comes back as it was (the rows themselves are rebuilt from the run's files).
 import { FLAGS } from '../trainer/src/run/constants';
-import { emptyFilter, type HostMessage, type LogEntry, type Problem, type RunInfo, type GroupBy, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
-import { button, clear, h, icon } from './dom';
+import { emptyFilter, type GroupBy, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
+import { button, checkbox, clear, h, icon, numberInput } from './dom';
 import { ViewBuilder, type DisplayRow } from './view';
 import { RolloutTable } from './table';
 import { renderTranscript } from './transcript';
+import { rejudgedBanner } from './rejudged';
 import { MetricsView } from './charts';
 import { Heatmap } from './heatmap';
 
@@ -126,7 +127,10 @@ const clearBtn = button('', 'clear-all', () => {
   startSearch('');
 }, 'Clear all filters');
 const shown = h('span', { class: 'muted shown' });
-const filterBar = h('div', { class: 'toolbar filters' }, h('span', { class: 'search-wrap' }, icon('search'), searchInput), searchState, failedOnly.el, flagsMenu, rewardMin.el, rewardMax.el, stepMin.el, stepMax.el, phaseSel, groupSel, clearBtn, h('span', { class: 'spacer' }), shown);
+/** The ids of the rollouts the filters show: what "Re-judge shown" re-judges. */
+let shownIds: string[] = [];
+const rejudgeShown = button('Re-judge shown', 'refresh', () => post(shownIds.length === rows.size ? { type: 'rejudge' } : { type: 'rejudge', ids: shownIds }), 'Score the rollouts the filters show again with the current judge and write them into the run');
+const filterBar = h('div', { class: 'toolbar filters' }, h('span', { class: 'search-wrap' }, icon('search'), searchInput), searchState, failedOnly.el, flagsMenu, rewardMin.el, rewardMax.el, stepMin.el, stepMax.el, phaseSel, groupSel, clearBtn, h('span', { class: 'spacer' }), rejudgeShown, shown);
 
 const table = new RolloutTable({
   onSelect: (row) => onSelect(row),
@@ -166,24 +170,6 @@ table.setSort(state.sort.key, state.sort.dir, state.group === 'step');
 showTab(state.tab);
 
 // ---- behaviour --------------------------------------------------------------------------
-function checkbox(label: string, value: boolean, onChange: (v: boolean) => void) {
-  const input = h('input', { 'aria-label': label });
-  input.type = 'checkbox';
-  input.checked = value;
-  input.addEventListener('change', () => onChange(input.checked));
-  return { el: h('label', { class: 'check' }, input, ` ${label}`), input };
-}
-
-function numberInput(label: string, value: number | null, onChange: (v: number | null) => void) {
-  const input = h('input', { class: 'num-input', title: label, 'aria-label': label });
-  input.type = 'number';
-  input.step = 'any';
-  input.placeholder = label;
-  input.value = value === null ? '' : String(value);
-  input.addEventListener('change', () => onChange(input.value === '' || Number.isNaN(Number(input.value)) ? null : Number(input.value)));
-  return { el: input, input };
-}
-
 function syncFilterInputs(): void {
   failedOnly.input.checked = state.filter.failedOnly;
   rewardMin.input.value = state.filter.rewardMin === null ? '' : String(state.filter.rewardMin);
@@ -244,7 +230,9 @@ function build(): void {
   table.setSort(state.sort.key, state.sort.dir, state.group === 'step');
   table.setRows(view);
   let n = 0;
-  for (const r of view) if (r.kind === 'row') n++;
+  shownIds = [];
+  for (const r of view) if (r.kind === 'row') (n++, shownIds.push(r.key));
+  rejudgeShown.disabled = n === 0;
   shown.textContent = `${n.toLocaleString()} of ${rows.size.toLocaleString()} rollouts`;
   post({ type: 'rendered', rows: rows.size, shown: n, ids: table.visibleIds() });
   lastBuild = performance.now();
@@ -295,7 +283,7 @@ function showTranscript(m: Extract<HostMessage, { type: 'transcript' }>): void {
         if (lastTranscript) showTranscript(lastTranscript);
       },
       onJudgeSource: () => post({ type: 'judgeSource' }),
-      onRejudge: () => post({ type: 'rejudge' }),
+      onRejudge: (scope) => post(scope === 'run' ? { type: 'rejudge' } : { type: 'rejudge', ids: [m.id] }),
     }),
   );
   if (m.live) transcriptPane.scrollTop = keep;
@@ -333,6 +321,24 @@ function addLogs(entries: LogEntry[]): void {
     }
     logList.append(line);
   }
+}
+
+function showRejudged(m: Extract<HostMessage, { type: 'rejudged' }>): void {
+  actionBar.className = 'action-status state-done rejudged';
+  actionBar.replaceChildren(
+    ...rejudgedBanner(m, {
+      onShow: (id) => {
+        showTab('rollouts');
+        table.select(id);
+      },
+      onOnly: (ids) => {
+        searchIds = new Set(ids);
+        searchVersion++;
+        searchState.textContent = `the ${ids.length} flipped rollout${ids.length === 1 ? '' : 's'} (clear the filters to see all)`;
+        refresh(true);
+      },
+    }),
+  );
 }
 
 function onMessage(m: HostMessage): void {
@@ -401,6 +407,9 @@ function onMessage(m: HostMessage): void {
       actionBar.classList.remove('hidden');
       actionBar.className = `action-status state-${m.state}`;
       actionBar.replaceChildren(icon(m.state === 'running' ? 'loading' : m.state === 'done' ? 'pass' : 'error'), ' ', m.message);
+      break;
+    case 'rejudged':
+      showRejudged(m);
       break;
   }
 }

@@ -12,7 +12,8 @@ export interface TranscriptOptions {
   onMode(mode: 'messages' | 'tokens'): void;
   onTokenMode(mode: 'logprob' | 'advantage'): void;
   onJudgeSource(): void;
-  onRejudge(): void;
+  /** Re-judge this rollout, or the whole run. */
+  onRejudge(scope: 'rollout' | 'run'): void;
 }
 
 const ROLE_ICON: Record<string, string> = { system: 'settings-gear', user: 'account', assistant: 'hubot', tool: 'tools' };
@@ -78,7 +79,8 @@ function actions(o: TranscriptOptions): HTMLElement {
       : null,
     h('span', { class: 'spacer' }),
     button('Open judge source', 'go-to-file', o.onJudgeSource),
-    button('Re-judge with the current judge', 'refresh', o.onRejudge),
+    button('Re-judge this rollout', 'refresh', () => o.onRejudge('rollout'), 'Score this rollout again with the current judge and write it into the run'),
+    button('Re-judge with the current judge', 'refresh', () => o.onRejudge('run'), 'Score every rollout of the run again with the current judge and write them into the run'),
   );
 }
 

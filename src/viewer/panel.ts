@@ -8,6 +8,8 @@ import { viewerHtml } from './html';
 import type { HostMessage, WebviewMessage } from './protocol';
 import { exportLine, locateJudge } from './judgeSource';
 import { runRejudge } from './rejudge';
+import { describeSummary, formatChanges } from '../../trainer/src/run/rejudgeDiff';
+import { RUN_FILES } from '../../trainer/src/run/events';
 import { requireTrust } from '../trust';
 
 export const VIEW_TYPE = 'agentTune.run';
@@ -80,7 +82,7 @@ export class RunPanel implements vscode.Disposable {
         await this.openJudgeSource();
         break;
       case 'rejudge':
-        await this.rejudge();
+        await this.rejudge(Array.isArray(m.ids) ? m.ids.filter((x): x is string => typeof x === 'string') : undefined);
         break;
       case 'compare': {
         const other = await this.host.pickRun(this.dir);
@@ -129,19 +131,70 @@ export class RunPanel implements vscode.Disposable {
     }
   }
 
-  async rejudge(): Promise<void> {
+  /**
+   * Re-judges `ids` (the whole run without them) into the run, under a cancellable progress
+   * notification; then re-reads the files in place and shows what changed.
+   */
+  async rejudge(ids?: string[]): Promise<void> {
     if (!requireTrust('Re-judge')) {
       void this.post({ type: 'action', action: 'rejudge', state: 'failed', message: 'Re-judge is off in Restricted Mode' });
       return;
     }
+    if (this.rejudging) {
+      void vscode.window.showInformationMessage('A re-judge of this run is already running; wait for it, or cancel it in its notification.');
+      return;
+    }
+    this.rejudging = true;
+    try {
+      await this.rejudgeNow(ids);
+    } finally {
+      this.rejudging = false;
+    }
+  }
+
+  private rejudging = false;
+
+  private async rejudgeNow(ids?: string[]): Promise<void> {
     const cli = join(this.host.extensionUri.fsPath, 'trainer', 'bin', 'agent-tune.js');
     const out = this.host.output;
-    out.appendLine(`$ agent-tune rejudge ${this.dir}`);
+    const what = ids?.length ? (ids.length === 1 ? `rollout ${ids[0]}` : `${ids.length} rollouts`) : 'the whole run';
+    out.appendLine(`$ agent-tune rejudge ${this.dir} --write${ids?.length ? ` --ids ${ids.join(',')}` : ''}`);
     out.show(true);
-    void this.post({ type: 'action', action: 'rejudge', state: 'running', message: 'Re-judging with the current judge…' });
-    const r = await runRejudge(cli, this.dir, (text) => out.append(text));
-    out.appendLine(r.ok ? '[done]' : `[failed${r.code !== null ? `: exit ${r.code}` : ''}]`);
-    void this.post({ type: 'action', action: 'rejudge', state: r.ok ? 'done' : 'failed', message: r.ok ? `Re-judged: ${r.message}` : `Re-judge failed: ${r.message}` });
+    void this.post({ type: 'action', action: 'rejudge', state: 'running', message: `Re-judging ${what} with the current judge…` });
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Re-judging ${what}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        let shown = 0;
+        try {
+          return await runRejudge(cli, this.dir, (text) => out.append(text), {
+            ids,
+            write: true,
+            signal: abort.signal,
+            onProgress: (p) => {
+              if (p.stage !== 'judging') return progress.report({ message: 'writing the run…' });
+              const pct = p.total ? (100 * p.done) / p.total : 0;
+              progress.report({ message: `${p.done}/${p.total} rollouts`, increment: pct - shown });
+              shown = pct;
+            },
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    if (r.ok && r.summary) out.appendLine(formatChanges(r.changes ?? [], r.summary));
+    out.appendLine(r.ok ? '[done]' : r.cancelled ? '[cancelled]' : `[failed${r.code !== null ? `: exit ${r.code}` : ''}]`);
+    if (!r.ok || !r.summary) {
+      void this.post({ type: 'action', action: 'rejudge', state: 'failed', message: r.cancelled ? `Re-judge ${r.message}` : `Re-judge failed: ${r.message}` });
+      return;
+    }
+    // The CLI replaced the files: read them again, keeping filters, selection and scroll.
+    if (r.summary.revision) await this.source.start();
+    const text = describeSummary(r.summary) + (r.summary.revision ? `. The run as it was is kept as ${RUN_FILES.rejudge}/${r.summary.revision}; undo: agent-tune rejudge "${this.dir}" --undo` : '');
+    void this.post({ type: 'action', action: 'rejudge', state: 'done', message: `Re-judged ${what}: ${text}` });
+    void this.post({ type: 'rejudged', text, summary: r.summary });
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 // The messages between the run viewer's host side (src/viewer) and its webview (media/).
 // Both sides import this file; it holds types and pure helpers only, no Node or DOM APIs.
 import { FLAGS, type Flag, type Phase, type RolloutRecord } from '../../trainer/src/run/events';
+import type { RejudgeSummary } from '../../trainer/src/run/rejudgeDiff';
 
 /** running: only `rollout_started` seen; finished: `rollout_finished` seen; complete: its rollouts.jsonl line read. */
 export type RowState = 'running' | 'finished' | 'complete';
@@ -88,14 +89,17 @@ export type HostMessage =
   | { type: 'logs'; entries: LogEntry[] }
   | { type: 'transcript'; id: string; record?: TranscriptRecord; live: boolean; error?: string }
   | { type: 'search'; query: string; ids: string[]; done: boolean; error?: string }
-  | { type: 'action'; action: 'rejudge' | 'judgeSource' | 'compare'; state: 'running' | 'done' | 'failed'; message: string };
+  | { type: 'action'; action: 'rejudge' | 'judgeSource' | 'compare'; state: 'running' | 'done' | 'failed'; message: string }
+  /** A re-judge was written and the rows re-read: what changed, in words and by rollout. */
+  | { type: 'rejudged'; text: string; summary: RejudgeSummary };
 
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'open'; id: string }
   | { type: 'search'; query: string }
   | { type: 'judgeSource' }
-  | { type: 'rejudge' }
+  /** Re-judge these rollouts, or the whole run without `ids`. */
+  | { type: 'rejudge'; ids?: string[] }
   | { type: 'compare' }
   | { type: 'clearCompare' }
   /** After each redraw of the table: what the webview shows (tests and benchmarks wait on it). */

@@ -19,7 +19,7 @@ describe('rejudge and tool error reports', function () {
   it('says once that an older run lacks them, and not for a run that has them', async () => {
     const { dir } = makeRun(join(parent, 'old'), { steps: 1, tasksPerStep: 2, groupSize: 2, turnEvents: false });
     writeFileSync(join(dir, RUN_FILES.config), 'name: fixture\nmodel:\n  path: builtin:tiny-math\ntasks:\n  train:\n    path: builtin:arith/train\nworkflow:\n  ref: builtin:react\njudge:\n  ref: builtin:math\n');
-    const old = await rejudge(dir, 'builtin:math');
+    const old = await rejudge(dir, { judge: 'builtin:math' });
     assert.equal(old.notes.length, 1);
     assert.match(old.notes[0], /recorded without the tools' own error reports; their tool_error part and partial credit fall back to each rollout's tool_error flag/);
 
@@ -33,6 +33,6 @@ describe('rejudge and tool error reports', function () {
         return JSON.stringify(r);
       });
     writeFileSync(file, upgraded.join('\n') + '\n');
-    assert.deepEqual((await rejudge(dir, 'builtin:math')).notes, []);
+    assert.deepEqual((await rejudge(dir, { judge: 'builtin:math' })).notes, []);
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAll, readJsonl, tailJsonl, type JsonlRecord } from '../../../trainer/src/run/reader';
@@ -127,6 +127,24 @@ describe('run directory reader and writer', () => {
     await done;
     await exited;
     assert.deepEqual(seen, Array.from({ length: 500 }, (_, i) => i));
+  });
+
+  it('notices a file renamed over the one it follows, even one of the same size and ending', async () => {
+    const file = join(dir, 'swap.jsonl');
+    const line = (i: number, v: string) => JSON.stringify({ i, v }) + '\n';
+    const lines = (v: string) => [0, 1, 2, 3, 4, 5, 6, 7].map((i) => line(i, i < 2 ? v : 'same-tail-padding-padding-padding')).join('');
+    writeFileSync(file, lines('a'));
+    let rewound = 0;
+    const tail = tailJsonl(file, () => undefined, { pollMs: 20, onRewind: () => rewound++ });
+    await tail.idle();
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(rewound, 0);
+    // Same size, same last 256 bytes, another inode: what `rejudge --write` does with a changed early line.
+    writeFileSync(join(dir, 'swap.new'), lines('b'));
+    renameSync(join(dir, 'swap.new'), file);
+    for (const end = Date.now() + 5000; rewound === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    tail.close();
+    assert.equal(rewound, 1);
   });
 
   it('writes a run directory whose events are numbered and whose files rewind to a checkpoint', async () => {

@@ -1,13 +1,18 @@
-// `agent-tune rejudge RUN_DIR [--judge REF]`: re-scores stored rollouts with the current (or
-// another) judge and shows which rewards changed and how their groups' advantages move.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// `agent-tune rejudge RUN_DIR [--judge REF] [--ids A,B] [--write] [--undo [REV]]`: re-scores
+// stored rollouts with the current (or another) judge, shows which rewards changed and how
+// their groups' advantages move, and with --write changes the run (run/revision.ts keeps the
+// old files so it can be undone).
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Output } from './output';
 import { ConfigError, parseRef, type LoadedConfig } from '../config/load';
 import { validateConfigText } from '../config/validate';
 import { RUN_FILES, type RolloutRecord, type RunEvent } from '../run/events';
-import { foldRun, type RunState } from '../run/fold';
+import { foldRun, runStatus, type RunState } from '../run/fold';
+import { formatChanges, sameNumber, summarizeChanges, type RejudgeChange } from '../run/rejudgeDiff';
+import { listRevisions, recoverRun, undoRevision } from '../run/revision';
+import { writeRejudged } from './rejudgeWrite';
 import { readAll } from '../run/reader';
 import { makeJudge } from '../rollout/env';
 import { assignAdvantages } from '../rollout/runner';
@@ -15,45 +20,104 @@ import { judgeInputOf, lacksToolErrors, score } from '../rollout/score';
 import { UserCodeHost } from '../user/host';
 import { EXIT } from './output';
 
-export interface RejudgeChange {
-  id: string;
-  group_id: string;
-  step: number;
-  reward: [number, number];
-  success: [boolean, boolean];
-  advantage: [number | null, number | null];
-  judge_error?: string;
+export type { RejudgeChange } from '../run/rejudgeDiff';
+
+export interface RejudgeOptions {
+  /** Judge reference relative to the current folder; the run's judge by default. */
+  judge?: string;
+  /** Re-score only these rollouts; their groups' advantages are recomputed. */
+  ids?: string[];
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function registerRejudge(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program
     .command('rejudge')
-    .description('re-score the rollouts of a run with an edited judge; shows changed rewards and advantages')
+    .description('re-score the rollouts of a run with an edited judge; shows changed rewards and advantages, and with --write changes the run (undo with --undo)')
     .argument('<run-dir>', 'a run directory')
     .option('--judge <ref>', 'judge reference (relative to the current folder), for example ./judge.ts#judge; the run\'s judge by default')
-    .option('--write', 'also write the re-scored rollouts to rejudged-<time>.jsonl in the run directory')
-    .action(async (runDir: string, opts: { judge?: string; write?: boolean }) => {
+    .option('--ids <ids>', 'comma-separated rollout ids to re-judge (default: every rollout)')
+    .option('--write', 'write the new rewards, advantages and step metrics into the run, keeping the old files under rejudge/<time>/')
+    .option('--undo [revision]', 'put back the files a --write replaced (the latest revision, or the one named)')
+    .option('--revisions', 'list the revisions kept under rejudge/')
+    .option('--recover', 'only finish what an interrupted --write or --undo left (every rejudge does this first)')
+    .action(async (runDir: string, opts: { judge?: string; ids?: string; write?: boolean; undo?: string | boolean; revisions?: boolean; recover?: boolean }) => {
       const o = out();
+      const dir = resolve(runDir);
+      const restored = recoverRun(dir);
+      if (restored) o.info(`an interrupted re-judge left a journal: restored revision ${restored}`);
+      if (opts.recover) {
+        o.result({ recovered: restored ?? null }, () => (restored ? `restored ${restored}` : 'nothing to recover'));
+        return setExit(EXIT.ok);
+      }
+      if (opts.revisions) {
+        const all = listRevisions(dir);
+        o.result({ revisions: all }, () => (all.length ? all.map((r) => `${r.name}  ${r.judge}  ${r.changed} changed${r.ids ? `  ids ${r.ids.join(',')}` : ''}`).join('\n') : 'no revisions'));
+        return setExit(EXIT.ok);
+      }
+      if (opts.undo !== undefined) {
+        assertNotRunning(dir);
+        const rev = undoRevision(dir, typeof opts.undo === 'string' ? opts.undo : undefined);
+        o.result({ undone: rev.name }, () => `restored the run as it was before revision ${rev.name} (${rev.judge})`);
+        return setExit(EXIT.ok);
+      }
+      if (opts.write) assertNotRunning(dir);
+      const ids = opts.ids?.split(',').map((s) => s.trim()).filter(Boolean);
+      // --json: progress as `{"progress":{stage,done,total}}` lines, for the editor's notification.
+      let last = 0;
+      const progress = (stage: string, done: number, total: number) => {
+        const now = Date.now();
+        if (o.json && (done === 0 || done === total || now - last >= 100)) {
+          last = now;
+          o.result({ progress: { stage, done, total } }, () => '');
+        }
+      };
       let bar: ReturnType<Output['progress']> | undefined;
-      const result = await rejudge(resolve(runDir), opts.judge, (done, total) => (bar ??= o.progress(total, 'judging')).update(done));
+      const result = await rejudge(dir, {
+        judge: opts.judge,
+        ids,
+        onProgress: (done, total) => {
+          progress('judging', done, total);
+          (bar ??= o.progress(total, 'judging')).update(done);
+        },
+      });
       bar?.done();
       for (const note of result.notes) o.info(note);
-      if (opts.write) {
-        const file = join(runDir, `rejudged-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}.jsonl`);
-        writeFileSync(file, result.records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-        o.info(`wrote ${file}`);
+      let revision: string | undefined;
+      if (opts.write && result.changes.length) {
+        const changed = new Set(result.changes.map((c) => c.id));
+        revision = writeRejudged(dir, result.records, changed, { judge: result.judgeRef, ...(ids ? { ids } : {}), changed: changed.size }, (stage) => progress(stage, stage === 'done' ? 1 : 0, 1));
+        o.info(`wrote the run; the old files are kept in ${join(dir, RUN_FILES.rejudge, revision)} (undo: agent-tune rejudge ${runDir} --undo)`);
       }
+      const summary = summarizeChanges(result.changes, { judge: result.judgeRef, total: result.records.length, rejudged: result.rejudged, revision });
       if (o.json) for (const c of result.changes) o.result(c, () => '');
-      o.result({ rollouts: result.records.length, changed: result.changes.length, judge: result.judgeRef }, () => formatChanges(result.changes, result.records.length, result.judgeRef));
+      o.result({ rollouts: result.records.length, changed: result.changes.length, judge: result.judgeRef, written: !!opts.write, summary }, () => formatChanges(result.changes, summary));
       setExit(EXIT.ok);
     });
 }
 
+/** A run still being written must not be rewritten under its trainer. */
+function assertNotRunning(runDir: string): void {
+  const run: RunState = {};
+  const events = join(runDir, RUN_FILES.events);
+  if (existsSync(events)) {
+    for (const line of readFileSync(events, 'utf8').split('\n')) {
+      if (!line.startsWith('{"type":"run_')) continue;
+      try {
+        foldRun(run, JSON.parse(line) as RunEvent);
+      } catch {
+        // a torn last line
+      }
+    }
+  }
+  if (runStatus(run) === 'running') throw new Error(`${events}: the run is still running (pid ${run.pid}); re-judge it into the run after it ends, or without --write to only see the changes`);
+}
+
 export async function rejudge(
   runDir: string,
-  judgeOverride?: string,
-  onProgress?: (done: number, total: number) => void,
-): Promise<{ records: RolloutRecord[]; changes: RejudgeChange[]; judgeRef: string; notes: string[] }> {
+  opts: RejudgeOptions = {},
+): Promise<{ records: RolloutRecord[]; changes: RejudgeChange[]; judgeRef: string; notes: string[]; rejudged: number }> {
+  const { judge: judgeOverride, onProgress } = opts;
   const loaded = storedConfig(runDir);
   const stored = (await readAll<RolloutRecord>(join(runDir, RUN_FILES.rollouts))).records.map((r) => r.value);
   if (stored.length === 0) throw new Error(`${join(runDir, RUN_FILES.rollouts)} holds no rollouts`);
@@ -70,9 +134,14 @@ export async function rejudge(
   try {
     const judge = await makeJudge(loaded.config, ref, refText, () => (host ??= new UserCodeHost()), loaded.dir);
     const records = stored.map((r) => ({ ...r, flags: [...r.flags] }));
+    const only = opts.ids ? new Set(opts.ids) : null;
+    const unknown = opts.ids?.filter((id) => !records.some((r) => r.id === id)) ?? [];
+    if (unknown.length) throw new Error(`${join(runDir, RUN_FILES.rollouts)}: no rollout with id ${unknown.join(', ')}`);
+    const chosen = only ? records.filter((r) => only.has(r.id)) : records;
     let done = 0;
+    onProgress?.(0, chosen.length);
     await Promise.all(
-      records.map(async (r) => {
+      chosen.map(async (r) => {
         const s = await score(judge, loaded.config, judgeInputOf(r));
         r.reward = s.reward;
         r.parts = s.parts;
@@ -81,13 +150,16 @@ export async function rejudge(
         if (s.error) r.flags.push('judge_error');
         if (s.judge) r.judge = s.judge;
         else delete r.judge;
-        onProgress?.(++done, records.length);
+        onProgress?.(++done, chosen.length);
       }),
     );
-    // Advantages move for whole groups; recompute them where training computed them.
+    // Advantages move for whole groups; recompute them where training computed them, in the
+    // groups that hold a re-scored rollout.
+    const touched = new Set(chosen.map((r) => `${r.step}|${r.group_id}`));
     const groups = new Map<string, number[]>();
     records.forEach((r, i) => {
       if (r.phase !== 'train' && r.phase !== 'debug') return;
+      if (!touched.has(`${r.step}|${r.group_id}`)) return;
       const key = `${r.step}|${r.group_id}`;
       groups.set(key, [...(groups.get(key) ?? []), i]);
     });
@@ -95,7 +167,7 @@ export async function rejudge(
     const changes: RejudgeChange[] = [];
     records.forEach((r, i) => {
       const old = stored[i];
-      const moved = r.reward !== old.reward || r.success !== old.success || !sameAdvantage(r.advantage, old.advantage);
+      const moved = r.reward !== old.reward || r.success !== old.success || !sameNumber(r.advantage, old.advantage);
       if (moved) {
         changes.push({
           id: r.id,
@@ -108,16 +180,12 @@ export async function rejudge(
         });
       }
     });
-    return { records, changes, judgeRef: refText, notes };
+    return { records, changes, judgeRef: refText, notes, rejudged: chosen.length };
   } finally {
     await host?.close();
   }
 }
 
-function sameAdvantage(a: number | null, b: number | null): boolean {
-  if (a === null || b === null) return a === b;
-  return Math.abs(a - b) < 1e-9;
-}
 
 /** The config the run started from; its refs resolve against the original config's folder. */
 function storedConfig(runDir: string): LoadedConfig {
@@ -139,18 +207,4 @@ function storedConfig(runDir: string): LoadedConfig {
   const original = run.config_file;
   const dir = original && existsSync(dirname(original)) ? dirname(original) : runDir;
   return { file: original ?? file, dir, text, config: result.config, warnings: [] };
-}
-
-function formatChanges(changes: RejudgeChange[], total: number, judgeRef: string): string {
-  const lines = [`${changes.length} of ${total} rollouts changed with ${judgeRef}`];
-  const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(3));
-  for (const c of changes.slice(0, 200)) {
-    const parts = [`${c.id}`, `reward ${fmt(c.reward[0])} → ${fmt(c.reward[1])}`];
-    if (c.success[0] !== c.success[1]) parts.push(`success ${c.success[0]} → ${c.success[1]}`);
-    if (!sameAdvantage(c.advantage[0], c.advantage[1])) parts.push(`advantage ${fmt(c.advantage[0])} → ${fmt(c.advantage[1])}`);
-    if (c.judge_error) parts.push(`judge error: ${c.judge_error}`);
-    lines.push('  ' + parts.join('  '));
-  }
-  if (changes.length > 200) lines.push(`  … ${changes.length - 200} more (use --json for all)`);
-  return lines.join('\n');
 }

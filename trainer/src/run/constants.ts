@@ -13,6 +13,8 @@ export const RUN_FILES = {
   provenance: 'provenance.json',
   checkpoints: 'checkpoints',
   eval: 'eval',
+  /** Re-judge revisions: the files as they were before each `rejudge --write`. */
+  rejudge: 'rejudge',
 } as const;
 
 /** A checkpoint's folder under `checkpoints/`: step-000010. */

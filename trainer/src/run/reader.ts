@@ -107,7 +107,7 @@ export interface Tail {
  * fs.watch gives low latency; a poll covers file systems where it misses changes.
  * A file that was cut back and written again (a resume rewinds the run's files to a
  * checkpoint) is noticed even when it has grown past the old end: the bytes just before the
- * resume offset are kept and compared. Then `onRewind` is called and the tail stops; without
+ * resume offset are kept and compared, and so is the file's inode (a file renamed over it). Then `onRewind` is called and the tail stops; without
  * it, reading starts over from the beginning.
  */
 export function tailJsonl<T = unknown>(
@@ -137,9 +137,15 @@ export function tailJsonl<T = unknown>(
       await fh.close();
     }
   };
+  let ino: number | undefined;
   const rewound = async (): Promise<boolean> => {
-    const size = await stat(file).then((st) => st.size, () => -1);
-    if (size < 0) return false;
+    const st = await stat(file).catch(() => undefined);
+    if (!st) return false;
+    // A file renamed over this one (`rejudge --write`, `--undo`) is another file, whatever its size.
+    const replaced = ino !== undefined && st.ino !== ino && next > 0;
+    ino = st.ino;
+    if (replaced) return true;
+    const size = st.size;
     if (size < next) return true;
     if (next === 0) return false;
     mark ??= await markAt(next);

@@ -12,6 +12,7 @@ import type { RolloutSpec } from '../rollout/session';
 import { RUN_FILES, RUN_FORMAT_VERSION } from '../run/events';
 import { startRun } from '../rollout/start';
 import { runGuarded } from '../run/guard';
+import { listRevisions } from '../run/revision';
 import { RunWriter } from '../run/writer';
 import type { Task } from '../sdk';
 import { loadTasks } from '../tasks/load';
@@ -190,6 +191,11 @@ function resumeRun(
   const state = loadTrainerState(ckpt);
   if (state.config_sha256 !== sha256(loaded.text) || readFileSync(cfgFile, 'utf8') !== loaded.text) {
     throw new CheckpointError(`${loaded.file} differs from the config ${runDir} was started with (${cfgFile}); resume with the same config, or start a new run`);
+  }
+  // A re-judge rewrote the files, so the checkpoint's byte offsets no longer fall on line ends.
+  const revisions = listRevisions(runDir);
+  if (revisions.length) {
+    throw new CheckpointError(`${join(runDir, RUN_FILES.rejudge)}: this run was re-judged (${revisions.map((r) => r.name).join(', ')}); undo it with \`agent-tune rejudge ${runDir} --undo\` before resuming`);
   }
   const adapter = loadAdapter(ckpt, model, loaded.config.algorithm.lora.rank);
   lora.copyFrom(adapter.A, adapter.B);
