@@ -65,6 +65,14 @@ export function checkbox(label: string, value: boolean, onChange: (v: boolean) =
   return { el: h('label', { class: 'check' }, input, ` ${label}`), input };
 }
 
+/** A labelled select of `[value, text]` options. */
+export function select<T extends string>(label: string, options: readonly (readonly [T, string])[], value: T, onChange: (v: T) => void): HTMLSelectElement {
+  const el = h('select', { title: label, 'aria-label': label }, ...options.map(([v, text]) => Object.assign(h('option', null, text), { value: v })));
+  el.value = value;
+  el.addEventListener('change', () => onChange(el.value as T));
+  return el;
+}
+
 export function numberInput(label: string, value: number | null, onChange: (v: number | null) => void) {
   const input = h('input', { class: 'num-input', title: label, 'aria-label': label });
   input.type = 'number';

@@ -3,7 +3,7 @@
 // panel comes back as it was (the rows themselves are rebuilt from the run's files).
 import { FLAGS } from '../trainer/src/run/constants';
 import { emptyFilter, type GroupBy, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
-import { button, checkbox, clear, h, icon, numberInput } from './dom';
+import { button, checkbox, clear, h, icon, numberInput, select } from './dom';
 import { ViewBuilder, type DisplayRow } from './view';
 import { RolloutTable } from './table';
 import { renderTranscript } from './transcript';
@@ -97,18 +97,8 @@ searchInput.addEventListener('keydown', (e) => {
 });
 
 const failedOnly = checkbox('Failed only', state.filter.failedOnly, (v) => setFilter({ failedOnly: v }));
-const GROUPINGS: [GroupBy, string][] = [
-  ['step', 'Group by step and task'],
-  ['source', 'Group by source'],
-  ['none', 'No grouping'],
-];
-const groupSel = h('select', { title: 'grouping', 'aria-label': 'grouping', class: 'group-by' }, ...GROUPINGS.map(([value, label]) => Object.assign(h('option', null, label), { value })));
-groupSel.value = state.group;
-groupSel.addEventListener('change', () => {
-  state.group = groupSel.value as GroupBy;
-  save();
-  refresh(true);
-});
+const GROUPINGS = [['step', 'Group by step and task'], ['source', 'Group by source'], ['none', 'No grouping']] as const;
+const groupSel = select<GroupBy>('grouping', GROUPINGS, state.group, (v) => ((state.group = v), save(), refresh(true)));
 const flagsMenu = h('details', { class: 'dropdown' }, h('summary', { class: 'btn' }, icon('filter'), h('span', { class: 'flags-label' }, 'Flags')));
 const flagsList = h('div', { class: 'dropdown-body' });
 FLAGS.forEach((f, i) => flagsList.append(checkbox(f, Boolean(state.filter.flags & (1 << i)), (v) => setFilter({ flags: v ? state.filter.flags | (1 << i) : state.filter.flags & ~(1 << i) })).el));
@@ -117,9 +107,8 @@ const rewardMin = numberInput('reward ≥', state.filter.rewardMin, (v) => setFi
 const rewardMax = numberInput('reward ≤', state.filter.rewardMax, (v) => setFilter({ rewardMax: v }));
 const stepMin = numberInput('step ≥', state.filter.stepMin, (v) => setFilter({ stepMin: v }));
 const stepMax = numberInput('step ≤', state.filter.stepMax, (v) => setFilter({ stepMax: v }));
-const phaseSel = h('select', { title: 'phase', 'aria-label': 'phase' }, ...['all', 'train', 'eval', 'debug'].map((p) => h('option', null, p)));
-phaseSel.value = state.filter.phase;
-phaseSel.addEventListener('change', () => setFilter({ phase: phaseSel.value as ViewState['filter']['phase'] }));
+const PHASES = (['all', 'train', 'eval', 'debug'] as const).map((p) => [p, p] as const);
+const phaseSel = select<ViewState['filter']['phase']>('phase', PHASES, state.filter.phase, (phase) => setFilter({ phase }));
 const clearBtn = button('', 'clear-all', () => {
   state.filter = emptyFilter();
   searchInput.value = '';
