@@ -1,9 +1,13 @@
 // The messages between the run viewer's host side (src/viewer) and its webview (media/).
 // Both sides import this file; it holds types and pure helpers only, no Node or DOM APIs.
 import { FLAGS, type Flag, type Phase, type RolloutRecord } from '../../trainer/src/run/events';
+import type { RunEnd } from '../../trainer/src/run/fold';
 
-/** running: only `rollout_started` seen; finished: `rollout_finished` seen; complete: its rollouts.jsonl line read. */
-export type RowState = 'running' | 'finished' | 'complete';
+/**
+ * running: only `rollout_started` seen; finished: `rollout_finished` seen; stopped: the run
+ * ended before the rollout finished; complete: its rollouts.jsonl line read.
+ */
+export type RowState = 'running' | 'finished' | 'stopped' | 'complete';
 
 /** One rollout as the table shows it. The webview keeps only these; transcripts are fetched on demand. */
 export interface RowSummary {
@@ -72,7 +76,7 @@ export interface LogEntry {
 }
 
 /** A rollout as the transcript view receives it: complete, or assembled from live events. */
-export type TranscriptRecord = Partial<RolloutRecord> & Pick<RolloutRecord, 'id' | 'messages'>;
+export type TranscriptRecord = Partial<RolloutRecord> & Pick<RolloutRecord, 'id' | 'messages'> & { cut_off?: RunEnd['status'] };
 
 export type HostMessage =
   | { type: 'reset'; run: RunInfo }
@@ -134,7 +138,7 @@ export function summaryOf(r: RolloutRecord): RowSummary {
 
 /** A later state never gives way to an earlier one (a tail may deliver events after the rollout line). */
 export function newer(a: RowState, b: RowState): boolean {
-  const rank = { running: 0, finished: 1, complete: 2 } as const;
+  const rank = { running: 0, finished: 1, stopped: 1, complete: 2 } as const;
   return rank[b] >= rank[a];
 }
 

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readAll, readJsonl, tailJsonl, type JsonlProblem, type JsonlRecord, type Tail } from '../../trainer/src/run/reader';
 import { RUN_FILES, RUN_FORMAT_VERSION, type MetricsRow, type RolloutRecord, type RunEvent } from '../../trainer/src/run/events';
-import { foldRun, runStatus, type RunState } from '../../trainer/src/run/fold';
+import { foldRun, runEnd, runStatus, type RunState } from '../../trainer/src/run/fold';
 import { StepAggregator, mergeSteps } from './aggregate';
 import { LiveRollouts } from './liveRows';
 import { newer, type HostMessage, type LogEntry, type MetricSeries, type Problem, type RowSummary, type RunInfo, type WebviewMessage } from './protocol';
@@ -257,8 +257,7 @@ export class RunSource {
   private applyEvent(e: RunEvent, offset: number, logs: LogEntry[]): void {
     if (!e || typeof e !== 'object' || typeof e.type !== 'string') return;
     if (foldRun(this.runState, e)) this.runChanged(e);
-    const row = this.live.apply(e, offset);
-    if (row) {
+    for (const row of this.live.apply(e, offset)) {
       this.upsert(row);
       if (this.openId === row.id) this.scheduleLiveTranscript();
     }
@@ -368,7 +367,7 @@ export class RunSource {
         if (this.openId === id) this.post({ type: 'transcript', id, record, live: false });
       } else if (this.live.has(id)) {
         const record = await this.live.transcript(this.file(RUN_FILES.events), id);
-        if (this.openId === id) this.post({ type: 'transcript', id, record, live: true });
+        if (this.openId === id) this.post({ type: 'transcript', id, record, live: !this.live.cutOff(id) });
       } else {
         this.post({ type: 'transcript', id, live: false, error: `rollout ${id} is not in this run` });
       }
@@ -447,8 +446,9 @@ function logEntryOf(e: RunEvent): LogEntry | undefined {
       return e.level === 'debug' ? undefined : { t: e.t, level: e.level, message: e.message };
     case 'checkpoint_saved':
       return { t: e.t, level: 'info', message: `checkpoint saved at step ${e.step}: ${e.path}` };
-    case 'run_failed':
-      return { t: e.t, level: 'error', message: `run failed: ${e.message}` };
   }
+  const end = runEnd(e);
+  if (end?.status === 'failed') return { t: e.t, level: 'error', message: `run failed: ${end.message}` };
+  if (end?.status === 'stopped') return { t: e.t, level: 'info', message: `run ${end.message}` };
   return undefined;
 }

@@ -128,7 +128,7 @@ describe('agent-tune debug adapter (DAP)', function () {
     await dc.terminateRequest();
     assert.deepEqual(tree.filter(isAlive), []);
     await dc.next('terminated');
-    assert.match(lastEvent(runDir).type, /^run_(failed|finished)$/);
+    assert.match(lastEvent(runDir).type, /^run_(stopped|finished)$/);
   });
 
   it('stops at tool:python with its arguments, and terminate kills the python process', async () => {

@@ -126,7 +126,9 @@ export type RunEvent =
   | (Base<'checkpoint_saved'> & { step: number; path: string })
   | (Base<'log'> & { level: 'debug' | 'info' | 'warn' | 'error'; message: string })
   | (Base<'run_finished'> & { duration_ms: number })
-  | (Base<'run_failed'> & { message: string; stack?: string });
+  | (Base<'run_failed'> & { message: string; stack?: string })
+  /** The user stopped the run (SIGINT, SIGTERM, the debugger's Stop); rollouts not finished by then never will be. */
+  | (Base<'run_stopped'> & { signal: string; duration_ms: number });
 
 /** The three moments of an agent turn, streamed as they happen. */
 export type TurnEvent =
