@@ -84,7 +84,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     const r = node.run;
     const item = new vscode.TreeItem(basename(r.dir), vscode.TreeItemCollapsibleState.None);
     item.id = r.dir;
-    item.description = `${r.status}${r.mode ? ` · ${r.mode}` : ''} · ${new Date(r.started).toLocaleString()}`;
+    item.description = `${r.status}${r.mode ? ` · ${r.mode}` : ''}${r.progress ? ` · ${r.progress}` : ''} · ${new Date(r.started).toLocaleString()}`;
     item.tooltip = new vscode.MarkdownString();
     item.tooltip.appendText(`${r.dir}\n${r.status}${r.message ? `: ${r.message}` : ''}`);
     item.iconPath = STATUS_ICON[r.status];

@@ -41,6 +41,8 @@ export interface RunInfo {
   message?: string;
   format?: number;
   started?: number;
+  /** Step n/N, time per step, time left and the last eval (trainer/src/run/progress.ts). */
+  progress?: string;
   /** Shown in the header when the panel shows an imported file. */
   importedFrom?: string;
 }

@@ -148,6 +148,21 @@ describe('viewer RunSource', () => {
     assert.deepEqual([again.rows().get('open-0')!.state, again.rows().get('open-1')!.state], ['stopped', 'stopped']);
   });
 
+  it('the header shows step n/N, time per step and time left while the run runs', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 2, totalSteps: 3, live: true });
+    const rec = new Recorder();
+    src = new RunSource(f.dir, rec.post, { pollMs: 50, batchMs: 5 });
+    await src.handle({ type: 'ready' });
+    assert.match(rec.of('run').at(-1)!.run.progress ?? '', /^step 1\/3 · \d+(\.\d)? rollouts\/s$/);
+    f.writer.emit({ type: 'step_started', step: 2, task_ids: [] });
+    const next = await rec.until('run', (m) => /^step 2\/3/.test(m.run.progress ?? ''));
+    assert.match(next.run.progress!, /^step 2\/3 · \d+s\/step · \d+s left · /);
+    f.writer.emit({ type: 'run_finished', duration_ms: 1 });
+    const ended = await rec.until('run', (m) => m.run.status === 'finished');
+    assert.match(ended.run.progress!, /^step 2\/3 · \d+s\/step$/, 'no time left once it ended');
+    f.writer.close();
+  });
+
   it('shows what it can of corrupt and truncated files, with file, line and field', async () => {
     const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 3 });
     f.writer.close();

@@ -97,7 +97,8 @@ interface Base<T extends string> {
 }
 
 export type RunEvent =
-  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: Phase; config_file: string; pid: number; resumed_from_step?: number; sandbox?: SandboxRecord })
+  /** `steps`: training runs, the step they train to. */
+  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: Phase; config_file: string; pid: number; steps?: number; resumed_from_step?: number; sandbox?: SandboxRecord })
   | (Base<'step_started'> & { step: number; task_ids: string[] })
   | (Base<'rollout_started'> & { rollout_id: string; step: number; phase: Phase; task_id: string; group_id: string; sample: number; question: string })
   | (Base<'turn'> & TurnEvent)
