@@ -40,4 +40,13 @@ describe('agent-tune run (real process)', function () {
     const lines = r.stdout.split(/\r|\n/).filter((l) => / \d+\/3 /.test(l));
     assert.match(lines.at(-1) ?? '', /3\/3 .* \d+s\/step · \d+s left · \d+(\.\d)? rollouts\/s · eval pass@1 \d+\.\d% at step 2/, lines.join('\n'));
   });
+
+  it('off a terminal (a log, the Debug Console), each step prints one progress line', async () => {
+    ws = mathWorkspace({ 'train.steps': 2, 'train.tasks_per_step': 1, 'rollout.group_size': 2, 'rollout.parallel': 2, 'tasks.test.limit': 2, 'eval.samples': 1, 'eval.k': [1] });
+    const r = await startCli(['run', ws.config]).done;
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('steps '));
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[1], /^steps 2\/2 {2}reward \S+ {2}success \S+ {2}\d+s\/step · \d+s left · \d+(\.\d)? rollouts\/s · eval pass@1 \d+\.\d% at step 0$/, 'the eval before training');
+  });
 });

@@ -1,4 +1,5 @@
-// Human output by default, JSON lines with --json; progress bars only on a terminal.
+// Human output by default, JSON lines with --json; progress bars only on a terminal. Off a
+// terminal (a log, the Debug Console) a run's progress is one line per update that carries it.
 import { duration, progressText, type Progress as RunProgress } from '../run/progress';
 
 /** Exit codes shared by every command. */
@@ -32,12 +33,23 @@ export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process
       stderr.write(json ? JSON.stringify({ error: message }) + '\n' : `agent-tune: ${message}\n`);
     },
     progress(total, label) {
-      return stderr.isTTY && !json ? new Bar(stderr, total, label) : silent;
+      return json ? silent : stderr.isTTY ? new Bar(stderr, total, label) : new Lines(stderr, total, label);
     },
   };
 }
 
 const silent: Progress = { update() {}, done() {} };
+
+class Lines implements Progress {
+  constructor(private out: NodeJS.WritableStream, private total: number, private label: string) {}
+  update(done: number, fields: Record<string, string | number> = {}, run?: RunProgress): void {
+    if (!run) return;
+    const extra = Object.entries(fields).map(([k, v]) => `  ${k} ${typeof v === 'number' ? fmt(v) : v}`).join('');
+    const tail = progressText({ ...run, step: undefined });
+    this.out.write(`${this.label} ${done}/${this.total}${extra}${tail ? `  ${tail}` : ''}\n`);
+  }
+  done(): void {}
+}
 
 class Bar implements Progress {
   private started = Date.now();
