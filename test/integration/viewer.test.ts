@@ -81,9 +81,9 @@ describe('run viewer in VS Code', () => {
     }
   });
 
-  it('the Runs view shows a run end without a Refresh', async function () {
+  it('the Runs view shows a running run\'s progress, and its end without a Refresh', async function () {
     this.timeout(60_000);
-    const f = makeRun(runsRoot, { name: 'ends-later', steps: 1, live: true });
+    const f = makeRun(runsRoot, { name: 'ends-later', steps: 1, totalSteps: 3, live: true });
     fixtures.push(f);
     const tree = new RunsTree();
     try {
@@ -94,7 +94,7 @@ describe('run viewer in VS Code', () => {
         assert.ok(node, `${f.dir} is listed`);
         return tree.getTreeItem(node);
       };
-      assert.match(String((await item()).description), /^running/);
+      assert.match(String((await item()).description), /^running · train · step 1\/3 · /, 'a running run shows its progress');
       // The refresh for the new folder (a file watcher's create event) is over before the run ends.
       await new Promise((r) => setTimeout(r, 1500));
       let changes = 0;

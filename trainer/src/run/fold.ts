@@ -151,7 +151,7 @@ export interface RunEnd {
 }
 
 /** Runs written before `run_stopped` recorded a user's stop as this `run_failed` message. */
-const LEGACY_STOP = /^interrupted by (SIG[A-Z]+)$/;
+const LEGACY_STOP = /^interrupted by (SIGINT|SIGTERM)$/;
 
 /** How an event ends the run, if it does: the one reading of run_finished, run_failed and run_stopped. */
 export function runEnd(e: RunEvent): RunEnd | undefined {
