@@ -56,11 +56,12 @@ const app = document.getElementById('app')!;
 const title = h('span', { class: 'run-name' });
 const status = h('span', { class: 'badge' });
 const counts = h('span', { class: 'muted counts', 'aria-live': 'polite' });
+const progress = h('span', { class: 'muted progress' });
 const problemsBtn = h('button', { class: 'btn problems-btn hidden', title: 'Problems found while reading the run' });
 problemsBtn.type = 'button';
 const problemsBox = h('div', { class: 'problems hidden', role: 'alert' });
 problemsBtn.addEventListener('click', () => problemsBox.classList.toggle('hidden'));
-const header = h('header', { class: 'run-header' }, icon('beaker'), title, status, counts, h('span', { class: 'spacer' }), problemsBtn);
+const header = h('header', { class: 'run-header' }, icon('beaker'), title, status, progress, counts, h('span', { class: 'spacer' }), problemsBtn);
 
 const TABS: [ViewState['tab'], string, string][] = [
   ['rollouts', 'Rollouts', 'list-flat'],
@@ -286,6 +287,7 @@ function showRun(r: RunInfo): void {
   status.className = `badge status-${r.status}`;
   status.replaceChildren(icon(STATUS_ICON[r.status]), ` ${r.status}${r.mode ? ` · ${r.mode}` : ''}${r.importedFrom ? ' · imported' : ''}`);
   status.title = r.message ?? '';
+  progress.textContent = r.progress ?? '';
 }
 
 function showProblems(list: Problem[]): void {

@@ -20,7 +20,7 @@ const COLUMNS: Column[] = [
   { key: 'task', label: 'Task', title: 'task id', cls: 'c-task', cell: (r) => r.task },
   { key: 'sample', label: '#', title: 'sample index within the group', cls: 'c-sample num', cell: (r) => String(r.sample) },
   { key: 'reward', label: 'Reward', title: 'scalar reward', cls: 'c-reward num', cell: (r) => fmtNum(r.reward) },
-  { key: 'success', label: 'OK', title: 'judged correct', cls: 'c-success', cell: (r) => (r.success === null ? '…' : r.success ? '✓' : '✗') },
+  { key: 'success', label: 'OK', title: 'judged correct', cls: 'c-success', cell: (r) => (r.state === 'stopped' ? '■' : r.success === null ? '…' : r.success ? '✓' : '✗') },
   { key: 'adv', label: 'Adv', title: 'advantage used in the update', cls: 'c-adv num', cell: (r) => fmtNum(r.adv, 2) },
   { key: 'turns', label: 'Turns', title: 'assistant turns', cls: 'c-turns num', cell: (r) => String(r.turns) },
   { key: 'tools', label: 'Tools', title: 'tool calls', cls: 'c-tools num', cell: (r) => String(r.tools) },
@@ -247,6 +247,7 @@ export class RolloutTable {
 function statsText(s: Stats): string {
   const parts = [`${s.n} rollout${s.n === 1 ? '' : 's'}`];
   if (s.scored) parts.push(`reward ${fmtNum(s.rewardMean)}`, `${s.ok}/${s.scored} correct`);
-  if (s.scored < s.n) parts.push(`${s.n - s.scored} running`);
+  if (s.running) parts.push(`${s.running} running`);
+  if (s.scored + s.running < s.n) parts.push(`${s.n - s.scored - s.running} cut off`);
   return parts.join(' · ');
 }

@@ -39,6 +39,7 @@ export function renderTranscript(r: TranscriptRecord, o: TranscriptOptions): HTM
 
 function header(r: TranscriptRecord, o: TranscriptOptions): HTMLElement {
   const verdict =
+    r.cut_off ? h('span', { class: 'badge', title: 'the run ended before this rollout finished' }, icon('debug-stop'), ` cut off (run ${r.cut_off})`) :
     r.success === undefined ? h('span', { class: 'badge running' }, icon('loading'), ' running') : r.success ? h('span', { class: 'badge ok' }, icon('pass'), ' success') : h('span', { class: 'badge fail' }, icon('error'), ' failed');
   return h(
     'div',

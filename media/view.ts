@@ -7,6 +7,8 @@ export interface Stats {
   n: number;
   /** Rows with a reward (finished or complete). */
   scored: number;
+  /** Rows still running (not finished, not cut off by the end of the run). */
+  running: number;
   rewardMean: number | null;
   ok: number;
 }
@@ -94,14 +96,16 @@ export function stats(rows: readonly RowSummary[]): Stats {
   let scored = 0;
   let sum = 0;
   let ok = 0;
+  let running = 0;
   for (const r of rows) {
+    if (r.state === 'running') running++;
     if (r.reward !== null) {
       scored++;
       sum += r.reward;
     }
     if (r.success) ok++;
   }
-  return { n: rows.length, scored, rewardMean: scored ? sum / scored : null, ok };
+  return { n: rows.length, scored, running, rewardMean: scored ? sum / scored : null, ok };
 }
 
 function merged(parts: Stats[]): Stats {
@@ -109,13 +113,15 @@ function merged(parts: Stats[]): Stats {
   let scored = 0;
   let sum = 0;
   let ok = 0;
+  let running = 0;
   for (const p of parts) {
     n += p.n;
+    running += p.running;
     scored += p.scored;
     sum += (p.rewardMean ?? 0) * p.scored;
     ok += p.ok;
   }
-  return { n, scored, rewardMean: scored ? sum / scored : null, ok };
+  return { n, scored, running, rewardMean: scored ? sum / scored : null, ok };
 }
 
 /** Mean of the sort key over a group, to order groups within a step. */

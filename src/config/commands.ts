@@ -34,7 +34,8 @@ async function start(uri: unknown, mode: 'train' | 'debug', diagnostics: ConfigD
     return false;
   }
   const name = `${mode === 'train' ? 'Run' : 'Debug'} ${vscode.workspace.asRelativePath(doc.uri)}`;
-  return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), { type: 'agent-tune', request: 'launch', name, config: doc.uri.fsPath, mode });
+  // Run is not Debug: no breakpoint, exception filter or entry stop holds a training run.
+  return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), { type: 'agent-tune', request: 'launch', name, config: doc.uri.fsPath, mode }, { noDebug: mode === 'train' });
 }
 
 export function registerConfigCommands(context: vscode.ExtensionContext, diagnostics: ConfigDiagnostics): void {

@@ -5,8 +5,12 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../../trainer/src/config/load';
 import { checkLaunchArgs, type LaunchArgs } from './launch';
 import { resolveRuntime, RuntimeError, type Runtime } from './runtime';
+import type { Requests } from '../../trainer/src/debug/protocol';
 
 export class LaunchError extends Error {}
+
+/** What the debug bridge stops at in a launch without debugging (the Run lens, Ctrl+F5): nothing. */
+export const NO_STOPS: Requests['configure']['args'] = { breakpoints: [], userErrors: false, stopOnEntry: false };
 
 export interface Plan {
   args: LaunchArgs;
@@ -15,6 +19,7 @@ export interface Plan {
   env: NodeJS.ProcessEnv;
   runtime: Runtime;
   cli: string;
+  /** Breakpoints, pauses and stops; false for "Run Without Debugging". */
   debug: boolean;
   inspect: boolean;
   mode: string;
@@ -68,6 +73,8 @@ export function planLaunch(args: LaunchArgs, trainerCli?: string): Plan {
   const inspect = debug && args.debugUserCode !== false;
   const mode = args.mode ?? 'debug';
   const command = mode === 'train' ? ['run', config] : mode === 'eval' ? ['eval', config] : ['debug', config, '--tasks', String(args.tasks ?? 2)];
-  const trainerArgs = [...command, ...(debug ? ['--debug-bridge', '--no-timeouts'] : []), ...(args.args ?? [])];
+  // The bridge runs without debugging too, for the run directory and the rollouts as threads;
+  // only a debugged run, which may hold a rollout, turns timeouts off.
+  const trainerArgs = [...command, '--debug-bridge', ...(debug ? ['--no-timeouts'] : []), ...(args.args ?? [])];
   return { args, config, cwd, env, runtime, cli, debug, inspect, mode, trainerArgs };
 }

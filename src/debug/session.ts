@@ -3,21 +3,21 @@
 // requests into bridge requests: rollouts in flight are threads, a rollout's turns are its
 // stack, function breakpoints and the "Workflow and judge errors" filter stop rollouts at
 // agent-level places. The trainer holds all debugging state; this side renders it.
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { ContinuedEvent, Event, ExitedEvent, InitializedEvent, Logger, logger, LoggingDebugSession, OutputEvent, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
+import { ContinuedEvent, Event, ExitedEvent, InitializedEvent, logger, LoggingDebugSession, OutputEvent, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { parseBreakpoint } from '../../trainer/src/debug/breakpoints';
 import type { BreakpointSpec, Events, RolloutView } from '../../trainer/src/debug/protocol';
 import { OPEN_RUN_EVENT, RUN_EVENT } from '../../trainer/src/run/constants';
 import type { LaunchArgs } from './launch';
 import { ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_REQUEST, USER_ERRORS_FILTER, type AttachNodeBody, type SessionOptions } from './names';
-import { LaunchError, planLaunch, type Plan } from './plan';
+import { LaunchError, NO_STOPS, planLaunch, type Plan } from './plan';
+import { startTrace } from './trace';
 import { TrainerProcess } from './trainer';
 import { Frames } from './frames';
 import { VariableStore } from './variables';
 
 export { ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_EVENT, OPEN_RUN_REQUEST, RUN_EVENT, USER_ERRORS_FILTER, type AttachNodeBody, type SessionOptions } from './names';
+export { traceDir } from './trace';
 
 function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Error): void } {
   let resolve!: (v: T) => void;
@@ -34,6 +34,8 @@ export class AgentTuneSession extends LoggingDebugSession {
   private ready = deferred<Events['ready']>();
   private nodeAttached = deferred<{ ok: boolean; message?: string }>();
   private stopping = false;
+  /** False for a launch without debugging: the trainer is told to stop nowhere. */
+  private debugging = true;
   private runDir?: string;
   private functionBreakpoints: BreakpointSpec[] = [];
   private breakpointIds = new Map<string, number>();
@@ -83,9 +85,12 @@ export class AgentTuneSession extends LoggingDebugSession {
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
     try {
       const launch = (args ?? {}) as LaunchArgs;
-      this.startTrace(launch.trace, launch.cwd ?? process.cwd());
+      const trace = startTrace(launch.trace, launch.cwd ?? process.cwd());
+      if (trace) this.output('console', `Agent Tune: tracing the Debug Adapter Protocol to ${trace}\n`);
       const plan = planLaunch(launch, this.options.trainerCli);
       this.launchArgs = plan.args;
+      // Breakpoints sent before the trainer starts are answered as this launch will treat them.
+      this.debugging = plan.debug;
       // Breakpoints and filters arrive before configurationDone; a client that never sends it still runs.
       await Promise.race([this.configurationDone.promise, new Promise((r) => setTimeout(r, 2000))]);
       await this.startTrainer(plan);
@@ -97,24 +102,13 @@ export class AgentTuneSession extends LoggingDebugSession {
     }
   }
 
-  /**
-   * `trace`: every DAP message from here on goes to a file (LoggingDebugSession's logger); the
-   * Debug Console shows only the adapter's errors. Without it nothing is kept.
-   */
-  private startTrace(trace: unknown, cwd: string): void {
-    if (typeof trace !== 'boolean' && typeof trace !== 'string') return void logger.setup(Logger.LogLevel.Stop, false);
-    if (!trace) return void logger.setup(Logger.LogLevel.Stop, false);
-    const file = typeof trace === 'string' ? (isAbsolute(trace) ? trace : resolve(cwd, trace)) : join(traceDir(), `dap-${new Date().toISOString().replace(/[-:.]/g, '')}-${process.pid}.log`);
-    logger.setup(Logger.LogLevel.Error, file, true);
-    this.output('console', `Agent Tune: tracing the Debug Adapter Protocol to ${file}\n`);
-  }
-
   /** Starts the trainer and waits until it is ready (and the Node debugger attached). */
   private async startTrainer(plan: Plan): Promise<void> {
     const { args, config, cwd, env, runtime, cli, debug, inspect, mode, trainerArgs } = plan;
     this.ready = deferred();
     this.nodeAttached = deferred();
     this.stopping = false;
+    this.debugging = debug;
     this.stderrTail = '';
     this.output('console', `Agent Tune: ${mode} ${config} with ${runtime.description}\n`);
     const trainer = new TrainerProcess({
@@ -151,20 +145,20 @@ export class AgentTuneSession extends LoggingDebugSession {
       ]);
       if (!attached.ok) throw new LaunchError(`The Node debugger could not attach to the trainer: ${attached.message}. Set "debugUserCode": false to debug without breakpoints in workflows and judges.`);
     }
-    if (debug) {
-      await Promise.race([this.ready.promise, exited]);
-      await this.configure(args.stopOnEntry ?? false);
-    }
+    await Promise.race([this.ready.promise, exited]);
+    if (debug) await this.configure(args.stopOnEntry ?? false);
+    else await trainer.request('configure', NO_STOPS);
   }
 
   private async configure(stopOnEntry = false): Promise<DebugProtocol.Breakpoint[]> {
-    if (!this.trainer?.running) return this.functionBreakpoints.map((b) => this.status(b));
+    if (!this.trainer?.running || !this.debugging) return this.functionBreakpoints.map((b) => this.status(b));
     const r = await this.trainer.request('configure', { breakpoints: this.functionBreakpoints, userErrors: this.userErrors, stopOnEntry });
     return r.breakpoints.map((s) => ({ id: s.id, verified: s.verified, ...(s.message ? { message: s.message } : {}) }));
   }
 
   private status(spec: BreakpointSpec): DebugProtocol.Breakpoint {
     const s = parseBreakpoint(spec).status;
+    if (!this.debugging) return { id: s.id, verified: false, message: 'Started without debugging: breakpoints do not stop it.' };
     return { id: s.id, verified: s.verified, ...(s.message ? { message: s.message } : {}) };
   }
 
@@ -455,9 +449,4 @@ export class AgentTuneSession extends LoggingDebugSession {
     void this.stopTrainer();
     super.dispose();
   }
-}
-
-/** Where `trace: true` writes DAP traces; "Agent Tune: Report a Problem" reads the newest from here. */
-export function traceDir(): string {
-  return join(tmpdir(), 'agent-tune');
 }

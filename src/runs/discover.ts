@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { RUN_FILES, type RunEvent } from '../../trainer/src/run/events';
 import { foldRun, processAlive, runStatus, type RunState } from '../../trainer/src/run/fold';
+import { foldProgress, newProgress, progressOf, progressText } from '../../trainer/src/run/progress';
 import type { RunStatus } from '../viewer/protocol';
 
 export interface RunEntry {
@@ -15,6 +16,8 @@ export interface RunEntry {
   status: RunStatus;
   mode?: string;
   message?: string;
+  /** Running runs: step n/N, time per step and time left, from the events read. */
+  progress?: string;
 }
 
 /** The folders a config's runs are written to: `runs/` beside it and its `train.output_dir`. */
@@ -69,16 +72,20 @@ export async function describeRun(dir: string): Promise<RunEntry> {
     const lines = tail.toString('utf8').split('\n');
     // The run's state, folded from its first event and the last ones: name, mode, how it ended.
     const run: RunState = {};
+    const progress = newProgress();
     const first = parseLine(head.toString('utf8').split('\n')[0]);
-    if (first) foldRun(run, first);
-    for (const line of lines.slice(1)) {
-      const e = parseLine(line);
-      if (e) foldRun(run, e);
+    for (const e of [first, ...lines.slice(1).map(parseLine)]) {
+      if (!e) continue;
+      foldRun(run, e);
+      foldProgress(progress, e);
     }
     if (run.started !== undefined) {
       entry.started = first?.type === 'run_started' ? first.t : run.started;
       entry.mode = run.mode;
       entry.status = runStatus(run, alive);
+      // The rate needs every rollout, and only the tail was read.
+      const text = progressText({ ...progressOf(progress), rolloutsPerS: undefined }, { live: entry.status === 'running' });
+      if (entry.status === 'running' && text) entry.progress = text;
     } else if (run.ended) entry.status = run.ended.status;
     if (run.ended?.message) entry.message = run.ended.message;
   } finally {

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
 import { listRuns, runRootsFor, type RunEntry } from './discover';
+import { RunWatch } from './watch';
 
 type Node = { kind: 'root'; dir: string } | { kind: 'run'; run: RunEntry };
 
@@ -19,6 +20,8 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
   readonly onDidChangeTreeData = this.changed.event;
   private watchers: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Running runs are polled, so that one that ends shows it without a Refresh. */
+  private watch = new RunWatch(() => this.refresh());
 
   constructor() {
     const configs = vscode.workspace.createFileSystemWatcher('**/*.tune.{yaml,yml}');
@@ -58,11 +61,17 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
       const roots = await this.roots();
       const withRuns: string[] = [];
       for (const r of roots) if ((await listRuns(r)).length) withRuns.push(r);
-      if (withRuns.length === 1) return (await listRuns(withRuns[0])).map((run) => ({ kind: 'run', run }));
+      if (withRuns.length === 1) return this.runNodes(withRuns[0]);
       return withRuns.map((dir) => ({ kind: 'root', dir }));
     }
-    if (node.kind === 'root') return (await listRuns(node.dir)).map((run) => ({ kind: 'run', run }));
+    if (node.kind === 'root') return this.runNodes(node.dir);
     return [];
+  }
+
+  private async runNodes(root: string): Promise<Node[]> {
+    const runs = await listRuns(root);
+    this.watch.track(runs);
+    return runs.map((run) => ({ kind: 'run', run }));
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
@@ -74,7 +83,8 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     }
     const r = node.run;
     const item = new vscode.TreeItem(basename(r.dir), vscode.TreeItemCollapsibleState.None);
-    item.description = `${r.status}${r.mode ? ` · ${r.mode}` : ''} · ${new Date(r.started).toLocaleString()}`;
+    item.id = r.dir;
+    item.description = `${r.status}${r.mode ? ` · ${r.mode}` : ''}${r.progress ? ` · ${r.progress}` : ''} · ${new Date(r.started).toLocaleString()}`;
     item.tooltip = new vscode.MarkdownString();
     item.tooltip.appendText(`${r.dir}\n${r.status}${r.message ? `: ${r.message}` : ''}`);
     item.iconPath = STATUS_ICON[r.status];
@@ -86,6 +96,7 @@ export class RunsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
 
   dispose(): void {
     for (const w of this.watchers) w.dispose();
+    this.watch.dispose();
     this.changed.dispose();
     if (this.timer) clearTimeout(this.timer);
   }

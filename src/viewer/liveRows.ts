@@ -2,7 +2,7 @@
 // transcripts, from the run's events through the trainer's one fold (trainer/src/run/fold).
 import { readJsonl } from '../../trainer/src/run/reader';
 import type { RunEvent } from '../../trainer/src/run/events';
-import { foldRollout, type RolloutState } from '../../trainer/src/run/fold';
+import { closeRollouts, foldRollout, type RolloutState } from '../../trainer/src/run/fold';
 import { flagBits, type RowSummary, type TranscriptRecord } from './protocol';
 
 export class LiveRollouts {
@@ -13,13 +13,20 @@ export class LiveRollouts {
   /** `complete` tells whether a rollout's line has been read already (its events are then old news). */
   constructor(private readonly complete: (id: string) => boolean) {}
 
-  /** Folds one event; returns the row of the rollout it changed. */
-  apply(e: RunEvent, offset: number): RowSummary | undefined {
-    if (e.type === 'rollout_started' && this.complete(e.rollout_id)) return undefined;
+  /** Folds one event; returns the rows of the rollouts it changed (all unfinished ones when the run ends). */
+  apply(e: RunEvent, offset: number): RowSummary[] {
+    if (e.type === 'rollout_started' && this.complete(e.rollout_id)) return [];
+    const closed = closeRollouts(this.folded, e);
+    if (closed.length) return closed.map(rowOf);
     const r = foldRollout(this.folded, e);
-    if (!r) return undefined;
+    if (!r) return [];
     if (e.type === 'rollout_started') this.started.set(r.id, offset);
-    return rowOf(r);
+    return [rowOf(r)];
+  }
+
+  /** The rollout was cut off by the end of the run: its transcript will not grow. */
+  cutOff(id: string): boolean {
+    return Boolean(this.folded.get(id)?.cut_off);
   }
 
   /** Its rollouts.jsonl line has been read: the line is the rollout from now on. */
@@ -45,6 +52,7 @@ export class LiveRollouts {
       for (const { value: e } of batch) if (e && (e as { rollout_id?: string }).rollout_id === id) foldRollout(one, e);
     }
     const r = one.get(id);
+    if (r) r.cut_off = this.folded.get(id)?.cut_off;
     return r ? transcriptOf(r) : { id, messages: [] };
   }
 }
@@ -66,7 +74,7 @@ export function rowOf(r: RolloutState): RowSummary {
     tokens: f ? (f.tokens?.completion ?? 0) : r.completion_tokens,
     flags: flagBits(r.flags),
     dur: f ? f.duration_ms : null,
-    state: f ? 'finished' : 'running',
+    state: f ? 'finished' : r.cut_off ? 'stopped' : 'running',
     ...(r.source ? { source: r.source } : {}),
   };
 }
@@ -86,6 +94,7 @@ export function transcriptOf(r: RolloutState): TranscriptRecord {
     ...(f && f.final_answer !== undefined ? { final_answer: f.final_answer } : {}),
     flags: r.flags,
     tool_calls: r.tool_calls,
+    ...(r.cut_off ? { cut_off: r.cut_off } : {}),
     ...(f ? { reward: f.reward, parts: f.parts, success: f.success, tokens: f.tokens, timings: { started: 0, duration_ms: f.duration_ms, model_ms: 0, tool_ms: 0, judge_ms: 0 } } : {}),
     ...(r.error?.source === 'judge' ? { judge: { error: r.error.message, stack: r.error.stack } } : {}),
     ...(r.error?.source === 'workflow' ? { error: { message: r.error.message, stack: r.error.stack, source: 'workflow' as const } } : {}),

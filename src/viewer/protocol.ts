@@ -2,9 +2,13 @@
 // Both sides import this file; it holds types and pure helpers only, no Node or DOM APIs.
 import { FLAGS, type Flag, type Phase, type RolloutRecord } from '../../trainer/src/run/events';
 import type { RejudgeSummary } from '../../trainer/src/run/rejudgeDiff';
+import type { RunEnd } from '../../trainer/src/run/fold';
 
-/** running: only `rollout_started` seen; finished: `rollout_finished` seen; complete: its rollouts.jsonl line read. */
-export type RowState = 'running' | 'finished' | 'complete';
+/**
+ * running: only `rollout_started` seen; finished: `rollout_finished` seen; stopped: the run
+ * ended before the rollout finished; complete: its rollouts.jsonl line read.
+ */
+export type RowState = 'running' | 'finished' | 'stopped' | 'complete';
 
 /** One rollout as the table shows it. The webview keeps only these; transcripts are fetched on demand. */
 export interface RowSummary {
@@ -40,6 +44,8 @@ export interface RunInfo {
   message?: string;
   format?: number;
   started?: number;
+  /** Step n/N, time per step, time left and the last eval (trainer/src/run/progress.ts). */
+  progress?: string;
   /** Shown in the header when the panel shows an imported file. */
   importedFrom?: string;
 }
@@ -75,7 +81,7 @@ export interface LogEntry {
 }
 
 /** A rollout as the transcript view receives it: complete, or assembled from live events. */
-export type TranscriptRecord = Partial<RolloutRecord> & Pick<RolloutRecord, 'id' | 'messages'>;
+export type TranscriptRecord = Partial<RolloutRecord> & Pick<RolloutRecord, 'id' | 'messages'> & { cut_off?: RunEnd['status'] };
 
 export type HostMessage =
   | { type: 'reset'; run: RunInfo }
@@ -141,7 +147,7 @@ export function summaryOf(r: RolloutRecord): RowSummary {
 
 /** A later state never gives way to an earlier one (a tail may deliver events after the rollout line). */
 export function newer(a: RowState, b: RowState): boolean {
-  const rank = { running: 0, finished: 1, complete: 2 } as const;
+  const rank = { running: 0, finished: 1, stopped: 1, complete: 2 } as const;
   return rank[b] >= rank[a];
 }
 

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readAll, readJsonl, tailJsonl, type JsonlProblem, type JsonlRecord, type Tail } from '../../trainer/src/run/reader';
 import { RUN_FILES, RUN_FORMAT_VERSION, type MetricsRow, type RolloutRecord, type RunEvent } from '../../trainer/src/run/events';
-import { foldRun, runStatus, type RunState } from '../../trainer/src/run/fold';
+import { foldRun, runEnd, runStatus, type RunState } from '../../trainer/src/run/fold';
+import { foldProgress, newProgress, progressOf, progressText } from '../../trainer/src/run/progress';
 import { StepAggregator, mergeSteps } from './aggregate';
 import { LiveRollouts } from './liveRows';
 import { newer, type HostMessage, type LogEntry, type MetricSeries, type Problem, type RowSummary, type RunInfo, type WebviewMessage } from './protocol';
@@ -36,6 +37,7 @@ export class RunSource {
   /** Rollouts seen started but not yet in rollouts.jsonl. */
   private live = new LiveRollouts((id) => this.index.has(id));
   private runState: RunState = {};
+  private progress = newProgress();
   private pending = new Map<string, RowSummary>();
   private flushTimer: NodeJS.Timeout | undefined;
   private agg = new StepAggregator();
@@ -90,6 +92,7 @@ export class RunSource {
     await this.readEvalDir();
     if (gen !== this.generation) return;
     if (this.run.status === 'loading') this.run.status = this.runState.started ? runStatus(this.runState) : 'unknown';
+    this.run.progress = this.progressLine();
     // A live run may be between writing a line and its newline; a run that stopped never will.
     const size = await stat(this.file(RUN_FILES.rollouts)).then((s) => s.size, () => 0);
     if (size > rolloutsNext && this.run.status !== 'running') {
@@ -112,6 +115,7 @@ export class RunSource {
     this.logged.eval.clear();
     this.problems = [];
     this.runState = {};
+    this.progress = newProgress();
     this.evalSteps.clear();
     this.run = { dir: this.dir, name: basename(this.dir), status: 'loading', importedFrom: this.opts.importedFrom };
   }
@@ -256,9 +260,9 @@ export class RunSource {
 
   private applyEvent(e: RunEvent, offset: number, logs: LogEntry[]): void {
     if (!e || typeof e !== 'object' || typeof e.type !== 'string') return;
-    if (foldRun(this.runState, e)) this.runChanged(e);
-    const row = this.live.apply(e, offset);
-    if (row) {
+    const progressed = foldProgress(this.progress, e) && e.type !== 'rollout_finished';
+    if (foldRun(this.runState, e) || progressed) this.runChanged(e);
+    for (const row of this.live.apply(e, offset)) {
       this.upsert(row);
       if (this.openId === row.id) this.scheduleLiveTranscript();
     }
@@ -285,9 +289,14 @@ export class RunSource {
       format: s.format,
       started: s.started,
       message: s.ended?.message,
+      progress: this.progressLine(),
       status: loading ? 'loading' : (s.ended?.status ?? 'running'),
     };
     if (!loading) this.post({ type: 'run', run: { ...this.run } });
+  }
+
+  private progressLine(): string | undefined {
+    return progressText(progressOf(this.progress), { live: !this.runState.ended }) || undefined;
   }
 
   private applyMetrics(row: MetricsRow): void {
@@ -368,7 +377,7 @@ export class RunSource {
         if (this.openId === id) this.post({ type: 'transcript', id, record, live: false });
       } else if (this.live.has(id)) {
         const record = await this.live.transcript(this.file(RUN_FILES.events), id);
-        if (this.openId === id) this.post({ type: 'transcript', id, record, live: true });
+        if (this.openId === id) this.post({ type: 'transcript', id, record, live: !this.live.cutOff(id) });
       } else {
         this.post({ type: 'transcript', id, live: false, error: `rollout ${id} is not in this run` });
       }
@@ -447,8 +456,9 @@ function logEntryOf(e: RunEvent): LogEntry | undefined {
       return e.level === 'debug' ? undefined : { t: e.t, level: e.level, message: e.message };
     case 'checkpoint_saved':
       return { t: e.t, level: 'info', message: `checkpoint saved at step ${e.step}: ${e.path}` };
-    case 'run_failed':
-      return { t: e.t, level: 'error', message: `run failed: ${e.message}` };
   }
+  const end = runEnd(e);
+  if (end?.status === 'failed') return { t: e.t, level: 'error', message: `run failed: ${end.message}` };
+  if (end?.status === 'stopped') return { t: e.t, level: 'info', message: `run ${end.message}` };
   return undefined;
 }

@@ -134,7 +134,7 @@ describe('agent-tune debug adapter (DAP)', function () {
     await dc.terminateRequest();
     assert.deepEqual(tree.filter(isAlive), []);
     await dc.next('terminated');
-    assert.match(lastEvent(runDir).type, /^run_(failed|finished)$/);
+    assert.match(lastEvent(runDir).type, /^run_(stopped|finished)$/);
   });
 
   it('stops at tool:python with its arguments, and terminate kills the python process', async () => {
@@ -170,6 +170,26 @@ describe('agent-tune debug adapter (DAP)', function () {
     });
     await dc.terminateRequest();
     assert.deepEqual(tree.filter(isAlive), [], 'no trainer or python process remains');
+  });
+
+  it('runs without debugging: function breakpoints, the error filter and stopOnEntry stop nothing', async () => {
+    ws = mathWorkspace({ 'rollout.group_size': 2, 'rollout.parallel': 2 });
+    const { dc, bps, runDir } = await start({ config: ws.config, tasks: 1, stopOnEntry: true, noDebug: true }, [{ name: 'judge' }, { name: 'reward == 1' }]);
+    assert.ok(bps.every((b) => !b.verified && /without debugging/.test(b.message ?? '')), JSON.stringify(bps));
+    await dc.next('terminated', () => true, 180_000);
+    assert.deepEqual(dc.events.filter((e) => e.event === 'stopped'), [], 'no rollout was held');
+    assert.equal(lastEvent(runDir).type, 'run_finished');
+    assert.ok(dc.events.some((e) => e.event === 'thread'), 'rollouts still show as threads');
+  });
+
+  it('a terminate is the user\'s stop: the run ends with run_stopped', async () => {
+    ws = mathWorkspace({ 'rollout.group_size': 2, 'rollout.parallel': 2 });
+    const { dc, runDir } = await start({ config: ws.config, tasks: 1, stopOnEntry: true, debugUserCode: false });
+    await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
+    await dc.terminateRequest();
+    await dc.next('terminated');
+    const last = lastEvent(runDir) as { type: string; signal?: string };
+    assert.deepEqual([last.type, last.signal], ['run_stopped', 'SIGTERM']);
   });
 
   it('restarts: a new trainer and run, nothing left of the old one', async () => {

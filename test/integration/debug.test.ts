@@ -3,9 +3,10 @@
 // (TypeScript, run in a worker thread) stops there, and after continuing both sessions end
 // and the trainer is gone.
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseDocument } from 'yaml';
 
 interface Stop {
   session: vscode.DebugSession;
@@ -169,7 +170,7 @@ describe('debugging a tune config in VS Code', function () {
     await waitFor('all debug sessions to end', () => (started.every((s) => ended.has(s.id)) ? true : undefined), 60_000);
     assert.ok(!alive(pid), 'the trainer is gone');
     const events = readFileSync(path.join(runDir!, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(events[events.length - 1].type, 'run_failed', 'the run records that it was stopped');
+    assert.equal(events[events.length - 1].type, 'run_stopped', 'the run records that the user stopped it');
   });
 
   it('fills in the active tune file when a configuration names none, and restarts with a new trainer', async () => {
@@ -212,5 +213,44 @@ describe('debugging a tune config in VS Code', function () {
     await vscode.debug.stopDebugging();
     await waitFor('the sessions to end', () => (started.every((s) => ended.has(s.id)) ? true : undefined), 60_000);
     assert.ok(!alive(second), 'the second trainer is gone');
+  });
+
+  it('Run trains to the end without stopping at function breakpoints', async () => {
+    const folder = vscode.workspace.workspaceFolders![0];
+    const dir = path.join(folder.uri.fsPath, 'math-agent');
+    const doc = parseDocument(readFileSync(path.join(dir, 'math.tune.yaml'), 'utf8'));
+    for (const [key, value] of [['train.steps', 1], ['train.tasks_per_step', 1], ['rollout.group_size', 2], ['rollout.parallel', 2]] as const) doc.setIn(key.split('.'), value);
+    doc.deleteIn(['tasks', 'test']);
+    const config = path.join(dir, 'run-lens.tune.yaml');
+    writeFileSync(config, doc.toString());
+    const runs: string[] = [];
+    const stops: string[] = [];
+    const started: vscode.DebugSession[] = [];
+    const ended = new Set<string>();
+    disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory('agent-tune', {
+        createDebugAdapterTracker: () => ({
+          onDidSendMessage: (m: { type: string; event?: string; body?: Record<string, unknown> }) => {
+            if (m.type === 'event' && m.event === 'agentTune.run') runs.push(m.body!.runDir as string);
+            if (m.type === 'event' && m.event === 'stopped') stops.push(String(m.body!.reason));
+          },
+        }),
+      }),
+      vscode.debug.onDidStartDebugSession((s) => started.push(s)),
+      vscode.debug.onDidTerminateDebugSession((s) => ended.add(s.id)),
+    );
+    vscode.debug.addBreakpoints([new vscode.FunctionBreakpoint('reward == 1'), new vscode.FunctionBreakpoint('judge')]);
+    try {
+      assert.equal(await vscode.commands.executeCommand('agentTune.runConfig', vscode.Uri.file(config)), true);
+      await waitFor('the run to end', () => (started.length && started.every((s) => ended.has(s.id)) ? true : undefined), 180_000);
+      assert.deepEqual(stops, [], 'nothing held the run');
+      assert.equal(started[0].configuration.noDebug, true, 'Run starts without debugging');
+      const events = readFileSync(path.join(runs[0], 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+      assert.equal(events.at(-1)!.type, 'run_finished');
+      assert.ok(events.some((e) => e.type === 'rollout_finished'), 'rollouts were judged');
+    } finally {
+      rmSync(config, { force: true });
+      for (const r of runs) rmSync(r, { recursive: true, force: true });
+    }
   });
 });

@@ -81,6 +81,41 @@ describe('run viewer in VS Code', () => {
     }
   });
 
+  it('the Runs view shows a running run\'s progress, and its end without a Refresh', async function () {
+    this.timeout(60_000);
+    const f = makeRun(runsRoot, { name: 'ends-later', steps: 1, totalSteps: 3, live: true });
+    fixtures.push(f);
+    const tree = new RunsTree();
+    try {
+      const item = async () => {
+        const nodes = await tree.getChildren();
+        const all = (await Promise.all(nodes.map(async (n) => (n.kind === 'root' ? tree.getChildren(n) : [n])))).flat();
+        const node = all.find((n) => n.kind === 'run' && n.run.dir === f.dir);
+        assert.ok(node, `${f.dir} is listed`);
+        return tree.getTreeItem(node);
+      };
+      assert.match(String((await item()).description), /^running · train · step 1\/3 · /, 'a running run shows its progress');
+      // The refresh for the new folder (a file watcher's create event) is over before the run ends.
+      await new Promise((r) => setTimeout(r, 1500));
+      let changes = 0;
+      tree.onDidChangeTreeData(() => changes++);
+      f.writer.emit({ type: 'run_finished', duration_ms: 1 });
+      // Each change the view announces is read as VS Code would; the end must show within seconds.
+      const deadline = Date.now() + 20_000;
+      let seen = 0;
+      let description = '';
+      while (!/^finished/.test(description) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (changes === seen) continue;
+        seen = changes;
+        description = String((await item()).description);
+      }
+      assert.match(description, /^finished/, 'the view announced the run end and shows it');
+    } finally {
+      tree.dispose();
+    }
+  });
+
   it('opens rollouts.jsonl in the run viewer custom editor', async () => {
     const uri = vscode.Uri.file(join(fixtures[0].dir, 'rollouts.jsonl'));
     await vscode.commands.executeCommand('vscode.open', uri);

@@ -234,4 +234,27 @@ describe('run viewer in Chromium', function () {
     await v.page.waitForFunction(() => document.querySelector('.run-header .badge')?.textContent?.includes('finished'));
     f.writer.close();
   });
+
+  it('a stopped run says so, with its progress, and its unfinished rollouts cut off, not running', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 2, totalSteps: 3, live: true });
+    v = await h.open(f.dir);
+    const { page } = v;
+    await page.waitForFunction(() => document.querySelector('.run-header .progress')?.textContent?.startsWith('step 1/3'));
+    f.writer.emit({ type: 'step_started', step: 2, task_ids: ['t'] });
+    for (const sample of [0, 1]) f.writer.emit({ type: 'rollout_started', rollout_id: `open-${sample}`, step: 2, phase: 'train', task_id: 't', group_id: 'g2', sample, question: 'q' });
+    await page.waitForFunction(() => /^step 2\/3 · \d+s\/step · \d+s left/.test(document.querySelector('.run-header .progress')?.textContent ?? ''));
+    await page.waitForFunction(() => document.body.textContent?.includes('2 running'));
+    f.writer.emit({ type: 'run_stopped', signal: 'SIGTERM', duration_ms: 5 });
+    await page.waitForFunction(() => document.querySelector('.run-header .badge')?.textContent?.includes('stopped'));
+    await page.waitForFunction(() => document.querySelectorAll('.tr.data.stopped').length === 2);
+    assert.ok(!(await page.locator('body').textContent())?.includes('2 running'), 'nothing is left running');
+    assert.match((await page.locator('.tr.head-group', { hasText: 'cut off' }).first().textContent()) ?? '', /2 cut off/);
+    assert.deepEqual(await page.locator('.tr.data.stopped .c-success').allTextContents(), ['■', '■']);
+    assert.doesNotMatch((await page.locator('.run-header .progress').textContent()) ?? '', /left/, 'no time left once stopped');
+    await page.screenshot({ path: join(shots, 'stopped.png') });
+    await page.locator('button[data-tab=log]').click();
+    await page.waitForFunction(() => document.body.textContent?.includes('run stopped by the user (SIGTERM)'));
+    f.writer.close();
+    assert.deepEqual(v.incidents, []);
+  });
 });

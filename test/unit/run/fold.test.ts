@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { RunEvent } from '../../../trainer/src/run/events';
-import { foldRollout, foldRun, runStatus, type RolloutState, type RunState } from '../../../trainer/src/run/fold';
+import { closeRollouts, foldRollout, foldRun, runStatus, type RolloutState, type RunState } from '../../../trainer/src/run/fold';
 
 let seq = 0;
 const ev = (e: Record<string, unknown>) => ({ seq: seq++, t: 1000 + seq, ...e }) as unknown as RunEvent;
@@ -48,12 +48,34 @@ describe('run event fold', () => {
     assert.equal(run.config_file, '/c.tune.yaml');
     assert.equal(runStatus(run, () => true), 'running');
     assert.equal(runStatus(run, () => false), 'stopped', 'gone without saying so');
-    foldRun(run, ev({ type: 'run_failed', message: 'interrupted by SIGTERM' }));
+    foldRun(run, ev({ type: 'run_failed', message: 'out of memory' }));
     assert.equal(runStatus(run, () => false), 'failed');
-    assert.equal(run.ended?.message, 'interrupted by SIGTERM');
+    assert.equal(run.ended?.message, 'out of memory');
     foldRun(run, ev({ type: 'run_started', format: 1, run_id: 'x', name: 'job', mode: 'train', config_file: '/c.tune.yaml', pid: 43, resumed_from_step: 10 }));
     assert.equal(runStatus(run, (pid) => pid === 43), 'running', 'a resumed run runs again');
     foldRun(run, ev({ type: 'run_finished', duration_ms: 5 }));
     assert.equal(runStatus(run, () => false), 'finished');
+  });
+
+  it('a user\'s stop is its own state; older runs\' "interrupted by SIGTERM" failures read as stops', () => {
+    const run: RunState = {};
+    foldRun(run, ev({ type: 'run_started', format: 1, run_id: 'x', name: 'job', mode: 'debug', config_file: '/c.tune.yaml', pid: 42 }));
+    assert.equal(foldRun(run, ev({ type: 'run_stopped', signal: 'SIGTERM', duration_ms: 9 })), true);
+    assert.equal(runStatus(run, () => false), 'stopped');
+    assert.equal(run.ended?.message, 'stopped by the user (SIGTERM)');
+    const old: RunState = {};
+    foldRun(old, ev({ type: 'run_failed', message: 'interrupted by SIGINT' }));
+    assert.deepEqual([old.ended?.status, old.ended?.message], ['stopped', 'stopped by the user (SIGINT)']);
+  });
+
+  it('the end of the run cuts off the rollouts that had not finished', () => {
+    const m = new Map<string, RolloutState>();
+    foldRollout(m, started);
+    foldRollout(m, ev({ type: 'rollout_started', rollout_id: 'r2', step: 2, phase: 'train', task_id: 't', group_id: 'g', sample: 2, question: 'q' }));
+    foldRollout(m, ev({ type: 'rollout_finished', rollout_id: 'r2', step: 2, phase: 'train', task_id: 't', group_id: 'g', sample: 2, reward: 0, parts: {}, success: false, flags: [], turns: 0, tool_calls: 0, tokens: { prompt: 0, completion: 0 }, duration_ms: 1 }));
+    assert.deepEqual(closeRollouts(m, ev({ type: 'log', level: 'info', message: 'x' })), []);
+    const closed = closeRollouts(m, ev({ type: 'run_stopped', signal: 'SIGINT', duration_ms: 3 }));
+    assert.deepEqual(closed.map((r) => [r.id, r.cut_off]), [['r1', 'stopped']]);
+    assert.equal(m.get('r2')!.cut_off, undefined, 'a finished rollout is not cut off');
   });
 });

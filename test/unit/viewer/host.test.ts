@@ -76,9 +76,13 @@ describe('run discovery', () => {
     failed.writer.close();
     const killed = makeRun(join(tmp, 'runs'), { name: 'killed', steps: 1, live: true });
     killed.writer.close();
+    const stopped = makeRun(join(tmp, 'runs'), { name: 'stopped', steps: 1, live: true });
+    stopped.writer.emit({ type: 'run_stopped', signal: 'SIGINT', duration_ms: 1 });
+    stopped.writer.close();
     mkdirSync(join(tmp, 'runs', 'not-a-run'));
     const runs = await listRuns(join(tmp, 'runs'));
-    assert.deepEqual(runs.map((r) => r.status).sort(), ['failed', 'finished', 'running']);
+    assert.deepEqual(runs.map((r) => r.status).sort(), ['failed', 'finished', 'running', 'stopped']);
+    assert.equal(runs.find((r) => r.status === 'stopped')!.message, 'stopped by the user (SIGINT)');
     assert.equal(runs.find((r) => r.status === 'failed')!.message, 'out of memory');
     // A run whose trainer is gone and that never ended is stopped.
     writeFileSync(join(killed.dir, 'events.jsonl'), JSON.stringify({ type: 'run_started', seq: 0, t: 1, format: 1, run_id: 'k', name: 'k', mode: 'train', config_file: 'x', pid: 2 ** 22 + 12345 }) + '\n');

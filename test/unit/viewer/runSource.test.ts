@@ -147,6 +147,47 @@ describe('viewer RunSource', () => {
     live.writer.close();
   });
 
+  it('a stopped run: the header says stopped, the log says so, unfinished rows are cut off', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 2, live: true });
+    const rec = new Recorder();
+    src = new RunSource(f.dir, rec.post, { pollMs: 50, batchMs: 5 });
+    await src.handle({ type: 'ready' });
+    for (const sample of [0, 1]) f.writer.emit({ type: 'rollout_started', rollout_id: `open-${sample}`, step: 2, phase: 'train', task_id: 't', group_id: 'g', sample, question: 'q' });
+    await rec.until('rows', (m) => m.rows.some((x) => x.id === 'open-1' && x.state === 'running'));
+    f.writer.emit({ type: 'run_stopped', signal: 'SIGTERM', duration_ms: 5 });
+    const run = await rec.until('run', (m) => m.run.status !== 'running');
+    assert.equal(run.run.status, 'stopped');
+    await rec.until('rows', (m) => m.rows.filter((x) => x.id.startsWith('open-') && x.state === 'stopped').length === 2);
+    const log = await rec.until('logs', (m) => m.entries.some((x) => x.message.startsWith('run stopped')));
+    assert.deepEqual(log.entries.at(-1), { t: log.entries.at(-1)!.t, level: 'info', message: 'run stopped by the user (SIGTERM)' });
+    await src.handle({ type: 'open', id: 'open-0' });
+    const tx = await rec.until('transcript', (m) => m.id === 'open-0');
+    assert.deepEqual([tx.live, tx.record?.cut_off], [false, 'stopped']);
+    f.writer.close();
+    // Read again from the files: the same states.
+    const again = new Recorder();
+    src.dispose();
+    src = new RunSource(f.dir, again.post);
+    await src.handle({ type: 'ready' });
+    assert.equal(again.of('run').at(-1)!.run.status, 'stopped');
+    assert.deepEqual([again.rows().get('open-0')!.state, again.rows().get('open-1')!.state], ['stopped', 'stopped']);
+  });
+
+  it('the header shows step n/N, time per step and time left while the run runs', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 2, totalSteps: 3, live: true });
+    const rec = new Recorder();
+    src = new RunSource(f.dir, rec.post, { pollMs: 50, batchMs: 5 });
+    await src.handle({ type: 'ready' });
+    assert.match(rec.of('run').at(-1)!.run.progress ?? '', /^step 1\/3 · \d+(\.\d)? rollouts\/s$/);
+    f.writer.emit({ type: 'step_started', step: 2, task_ids: [] });
+    const next = await rec.until('run', (m) => /^step 2\/3/.test(m.run.progress ?? ''));
+    assert.match(next.run.progress!, /^step 2\/3 · \d+s\/step · \d+s left · /);
+    f.writer.emit({ type: 'run_finished', duration_ms: 1 });
+    const ended = await rec.until('run', (m) => m.run.status === 'finished');
+    assert.match(ended.run.progress!, /^step 2\/3 · \d+s\/step$/, 'no time left once it ended');
+    f.writer.close();
+  });
+
   it('shows what it can of corrupt and truncated files, with file, line and field', async () => {
     const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 3 });
     f.writer.close();

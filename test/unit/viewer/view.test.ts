@@ -21,7 +21,7 @@ describe('viewer table view', () => {
     assert.deepEqual(v.map((r) => r.key), [stepKey(1), groupKey(1, 'g1'), 'b', 'c', groupKey(1, 'g3'), 'd', stepKey(2), groupKey(2, 'g2'), 'e', 'a']);
     const s1 = v[0];
     assert.equal(s1.kind, 'step');
-    if (s1.kind === 'step') assert.deepEqual(s1.stats, { n: 3, scored: 3, rewardMean: (1.1 + 0.1 + 0.5) / 3, ok: 2 });
+    if (s1.kind === 'step') assert.deepEqual(s1.stats, { n: 3, scored: 3, running: 0, rewardMean: (1.1 + 0.1 + 0.5) / 3, ok: 2 });
     const g2 = v[7];
     if (g2.kind === 'group') assert.deepEqual({ n: g2.stats.n, scored: g2.stats.scored }, { n: 2, scored: 1 });
   });
@@ -92,7 +92,12 @@ describe('viewer table view', () => {
   });
 
   it('stats of an empty group', () => {
-    assert.deepEqual(stats([]), { n: 0, scored: 0, rewardMean: null, ok: 0 });
+    assert.deepEqual(stats([]), { n: 0, scored: 0, running: 0, rewardMean: null, ok: 0 });
+  });
+
+  it('rows cut off by the end of the run are not counted as running', () => {
+    const s = stats([row({ id: 'a', reward: null, success: null, state: 'running' }), row({ id: 'b', reward: null, success: null, state: 'stopped' }), row({ id: 'c', reward: 1, success: true })]);
+    assert.deepEqual([s.n, s.scored, s.running], [3, 1, 1]);
   });
 
   it('incremental builds equal full builds as rows arrive, change step and options change', () => {

@@ -57,7 +57,7 @@ export function registerController(program: Command, out: () => Output, setExit:
       let controller: Controller | undefined;
       const onSignal = (signal: NodeJS.Signals) => {
         if (!controller || stopping.signal.aborted) {
-          writer.emit({ type: 'run_failed', message: `interrupted by ${signal}` });
+          writer.emit({ type: 'run_stopped', signal, duration_ms: Date.now() - started });
           writer.sync();
           process.exit(130);
         }

@@ -1,4 +1,6 @@
-// Human output by default, JSON lines with --json; progress bars only on a terminal.
+// Human output by default, JSON lines with --json; progress bars only on a terminal. Off a
+// terminal (a log, the Debug Console) a run's progress is one line per update that carries it.
+import { duration, progressText, type Progress as RunProgress } from '../run/progress';
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -13,7 +15,8 @@ export interface Output {
 }
 
 export interface Progress {
-  update(done: number, fields?: Record<string, string | number>): void;
+  /** `run`: a run's progress (trainer/src/run/progress.ts), shown in place of the bar's own estimate. */
+  update(done: number, fields?: Record<string, string | number>, run?: RunProgress): void;
   done(): void;
 }
 
@@ -30,18 +33,29 @@ export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process
       stderr.write(json ? JSON.stringify({ error: message }) + '\n' : `agent-tune: ${message}\n`);
     },
     progress(total, label) {
-      return stderr.isTTY && !json ? new Bar(stderr, total, label) : silent;
+      return json ? silent : stderr.isTTY ? new Bar(stderr, total, label) : new Lines(stderr, total, label);
     },
   };
 }
 
 const silent: Progress = { update() {}, done() {} };
 
+class Lines implements Progress {
+  constructor(private out: NodeJS.WritableStream, private total: number, private label: string) {}
+  update(done: number, fields: Record<string, string | number> = {}, run?: RunProgress): void {
+    if (!run) return;
+    const extra = Object.entries(fields).map(([k, v]) => `  ${k} ${typeof v === 'number' ? fmt(v) : v}`).join('');
+    const tail = progressText({ ...run, step: undefined });
+    this.out.write(`${this.label} ${done}/${this.total}${extra}${tail ? `  ${tail}` : ''}\n`);
+  }
+  done(): void {}
+}
+
 class Bar implements Progress {
   private started = Date.now();
   private last = 0;
   constructor(private out: NodeJS.WriteStream, private total: number, private label: string) {}
-  update(done: number, fields: Record<string, string | number> = {}): void {
+  update(done: number, fields: Record<string, string | number> = {}, run?: RunProgress): void {
     const now = Date.now();
     if (now - this.last < 100 && done < this.total) return;
     this.last = now;
@@ -51,7 +65,8 @@ class Bar implements Progress {
     const elapsed = (now - this.started) / 1000;
     const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
     const extra = Object.entries(fields).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`).join('  ');
-    const line = `${this.label} [${'█'.repeat(fill)}${'░'.repeat(width - fill)}] ${done}/${this.total}  ${extra}  eta ${isFinite(eta) ? duration(eta) : '--'}`;
+    const tail = run ? progressText({ ...run, step: undefined }) : `eta ${isFinite(eta) ? duration(eta) : '--'}`;
+    const line = `${this.label} [${'█'.repeat(fill)}${'░'.repeat(width - fill)}] ${done}/${this.total}  ${extra}  ${tail}`;
     this.out.write(`\r\x1b[2K${line.slice(0, (this.out.columns ?? 120) - 1)}`);
   }
   done(): void {
@@ -61,10 +76,4 @@ class Bar implements Progress {
 
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
-}
-
-export function duration(s: number): string {
-  if (s < 60) return `${s.toFixed(0)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -9,7 +9,8 @@ import { RunWriter } from '../run/writer';
 /** The sandbox line is printed once per process, not once per run. */
 let printed = false;
 
-export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval', outputDir?: string): RunWriter {
+/** `steps`: the step a training run trains to, recorded for progress. */
+export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval', outputDir?: string, steps?: number): RunWriter {
   // Probed before the run folder exists: a refused sandbox stops the run with nothing half made.
   const sandbox = configSandbox(loaded.config.tools);
   if (sandbox && !printed) {
@@ -29,6 +30,7 @@ export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval',
     mode,
     config_file: loaded.file,
     pid: process.pid,
+    ...(steps !== undefined && { steps }),
     ...(sandbox && { sandbox: sandbox.record }),
   });
   return writer;

@@ -97,7 +97,8 @@ interface Base<T extends string> {
 }
 
 export type RunEvent =
-  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: Phase; config_file: string; pid: number; resumed_from_step?: number; sandbox?: SandboxRecord })
+  /** `steps`: training runs, the step they train to. */
+  | (Base<'run_started'> & { format: number; run_id: string; name: string; mode: Phase; config_file: string; pid: number; steps?: number; resumed_from_step?: number; sandbox?: SandboxRecord })
   | (Base<'step_started'> & { step: number; task_ids: string[] })
   | (Base<'rollout_started'> & { rollout_id: string; step: number; phase: Phase; task_id: string; group_id: string; sample: number; question: string; reference?: string; source?: string })
   | (Base<'turn'> & TurnEvent)
@@ -128,7 +129,9 @@ export type RunEvent =
   | (Base<'checkpoint_saved'> & { step: number; path: string })
   | (Base<'log'> & { level: 'debug' | 'info' | 'warn' | 'error'; message: string })
   | (Base<'run_finished'> & { duration_ms: number })
-  | (Base<'run_failed'> & { message: string; stack?: string });
+  | (Base<'run_failed'> & { message: string; stack?: string })
+  /** The user stopped the run (SIGINT, SIGTERM, the debugger's Stop); rollouts not finished by then never will be. */
+  | (Base<'run_stopped'> & { signal: string; duration_ms: number });
 
 /** The three moments of an agent turn, streamed as they happen. */
 export type TurnEvent =

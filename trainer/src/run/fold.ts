@@ -46,6 +46,8 @@ export interface RolloutState {
   error?: { source: 'workflow' | 'judge'; message: string; stack?: string };
   /** Set by `rollout_finished`. */
   finished?: Omit<EventOf<'rollout_finished'>, 'type' | 'seq' | 't' | 'rollout_id'>;
+  /** Set when the run ended before this rollout finished: it never will. */
+  cut_off?: RunEnd['status'];
 }
 
 /** Applies one event to the rollouts it is about; returns the rollout it changed, if any. */
@@ -145,25 +147,57 @@ export interface RunState {
   started?: number;
   resumed_from_step?: number;
   /** How the run ended, as far as the events say; `running` until it ends. */
-  ended?: { status: 'finished' | 'failed'; message?: string; t: number };
+  ended?: RunEnd;
+}
+
+export interface RunEnd {
+  status: 'finished' | 'failed' | 'stopped';
+  message?: string;
+  t: number;
+}
+
+/** Runs written before `run_stopped` recorded a user's stop as this `run_failed` message. */
+const LEGACY_STOP = /^interrupted by (SIGINT|SIGTERM)$/;
+
+/** How an event ends the run, if it does: the one reading of run_finished, run_failed and run_stopped. */
+export function runEnd(e: RunEvent): RunEnd | undefined {
+  switch (e.type) {
+    case 'run_finished':
+      return { status: 'finished', t: e.t };
+    case 'run_stopped':
+      return { status: 'stopped', message: `stopped by the user (${e.signal})`, t: e.t };
+    case 'run_failed': {
+      const legacy = LEGACY_STOP.exec(e.message);
+      return legacy ? { status: 'stopped', message: `stopped by the user (${legacy[1]})`, t: e.t } : { status: 'failed', message: e.message, t: e.t };
+    }
+  }
+  return undefined;
+}
+
+/** The run ended: its unfinished rollouts are cut off. Returns those it closed. */
+export function closeRollouts(rollouts: Map<string, RolloutState>, e: RunEvent): RolloutState[] {
+  const end = runEnd(e);
+  if (!end) return [];
+  const closed: RolloutState[] = [];
+  for (const r of rollouts.values()) {
+    if (r.finished || r.cut_off) continue;
+    r.cut_off = end.status;
+    closed.push(r);
+  }
+  return closed;
 }
 
 /** Applies one event to the run's state; returns true when the event was about the run. */
 export function foldRun(run: RunState, e: RunEvent): boolean {
-  switch (e.type) {
-    case 'run_started':
-      Object.assign(run, { name: e.name, mode: e.mode, format: e.format, config_file: e.config_file, pid: e.pid, started: e.t, resumed_from_step: e.resumed_from_step });
-      // A resumed run is running again.
-      run.ended = undefined;
-      return true;
-    case 'run_finished':
-      run.ended = { status: 'finished', t: e.t };
-      return true;
-    case 'run_failed':
-      run.ended = { status: 'failed', message: e.message, t: e.t };
-      return true;
+  if (e.type === 'run_started') {
+    Object.assign(run, { name: e.name, mode: e.mode, format: e.format, config_file: e.config_file, pid: e.pid, started: e.t, resumed_from_step: e.resumed_from_step });
+    // A resumed run is running again.
+    run.ended = undefined;
+    return true;
   }
-  return false;
+  const end = runEnd(e);
+  if (end) run.ended = end;
+  return end !== undefined;
 }
 
 /**

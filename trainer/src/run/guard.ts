@@ -1,13 +1,13 @@
 import type { RunWriter } from '../run/writer';
 
 /**
- * Runs a command's work so that the run directory always ends with run_finished or
- * run_failed, including on Ctrl+C or SIGTERM.
+ * Runs a command's work so that the run directory always ends with run_finished, run_failed,
+ * or run_stopped on Ctrl+C or SIGTERM (the user's Stop).
  */
 export async function runGuarded(writer: RunWriter, work: () => Promise<void>): Promise<void> {
   const started = Date.now();
   const onSignal = (signal: NodeJS.Signals) => {
-    writer.emit({ type: 'run_failed', message: `interrupted by ${signal}` });
+    writer.emit({ type: 'run_stopped', signal, duration_ms: Date.now() - started });
     writer.sync();
     process.exit(130);
   };

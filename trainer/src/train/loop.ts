@@ -13,6 +13,7 @@ import { RUN_FILES, RUN_FORMAT_VERSION } from '../run/events';
 import { startRun } from '../rollout/start';
 import { runGuarded } from '../run/guard';
 import { listRevisions } from '../run/revision';
+import { foldProgress, newProgress, progressOf, type Progress as RunProgress } from '../run/progress';
 import { RunWriter } from '../run/writer';
 import type { Task } from '../sdk';
 import { loadTasks } from '../tasks/load';
@@ -26,9 +27,9 @@ import { learningRate } from './objective';
 import type { Selector } from './selectors';
 import { policyUpdate, turnSamples } from './update';
 
-/** A progress display (the CLI's bar, or nothing). */
+/** A progress display (the CLI's bar, or nothing); `run` is the run's progress so far. */
 export interface Progress {
-  update(done: number, fields?: Record<string, string | number>): void;
+  update(done: number, fields?: Record<string, string | number>, run?: RunProgress): void;
   done(): void;
 }
 
@@ -70,15 +71,17 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
 
     let start = 0;
     if (opts.resume) {
-      const resumed = resumeRun(opts.resume, loaded, lora, adam, selector, { vocab: engine.layout.vocab, hidden: engine.layout.hiddenSize });
+      const resumed = resumeRun(opts.resume, loaded, lora, adam, selector, { vocab: engine.layout.vocab, hidden: engine.layout.hiddenSize }, totalSteps);
       writer = resumed.writer;
       start = resumed.step;
       opts.log?.(`resuming ${opts.resume} from step ${start}`);
     } else {
-      writer = startRun(loaded, 'train', opts.outputDir);
+      writer = startRun(loaded, 'train', opts.outputDir, totalSteps);
       opts.log?.(`run directory: ${writer.dir}`);
     }
     opts.debug?.attach(writer);
+    const progress = { ...newProgress(), total: totalSteps };
+    writer.onEvent((e) => foldProgress(progress, e));
     env = await createEnv(loaded, { writer, backend, timeouts: opts.timeouts, hooks: opts.debug?.hooks });
     const evals: TrainResult['evals'] = [];
     const state = (step: number): TrainerState => ({
@@ -148,7 +151,7 @@ export async function train(loaded: LoadedConfig, opts: TrainOptions = {}): Prom
       for (const [k, v] of Object.entries(selector.stats())) metrics[`selector_${k}`] = v;
       Object.assign(metrics, successBySource(records));
       writer!.metric({ step, kind: 'train', metrics });
-      bar?.update(step, { reward: metrics.reward_mean, success: metrics.success_rate, 'tok/s': metrics.tokens_per_s });
+      bar?.update(step, { reward: metrics.reward_mean, success: metrics.success_rate }, progressOf(progress));
       const last = step === totalSteps;
       if ((config.train.eval_every > 0 && step % config.train.eval_every === 0) || last) await runEval(step);
       if ((config.train.save_every > 0 && step % config.train.save_every === 0) || last) checkpoint(step);
@@ -183,6 +186,7 @@ function resumeRun(
   adam: Adam,
   selector: Selector,
   model: { vocab: number; hidden: number },
+  steps: number,
 ): { writer: RunWriter; step: number } {
   const cfgFile = join(runDir, RUN_FILES.config);
   if (!existsSync(cfgFile)) throw new CheckpointError(`${runDir} is not a run directory: it has no ${RUN_FILES.config}`);
@@ -211,6 +215,7 @@ function resumeRun(
     mode: 'train',
     config_file: loaded.file,
     pid: process.pid,
+    steps,
     resumed_from_step: state.step,
   });
   return { writer, step: state.step };
