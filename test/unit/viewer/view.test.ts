@@ -58,7 +58,7 @@ describe('viewer table view', () => {
     assert.deepEqual(v.map((r) => r.key), [sourceKey(NO_SOURCE), 'x', sourceKey('gsm8k'), 'g1', 'g2', sourceKey('math'), 'm2', 'm1']);
     const gsm = v[2];
     assert.equal(gsm.kind, 'source');
-    if (gsm.kind === 'source') assert.deepEqual(gsm.stats, { n: 2, scored: 2, rewardMean: 0.625, ok: 1 });
+    if (gsm.kind === 'source') assert.deepEqual(gsm.stats, { n: 2, scored: 2, rewardMean: 0.625, ok: 1, running: 0 });
     const folded = buildView(mixed, { ...opts, group: 'source', collapsed: new Set([sourceKey('gsm8k')]) });
     assert.deepEqual(folded.map((r) => r.key), [sourceKey(NO_SOURCE), 'x', sourceKey('gsm8k'), sourceKey('math'), 'm1', 'm2']);
     // Filters apply before grouping: a source with no matching row has no header.
