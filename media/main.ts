@@ -2,7 +2,7 @@
 // and keeps its filters, selection and scroll position in the webview state so a reopened
 // panel comes back as it was (the rows themselves are rebuilt from the run's files).
 import { FLAGS } from '../trainer/src/run/constants';
-import { emptyFilter, type GroupBy, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage } from '../src/viewer/protocol';
+import { emptyFilter, fromWire, type GroupBy, type HostMessage, type LogEntry, type Problem, type RunInfo, type SortKey, type ViewState, type WebviewMessage, type WireMessage } from '../src/viewer/protocol';
 import { button, checkbox, clear, h, icon, numberInput, select } from './dom';
 import { ViewBuilder, type DisplayRow } from './view';
 import { RolloutTable } from './table';
@@ -406,7 +406,7 @@ function onMessage(m: HostMessage): void {
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
-  const m = e.data as HostMessage;
-  if (m && typeof m === 'object' && typeof m.type === 'string') onMessage(m);
+  const m = e.data as WireMessage;
+  if (m && typeof m === 'object' && typeof m.type === 'string') onMessage(fromWire(m));
 });
 post({ type: 'ready' });

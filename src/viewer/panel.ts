@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { basename, join } from 'node:path';
 import { RunSource } from './runSource';
 import { viewerHtml } from './html';
-import type { HostMessage, WebviewMessage } from './protocol';
+import { toWire, type HostMessage, type WebviewMessage } from './protocol';
 import { exportLine, locateJudge } from './judgeSource';
 import { runRejudge } from './rejudge';
 import { describeSummary, formatChanges } from '../../trainer/src/run/rejudgeDiff';
@@ -67,7 +67,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private post(m: HostMessage): Thenable<boolean> {
-    return this.panel.webview.postMessage(m);
+    return this.panel.webview.postMessage(toWire(m));
   }
 
   private async receive(m: WebviewMessage): Promise<void> {

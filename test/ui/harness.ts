@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { viewerHtml } from '../../src/viewer/html';
 import { RunSource, type RunSourceOptions } from '../../src/viewer/runSource';
-import type { HostMessage, WebviewMessage } from '../../src/viewer/protocol';
+import { toWire, type HostMessage, type WebviewMessage } from '../../src/viewer/protocol';
 
 import { chromiumPath, repoRoot as root } from '../host/paths';
 
@@ -120,7 +120,8 @@ export class ViewerHarness {
       if (m.type() === 'error') incidents.push(`console: ${m.text()}`);
     });
     // Messages to the page are delivered in order, as VS Code does; those posted while a
-    // delivery is under way go together in the next one (one round trip, not one each).
+    // delivery is under way go together in the next one (one round trip, not one each). They
+    // travel as JSON text, as VS Code sends a webview's messages, parsed in the page.
     let queue: HostMessage[] = [];
     let sending = false;
     const deliver = async () => {
@@ -128,7 +129,7 @@ export class ViewerHarness {
       while (queue.length) {
         const batch = queue;
         queue = [];
-        await page.evaluate((msgs) => msgs.forEach((msg) => window.postMessage(msg, '*')), batch).catch(() => undefined);
+        await page.evaluate((json) => (JSON.parse(json) as unknown[]).forEach((msg) => window.postMessage(msg, '*')), JSON.stringify(batch.map(toWire))).catch(() => undefined);
       }
       sending = false;
     };
