@@ -1,10 +1,11 @@
 // `npm run bench:viewer [-- --rollouts N]`: the run viewer on a generated run of 100k rollouts
 // (turn events included, as the trainer writes them), in Debian's Chromium through the same
 // harness as the UI tests, with the host pipeline's production settings.
-//   first paint  navigation start → first rollout row drawn (and: all rows loaded)
+//   first paint  navigation start → first rollout row drawn
+//   all rows     navigation start → every row in the table, filterable and sortable
 //   memory       the page's JS heap and the renderer process's resident memory, all rows loaded
 //   latency      an event appended to events.jsonl → its row in the table's DOM (median, p95)
-// Targets: first paint ≤ 1 s, memory ≤ 300 MB, latency ≤ 200 ms. Peers, measured in the same run:
+// Targets: first paint ≤ 1 s, all rows ≤ 3× a full parse, memory ≤ 300 MB, latency ≤ 200 ms. Peers, measured in the same run:
 // reading and parsing the whole rollouts.jsonl in Node (what a viewer without streaming waits
 // for), the file's size (what holding every transcript costs), and the fs.watch notification
 // delay of the same append (the floor any follower has).
@@ -150,7 +151,8 @@ async function main(): Promise<void> {
   };
   const row = (what: string, value: string, target: string, ok: boolean, peer: string) => console.log(`${what.padEnd(14)} ${value.padStart(12)}   target ${target.padEnd(8)} ${ok ? 'ok  ' : 'MISS'}  ${peer}`);
   console.log(`\nmachine load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (timings scale with it)`);
-  row('first paint', `${firstPaint.toFixed(0)} ms`, '≤ 1 s', firstPaint <= 1000, `${(firstPaint / naiveMs).toFixed(2)}× a full parse of rollouts.jsonl (${naiveMs.toFixed(0)} ms); all ${N.toLocaleString()} rows at ${(allRows / 1000).toFixed(1)} s`);
+  row('first paint', `${firstPaint.toFixed(0)} ms`, '≤ 1 s', firstPaint <= 1000, `${(firstPaint / naiveMs).toFixed(2)}× a full parse of rollouts.jsonl (${naiveMs.toFixed(0)} ms)`);
+  row('all rows', `${(allRows / 1000).toFixed(1)} s`, '≤ 3×', allRows <= 3 * naiveMs, `${(allRows / naiveMs).toFixed(2)}× a full parse of rollouts.jsonl: all ${N.toLocaleString()} rows indexed, filterable and sortable`);
   row('memory', `${(heap / MB).toFixed(0)} MB`, '≤ 300 MB', heap / MB <= 300, `JS heap; ${(heap / rolloutsBytes).toFixed(2)}× rollouts.jsonl (${(rolloutsBytes / MB).toFixed(0)} MB); renderer private RSS ${(rss / MB).toFixed(0)} MB; ${nodes} DOM nodes`);
   row('live latency', `${res.live_latency_ms.median.toFixed(0)} ms`, '≤ 200 ms', res.live_latency_ms.p95 <= 200, `median; p95 ${res.live_latency_ms.p95.toFixed(0)} ms; ${(res.live_latency_ms.median / Math.max(1, res.peers.fs_watch_ms)).toFixed(1)}× the fs.watch notification (${res.peers.fs_watch_ms.toFixed(1)} ms)`);
   mkdirSync(resultsDir, { recursive: true });
