@@ -10,7 +10,8 @@ import { createEnv, type RolloutEnv } from '../rollout/env';
 import { runRollouts } from '../rollout/runner';
 import type { RolloutSpec } from '../rollout/session';
 import { RUN_FILES, RUN_FORMAT_VERSION } from '../run/events';
-import { startRun } from '../rollout/start';
+import { runSandbox, startRun } from '../rollout/start';
+import { resumedProvenance } from '../run/provenance';
 import { runGuarded } from '../run/guard';
 import { RunWriter } from '../run/writer';
 import type { Task } from '../sdk';
@@ -191,12 +192,15 @@ function resumeRun(
   if (state.config_sha256 !== sha256(loaded.text) || readFileSync(cfgFile, 'utf8') !== loaded.text) {
     throw new CheckpointError(`${loaded.file} differs from the config ${runDir} was started with (${cfgFile}); resume with the same config, or start a new run`);
   }
+  // A refused sandbox stops here, before the run is touched.
+  const sandbox = runSandbox(loaded);
   const adapter = loadAdapter(ckpt, model, loaded.config.algorithm.lora.rank);
   lora.copyFrom(adapter.A, adapter.B);
   loadOptimizer(ckpt, adam, state.adam_step);
   selector.load(state.selector);
   const writer = new RunWriter(runDir);
   writer.rewind(state.offsets);
+  writer.writeProvenance(resumedProvenance(runDir, loaded, sandbox));
   writer.emit({
     type: 'run_started',
     format: RUN_FORMAT_VERSION,
@@ -206,6 +210,7 @@ function resumeRun(
     config_file: loaded.file,
     pid: process.pid,
     resumed_from_step: state.step,
+    ...(sandbox && { sandbox }),
   });
   return { writer, step: state.step };
 }
