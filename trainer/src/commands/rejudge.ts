@@ -68,7 +68,7 @@ export async function rejudge(
   const ref = judgeOverride ? parseRef(process.cwd(), judgeOverride) : parseRef(loaded.dir, refText);
   let host: UserCodeHost | undefined;
   try {
-    const judge = await makeJudge(loaded.config, ref, refText, () => (host ??= new UserCodeHost()), loaded.dir);
+    const judge = await makeJudge(loaded.config, ref, refText, () => (host ??= new UserCodeHost({ isolation: loaded.config.judge.isolation })), loaded.dir);
     const records = stored.map((r) => ({ ...r, flags: [...r.flags] }));
     let done = 0;
     await Promise.all(
