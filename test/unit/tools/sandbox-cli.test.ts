@@ -9,10 +9,11 @@ import { arch } from 'node:os';
 import { dirname, join } from 'node:path';
 import { detectSandbox } from '../../../trainer/src/tools/sandbox/probe';
 import type { SandboxReport } from '../../../trainer/src/tools/sandbox/report';
-import { STRONG_TIERS } from '../../../trainer/src/tools/sandbox/tiers';
+import { STRONG_TIERS, which } from '../../../trainer/src/tools/sandbox/tiers';
 import { BIN, ROOT, tempConfig } from '../../support/cli';
 
 const WEAK_KERNEL = join(ROOT, 'test', 'support', 'weak-kernel.py');
+const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 const config = (sandbox: string) => `name: sandbox-report
 tasks: { train: { path: builtin:arith/train } }
@@ -88,6 +89,7 @@ describe('agent-tune sandbox: the tier report (real processes)', function () {
       assert.deepEqual([got.tier, got.mode, got.strong, got.accepted], ['seccomp', 'strict', false, false]);
       assert.match(got.refused!.namespaces, /Operation not permitted/);
       assert.match(got.refused!.landlock, /Landlock is not available/);
+      assert.match(got.refused!.bwrap, which('bwrap', SYSTEM_PATH) ? /No permissions to create new namespace/ : /bubblewrap \(bwrap\) is not installed/);
       assert.ok(got.enable.some((h) => /user namespaces/.test(h)) && got.enable.some((h) => /Landlock/.test(h)));
       assert.deepEqual(got.open, ['host-files', 'other-calls', 'disk-quota', 'shm-quota']);
       assert.match(got.refusal!, /sandbox: best/);
