@@ -34,7 +34,7 @@ const targets = [
   { entryPoints: { webview: 'media/main.ts' }, outdir: 'dist', platform: 'browser', format: 'iife', target: 'es2022' },
   // The webview's styles with codicons and uPlot's CSS; the icon font is copied beside it.
   { entryPoints: { webview: 'media/styles.css' }, outdir: 'dist', loader: { '.ttf': 'file' }, assetNames: '[name]' },
-  { entryPoints: { cli: 'trainer/src/cli.ts', index: 'trainer/src/index.ts', worker: 'trainer/src/user/worker.ts', 'model-runner': 'trainer/src/model/runner-thread.ts' }, outdir: 'trainer/dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { entryPoints: { cli: 'trainer/src/cli.ts', index: 'trainer/src/index.ts', worker: 'trainer/src/user/worker.ts', relay: 'trainer/src/user/relay.ts', 'model-runner': 'trainer/src/model/runner-thread.ts' }, outdir: 'trainer/dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
 ]
   .map((t) => ({ ...t, entryPoints: Object.fromEntries(Object.entries(t.entryPoints).filter(([, p]) => existsSync(join(root, p)))) }))
   .filter((t) => Object.keys(t.entryPoints).length > 0)

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerConfigLanguage } from './config/register';
 import { registerDebugger } from './debug/register';
+import { registerSandboxStatus } from './sandbox/status';
 import { registerTaskPreview } from './tasks/preview';
 import { registerViewer } from './viewer';
 import { registerWalkthrough } from './walkthrough/commands';
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDebugger(context);
   registerWalkthrough(context);
   registerTaskPreview(context);
+  registerSandboxStatus(context);
 }
 
 export function deactivate(): void {}

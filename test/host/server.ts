@@ -21,6 +21,8 @@ export interface CodeServerOptions {
    * Off by default (`--disable-workspace-trust`), where every folder counts as trusted.
    */
   restricted?: boolean;
+  /** A command (with its arguments) the server is started through; the extension host inherits what it sets up. */
+  wrapper?: string[];
   startTimeoutMs?: number;
 }
 
@@ -93,7 +95,8 @@ export async function startCodeServer(options: CodeServerOptions = {}): Promise<
   if (options.workspace) args.push(options.workspace);
 
   const log = fs.openSync(logFile, 'a');
-  const child = spawnGroup(process.execPath, args, {
+  const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawnGroup(command, [...prefix, ...args], {
     cwd: dataDir,
     // No extension gallery: the workbench would otherwise query one on the internet.
     env: { ...hostEnv(), EXTENSIONS_GALLERY: '{}', ...options.env },

@@ -32,6 +32,8 @@ export interface WorkbenchOptions {
   extensions?: string[];
   /** Opens the folder untrusted, in Restricted Mode (see CodeServerOptions.restricted). */
   restricted?: boolean;
+  /** Starts code-server through this command (see CodeServerOptions.wrapper). */
+  wrapper?: string[];
   viewport?: { width: number; height: number };
   /** Limit for the workbench to appear. */
   loadTimeoutMs?: number;
@@ -65,7 +67,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Starts code-server and opens `workspace` in a new headless Chromium. Call close() when done. */
 export async function openWorkbench(workspace: string, options: WorkbenchOptions = {}): Promise<Workbench> {
-  const server = await startCodeServer({ env: options.env, settings: options.settings, extensions: options.extensions, restricted: options.restricted });
+  const server = await startCodeServer({ env: options.env, settings: options.settings, extensions: options.extensions, restricted: options.restricted, wrapper: options.wrapper });
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();

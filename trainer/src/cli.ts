@@ -14,6 +14,7 @@ import { registerVerify } from './commands/verify';
 import { registerServe } from './commands/serve';
 import { registerController } from './commands/controller';
 import { registerAgent } from './commands/agent';
+import { registerSandbox } from './commands/sandbox';
 import { VERSION } from './version';
 import { ConfigError } from './config/load';
 
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   registerServe(program, out, setExit);
   registerController(program, out, setExit);
   registerAgent(program, out, setExit);
+  registerSandbox(program, out, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

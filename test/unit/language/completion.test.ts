@@ -193,7 +193,7 @@ describe('language service: completion', () => {
   });
 
   it('keys after a block scalar belong to its parent mapping', async () => {
-    assert.deepEqual(await labels('workflow:\n  system_prompt: |\n    line one\n    line two\n  §\n'), ['ref', 'options']);
+    assert.deepEqual(await labels('workflow:\n  system_prompt: |\n    line one\n    line two\n  §\n'), ['ref', 'options', 'isolation']);
   });
 
   it('Windows line endings', async () => {

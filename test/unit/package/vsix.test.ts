@@ -32,7 +32,7 @@ describe('the VSIX for this platform', function () {
   });
 
   it('holds the bundles, the trainer with its model, and only this platform\'s native binaries', () => {
-    for (const f of ['dist/extension.js', 'dist/debugAdapter.js', 'dist/webview.js', 'dist/tune.schema.json', 'trainer/bin/agent-tune.js', 'trainer/dist/cli.js', 'trainer/dist/worker.js', 'trainer/dist/model-runner.js', 'trainer/models/tiny-math/onnx/model.onnx', 'media/icon.png', 'LICENSE.txt', 'changelog.md']) {
+    for (const f of ['dist/extension.js', 'dist/debugAdapter.js', 'dist/webview.js', 'dist/tune.schema.json', 'trainer/bin/agent-tune.js', 'trainer/dist/cli.js', 'trainer/dist/worker.js', 'trainer/dist/relay.js', 'trainer/dist/model-runner.js', 'trainer/models/tiny-math/onnx/model.onnx', 'media/icon.png', 'LICENSE.txt', 'changelog.md']) {
       assert.ok(existsSync(join(ext, f)), `${f} is in the VSIX`);
     }
     const ortBin = join(ext, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');

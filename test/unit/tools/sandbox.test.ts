@@ -1,7 +1,7 @@
 // The python sandbox under attack, in every tier this machine can produce, as root and as an
 // ordinary user (a trainer started by uid 4243, simulated by starting the sandbox as that
-// user), with user namespaces denied (a refusing `unshare` first on PATH) and with Landlock
-// off. Strong tiers must block every attack; weak ones must be refused under `strict`. The
+// user), with user namespaces denied (refusing `unshare` and `bwrap` first on PATH, or only
+// `unshare`, as where an AppArmor profile allows bwrap alone) and with Landlock off. Strong tiers must block every attack; weak ones must be refused under `strict`. The
 // suite prints a table of tier × attack.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { runPython } from '../../../trainer/src/tools/python';
 import { chooseSandbox, detectSandbox, probeTier } from '../../../trainer/src/tools/sandbox/probe';
 import { killUid } from '../../../trainer/src/tools/sandbox/run';
-import { pythonInfo, STRONG_TIERS, type Sandbox, type SandboxEnv, type Tier } from '../../../trainer/src/tools/sandbox/tiers';
+import { pythonInfo, STRONG_TIERS, TIERS, type Sandbox, type SandboxEnv, type Tier } from '../../../trainer/src/tools/sandbox/tiers';
 import { MODEL, serve, type Served } from '../serve/fixtures';
 import { ATTACKS, breaches, LOOK, PLANT, type Targets } from './attacks';
 
@@ -106,7 +106,11 @@ describe('python sandbox: attack suite', function () {
   const stub = join(root, 'stub');
   mkdirSync(stub);
   writeFileSync(join(stub, 'unshare'), '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n', { mode: 0o755 });
+  writeFileSync(join(stub, 'bwrap'), '#!/bin/sh\necho "bwrap: No permissions to create new namespace" >&2\nexit 1\n', { mode: 0o755 });
   const noUserns = `${stub}:${SYSTEM_PATH}`;
+  const onlyBwrap = join(root, 'only-bwrap');
+  mkdirSync(onlyBwrap);
+  writeFileSync(join(onlyBwrap, 'unshare'), '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n', { mode: 0o755 });
   const isRoot = process.getuid?.() === 0;
   const identities: Identity[] = isRoot ? [{ name: 'root' }, { name: `user ${USER.uid}`, asUser: USER }] : [{ name: `user ${process.getuid?.()}` }];
   const table: string[][] = [];
@@ -156,10 +160,19 @@ describe('python sandbox: attack suite', function () {
 
       it('without user namespaces, falls back to Landlock where the kernel has it, and says why', () => {
         const s = detectSandbox('python3', { ...env, path: noUserns });
-        assert.notEqual(s.tier, 'namespaces');
+        assert.ok(!['namespaces', 'bwrap'].includes(s.tier), s.tier);
         assert.match(s.refused.namespaces!, /Operation not permitted/);
+        assert.match(s.refused.bwrap!, /No permissions to create new namespace/);
         const landlock = probeTier('landlock', pythonInfo('python3', env), env);
         assert.equal(s.tier === 'landlock', typeof landlock !== 'string', `landlock probe: ${typeof landlock === 'string' ? landlock : 'works'}`);
+      });
+
+      it('with user namespaces denied to unshare only, uses bwrap where it is installed and works', () => {
+        const s = detectSandbox('python3', { ...env, path: `${onlyBwrap}:${SYSTEM_PATH}` });
+        const bwrap = probeTier('bwrap', pythonInfo('python3', env), env);
+        console.log(`      bwrap: ${typeof bwrap === 'string' ? bwrap : 'works'}`);
+        assert.equal(s.tier === 'bwrap', typeof bwrap !== 'string', `bwrap probe: ${typeof bwrap === 'string' ? bwrap : 'works'}`);
+        if (typeof bwrap === 'string') assert.equal(s.refused.bwrap, bwrap);
       });
 
       it('without user namespaces or Landlock, strict refuses with what would enable a tier', () => {
@@ -169,7 +182,7 @@ describe('python sandbox: attack suite', function () {
         assert.ok(!STRONG_TIERS.includes(best.tier));
       });
 
-      for (const tier of ['namespaces', 'landlock', 'seccomp', 'rlimits'] as Tier[]) {
+      for (const tier of TIERS.filter((t): t is Exclude<Tier, 'off'> => t !== 'off')) {
         it(`${tier}: ${STRONG_TIERS.includes(tier) ? 'blocks every attack' : 'is weak: strict refuses it; what leaks is listed'}`, async function () {
           const probed = probeTier(tier, pythonInfo('python3', env), env);
           if (typeof probed === 'string') {

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readAll } from '../../../trainer/src/run/reader';
-import type { MetricsRow, RolloutRecord, RunEvent } from '../../../trainer/src/run/events';
+import type { MetricsRow, Provenance, RolloutRecord, RunEvent } from '../../../trainer/src/run/events';
 import { TIMING_METRICS } from '../../../trainer/src/train/metrics';
 import { runCli, startCli, tempConfig } from '../../support/cli';
 
@@ -134,5 +134,49 @@ describe('training: determinism and exact resume after SIGKILL (real model, real
     assert.match(again.stderr, /differs from the config .* was started with/);
     assert.deepEqual(readFileSync(join(dir, 'rollouts.jsonl')), before);
     rmSync(dirname(changed), { recursive: true, force: true });
+  });
+});
+
+const PYTHON_CONFIG = `name: resume-sandbox
+seed: 1
+model: { sampling: { max_new_tokens: 16 } }
+tasks:
+  train: { path: builtin:arith/train, limit: 8 }
+tools:
+  - ref: builtin:python
+    options: { sandbox: best }
+rollout: { group_size: 2, max_turns: 1, parallel: 2 }
+algorithm: { minibatch: 2 }
+train: { steps: 2, tasks_per_step: 1, save_every: 1, eval_every: 0 }
+`;
+
+describe('resuming a run that uses builtin:python (real processes)', function () {
+  this.timeout(300_000);
+
+  it('records the sandbox in the resumed run_started and in provenance.json, as a fresh run does', async () => {
+    const config = tempConfig('resume-sandbox', PYTHON_CONFIG);
+    const out = mkdtempSync(join(tmpdir(), 'agent-tune-resume-'));
+    try {
+      const first = await runCli(['run', config, '--output-dir', out, '--steps', '1']);
+      assert.equal(first.code, 0, first.stderr);
+      const dir = onlyRun(out);
+      const provFile = join(dir, 'provenance.json');
+      const fresh = JSON.parse(readFileSync(provFile, 'utf8')) as Provenance;
+      assert.ok(fresh.sandbox?.tier, 'a fresh run records its sandbox');
+      // As if the run had started on another machine.
+      writeFileSync(provFile, JSON.stringify({ ...fresh, sandbox: { tier: 'elsewhere', mode: 'best', blocks: [] } }));
+      const resumed = await runCli(['run', config, '--resume', dir]);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stderr, new RegExp(`python sandbox: ${fresh.sandbox!.tier}`));
+      const starts = (await readAll<RunEvent>(join(dir, 'events.jsonl'))).records.map((r) => r.value).filter((e) => e.type === 'run_started');
+      assert.equal(starts.length, 2);
+      assert.equal(starts[1].type === 'run_started' && starts[1].resumed_from_step, 1);
+      assert.deepEqual(starts.map((e) => e.type === 'run_started' && e.sandbox), [fresh.sandbox, fresh.sandbox]);
+      const after = JSON.parse(readFileSync(provFile, 'utf8')) as Provenance;
+      assert.deepEqual(after, fresh, 'the sandbox of the process that continues the run; the rest as the run started');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+      rmSync(dirname(config), { recursive: true, force: true });
+    }
   });
 });

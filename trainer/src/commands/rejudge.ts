@@ -132,7 +132,7 @@ export async function rejudge(
   const ref = judgeOverride ? parseRef(process.cwd(), judgeOverride) : parseRef(loaded.dir, refText);
   let host: UserCodeHost | undefined;
   try {
-    const judge = await makeJudge(loaded.config, ref, refText, () => (host ??= new UserCodeHost()), loaded.dir);
+    const judge = await makeJudge(loaded.config, ref, refText, () => (host ??= new UserCodeHost({ isolation: loaded.config.judge.isolation })), loaded.dir);
     const records = stored.map((r) => ({ ...r, flags: [...r.flags] }));
     const only = opts.ids ? new Set(opts.ids) : null;
     const unknown = opts.ids?.filter((id) => !records.some((r) => r.id === id)) ?? [];

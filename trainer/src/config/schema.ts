@@ -15,6 +15,19 @@ const refWithDefault = <D extends string>(description: string, examples: string[
 const seconds = (description: string, dflt: number) =>
   ({ type: 'number', exclusiveMinimum: 0, description, default: dflt, examples: [dflt] }) as const;
 
+const isolation = (what: string) =>
+  ({
+    type: 'string',
+    enum: ['thread', 'process'],
+    enumDescriptions: [
+      `A worker thread of the trainer: fast, breakpoints bind under the debugger. process.exit ends only the worker; process.kill of the trainer is refused; a \`kill\` that ${what} starts can reach the trainer.`,
+      `A child process of its own, in its own PID namespace where user namespaces work: process.exit, signals and a \`kill\` that ${what} starts cannot reach the trainer; the job fails and the next one goes on. Breakpoints do not bind.`,
+    ],
+    description: `Where a ${what} from your own module runs (docs/judges.md, "Isolation").`,
+    default: 'thread',
+    examples: ['thread', 'process'],
+  }) as const;
+
 const TASK_PRESETS = ['gsm8k', 'math', 'math500', 'aime24', 'aime25', 'olympiadbench', 'deepscaler', 'guru_math'] as const;
 
 const sourceProperties = {
@@ -388,6 +401,7 @@ export const tuneSchema = {
           default: {},
           examples: [{ roles: ['tool_agent', 'reasoner'] }],
         },
+        isolation: isolation('workflow'),
       },
     },
     tools: {
@@ -427,6 +441,7 @@ export const tuneSchema = {
           'builtin:math',
         ),
         timeout_s: seconds('Wall-clock limit for judging one rollout, in seconds.', 30),
+        isolation: isolation('judge'),
         error_reward: {
           type: 'number',
           description: 'Reward given when the judge throws or times out.',

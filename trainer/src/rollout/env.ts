@@ -18,6 +18,9 @@ import type { RolloutEnv, RolloutHooks, RolloutSession, ToolEntry } from './sess
 // The environment's types live with the session that uses them, so neither imports the other's module.
 export type { RolloutEnv, RolloutHooks, ToolEntry };
 
+/** Isolation lines already printed: once per process, not once per run. */
+const reported = new Set<string>();
+
 export interface EnvOptions {
   writer: RunWriter;
   /** Off under a debugger: a paused breakpoint must not count as a hang. */
@@ -33,7 +36,19 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
   const timeouts = opts.timeouts ?? true;
   let host: UserCodeHost | undefined;
   const userHost = () => (host ??= new UserCodeHost({ timeouts }));
-  const closers: (() => Promise<void>)[] = [];
+  // Judges and workflows with `isolation: process` get a host of child processes.
+  let processHost: UserCodeHost | undefined;
+  const childHost = () => {
+    if (processHost) return processHost;
+    processHost = new UserCodeHost({ timeouts, isolation: 'process' });
+    if (!reported.has(processHost.boundary!.description)) {
+      reported.add(processHost.boundary!.description);
+      process.stderr.write(processHost.boundary!.description + '\n');
+    }
+    return processHost;
+  };
+  const hostFor = (isolation: 'thread' | 'process') => (isolation === 'process' ? childHost : userHost);
+  const closers: (() => Promise<void>)[] = [async () => void (await processHost?.close())];
 
   try {
     const tools: ToolEntry[] = [];
@@ -51,7 +66,7 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
     }
 
     const judgeRefText = opts.judgeRef ?? config.judge.ref;
-    const judge = await makeJudge(config, parseRef(dir, judgeRefText), judgeRefText, userHost, dir);
+    const judge = await makeJudge(config, parseRef(dir, judgeRefText), judgeRefText, hostFor(config.judge.isolation), dir);
 
     const workflowRef = parseRef(dir, config.workflow.ref);
     const rolloutMs = config.rollout.rollout_timeout_s * 1000;
@@ -61,8 +76,9 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
       runWorkflow = (session) =>
         withTimeout(timeouts ? rolloutMs : Infinity, 'the workflow', () => react.run(session.context()), () => session.abort.abort());
     } else {
-      await userHost().inspect(workflowRef, 'workflow');
-      runWorkflow = (session) => userWorkflow(userHost(), workflowRef, session, rolloutMs);
+      const workflowHost = hostFor(config.workflow.isolation);
+      await workflowHost().inspect(workflowRef, 'workflow');
+      runWorkflow = (session) => userWorkflow(workflowHost(), workflowRef, session, rolloutMs);
     }
 
     const backend = opts.backend ?? (await createBackend(config, dir));
@@ -91,6 +107,7 @@ export async function createEnv(loaded: LoadedConfig, opts: EnvOptions): Promise
     };
   } catch (e) {
     await host?.close();
+    await processHost?.close();
     throw e;
   }
 }

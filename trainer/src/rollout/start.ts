@@ -2,26 +2,34 @@
 import { resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load';
 import { configSandbox } from '../tools/python';
-import { RUN_FORMAT_VERSION } from '../run/events';
+import { RUN_FORMAT_VERSION, type SandboxRecord } from '../run/events';
 import { provenance } from '../run/provenance';
 import { RunWriter } from '../run/writer';
 
 /** The sandbox line is printed once per process, not once per run. */
 let printed = false;
 
-/** `steps`: the step a training run trains to, recorded for progress. */
-export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval', outputDir?: string, steps?: number): RunWriter {
-  // Probed before the run folder exists: a refused sandbox stops the run with nothing half made.
+/**
+ * The python sandbox this process gives the config's `builtin:python`, printed once. Probed
+ * before a run folder is made or reopened: a refused sandbox stops the run with nothing touched.
+ */
+export function runSandbox(loaded: LoadedConfig): SandboxRecord | undefined {
   const sandbox = configSandbox(loaded.config.tools);
   if (sandbox && !printed) {
     printed = true;
     process.stderr.write(sandbox.line + '\n');
   }
+  return sandbox?.record;
+}
+
+/** `steps`: the step a training run trains to, recorded for progress. */
+export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval', outputDir?: string, steps?: number): RunWriter {
+  const sandbox = runSandbox(loaded);
   const parent = outputDir ?? resolve(loaded.dir, loaded.config.train.output_dir);
   const writer = RunWriter.create(parent, loaded.config.name);
   writer.userDataMaxBytes = loaded.config.rollout.user_data_max_kb * 1024;
   writer.writeConfig(loaded.text);
-  writer.writeProvenance({ ...provenance(loaded), ...(sandbox && { sandbox: sandbox.record }) });
+  writer.writeProvenance({ ...provenance(loaded), ...(sandbox && { sandbox }) });
   writer.emit({
     type: 'run_started',
     format: RUN_FORMAT_VERSION,
@@ -31,7 +39,7 @@ export function startRun(loaded: LoadedConfig, mode: 'train' | 'debug' | 'eval',
     config_file: loaded.file,
     pid: process.pid,
     ...(steps !== undefined && { steps }),
-    ...(sandbox && { sandbox: sandbox.record }),
+    ...(sandbox && { sandbox }),
   });
   return writer;
 }

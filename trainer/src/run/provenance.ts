@@ -2,10 +2,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseRef, type LoadedConfig } from '../config/load';
 import { VERSION } from '../version';
-import { RUN_FORMAT_VERSION, type Provenance } from './events';
+import { RUN_FILES, RUN_FORMAT_VERSION, type Provenance } from './events';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -51,4 +51,19 @@ export function provenance(loaded: LoadedConfig): Provenance {
     git: gitInfo,
     files: Object.fromEntries(files.map((f) => [top ? relative(top, f) : f, sha256(readFileSync(f))])),
   };
+}
+
+/**
+ * A resumed run's provenance: what the run started with, and the sandbox of the process that
+ * continues it (the machine may differ). Each `run_started` event keeps its own.
+ */
+export function resumedProvenance(runDir: string, loaded: LoadedConfig, sandbox: Provenance['sandbox']): Provenance {
+  let before: Provenance | undefined;
+  try {
+    before = JSON.parse(readFileSync(join(runDir, RUN_FILES.provenance), 'utf8')) as Provenance;
+  } catch {
+    // missing or unreadable: made again below
+  }
+  const { sandbox: _old, ...rest } = before ?? provenance(loaded);
+  return { ...rest, ...(sandbox && { sandbox }) };
 }

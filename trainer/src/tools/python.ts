@@ -4,8 +4,9 @@
 // wall-clock timeout that ends every process it started, and an output cap.
 import type { SandboxRecord } from '../run/events';
 import { chooseSandbox, describeSandbox } from './sandbox/probe';
+import { sandboxRecord } from './sandbox/report';
 import { runSandboxed, type SandboxRun } from './sandbox/run';
-import { TIER_BLOCKS, type Sandbox, type SandboxEnv, type SandboxMode } from './sandbox/tiers';
+import type { Sandbox, SandboxEnv, SandboxMode } from './sandbox/tiers';
 import { PYTHON_TOOL } from './schemas';
 import type { Tool, ToolOutput, ToolRunOptions } from './tool';
 
@@ -64,10 +65,7 @@ export function configSandbox(tools: { ref: string; options?: Record<string, unk
   const options = (tool.options ?? {}) as Partial<PythonOptions>;
   const mode = options.sandbox ?? PYTHON_DEFAULTS.sandbox;
   const s = pythonSandbox(options);
-  const record: SandboxRecord = { tier: s.tier, mode, blocks: TIER_BLOCKS[s.tier] };
-  if (s.landlockAbi) record.landlock_abi = s.landlockAbi;
-  if (Object.keys(s.refused).length) record.refused = s.refused as Record<string, string>;
-  return { record, line: describeSandbox(s) };
+  return { record: sandboxRecord(s, mode), line: describeSandbox(s) };
 }
 
 /** Runs `code` once under the sandbox; never throws for anything the code does. */

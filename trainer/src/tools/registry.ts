@@ -29,8 +29,8 @@ const validators = Object.fromEntries(Object.entries(OPTION_SCHEMAS).map(([k, s]
 /** Names accepted after `builtin:`. */
 export const BUILTIN_TOOLS = Object.keys(OPTION_SCHEMAS);
 
-/** The tool named `builtin:<name>`; bad options are an error naming the option. */
-export function builtinTool(name: string, options: Record<string, unknown> = {}): Tool {
+/** Throws, naming the option, when `options` do not fit the built-in tool `name`. */
+export function checkBuiltinOptions(name: string, options: Record<string, unknown>): void {
   const bare = name.replace(/^builtin:/, '');
   const check = validators[bare];
   if (!check) throw new Error(`unknown built-in tool "builtin:${bare}"; known: ${BUILTIN_TOOLS.map((n) => `builtin:${n}`).join(', ')}`);
@@ -40,5 +40,11 @@ export function builtinTool(name: string, options: Record<string, unknown> = {})
     const what = e.keyword === 'additionalProperties' ? `unknown option; known: ${Object.keys((OPTION_SCHEMAS[bare].properties as object) ?? {}).join(', ') || 'none'}` : e.message;
     throw new Error(`tools: builtin:${bare} options.${field}: ${what}`);
   }
+}
+
+/** The tool named `builtin:<name>`; bad options are an error naming the option. */
+export function builtinTool(name: string, options: Record<string, unknown> = {}): Tool {
+  checkBuiltinOptions(name, options);
+  const bare = name.replace(/^builtin:/, '');
   return bare === 'calculator' ? calculatorTool() : pythonTool(options as Partial<PythonOptions>);
 }

@@ -10,7 +10,8 @@ import { createEnv, type RolloutEnv } from '../rollout/env';
 import { runRollouts } from '../rollout/runner';
 import type { RolloutSpec } from '../rollout/session';
 import { RUN_FILES, RUN_FORMAT_VERSION } from '../run/events';
-import { startRun } from '../rollout/start';
+import { runSandbox, startRun } from '../rollout/start';
+import { resumedProvenance } from '../run/provenance';
 import { runGuarded } from '../run/guard';
 import { listRevisions } from '../run/revision';
 import { foldProgress, newProgress, progressOf, type Progress as RunProgress } from '../run/progress';
@@ -201,12 +202,15 @@ function resumeRun(
   if (revisions.length) {
     throw new CheckpointError(`${join(runDir, RUN_FILES.rejudge)}: this run was re-judged (${revisions.map((r) => r.name).join(', ')}); undo it with \`agent-tune rejudge ${runDir} --undo\` before resuming`);
   }
+  // A refused sandbox stops here, before the run is touched.
+  const sandbox = runSandbox(loaded);
   const adapter = loadAdapter(ckpt, model, loaded.config.algorithm.lora.rank);
   lora.copyFrom(adapter.A, adapter.B);
   loadOptimizer(ckpt, adam, state.adam_step);
   selector.load(state.selector);
   const writer = new RunWriter(runDir);
   writer.rewind(state.offsets);
+  writer.writeProvenance(resumedProvenance(runDir, loaded, sandbox));
   writer.emit({
     type: 'run_started',
     format: RUN_FORMAT_VERSION,
@@ -217,6 +221,7 @@ function resumeRun(
     pid: process.pid,
     steps,
     resumed_from_step: state.step,
+    ...(sandbox && { sandbox }),
   });
   return { writer, step: state.step };
 }

@@ -10,7 +10,8 @@ import type { Message, ToolCall } from '../run/events';
 import type { AssistantTurn, ChatOptions, WorkflowResult } from '../sdk';
 import type { ToolOutput } from '../tools/tool';
 import { trainerRoot } from '../config/builtins';
-import { SLOT, type ExportInfo, type FromWorker, type RolloutInit, type SerializedError, type ToWorker, type UserKind } from './protocol';
+import { processBoundary, ProcessWorker, type ProcessBoundary } from './process';
+import { SLOT, type ExportInfo, type FromWorker, type Isolation, type RolloutInit, type SerializedError, type ToWorker, type UserKind } from './protocol';
 
 export class UserCodeFailure extends Error {
   constructor(
@@ -39,6 +40,21 @@ export interface HostOptions {
   /** How long a worker may run synchronous code past a deadline before it is replaced. */
   stallMs?: number;
   memoryMb?: number;
+  /** `process` runs user code in child processes (process.ts); `thread`, the default, in worker threads. */
+  isolation?: Isolation;
+  /** Where `unshare` is looked up for `process` (tests put a refusing one first). */
+  path?: string;
+}
+
+/** What the host needs of a worker thread, and what ProcessWorker provides too. */
+interface WorkerLike {
+  postMessage(m: ToWorker): void;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<unknown>;
+  on(event: 'message', f: (m: FromWorker) => void): unknown;
+  on(event: 'error', f: (e: Error) => void): unknown;
+  on(event: 'exit', f: (code: number | string) => void): unknown;
 }
 
 interface Job {
@@ -53,7 +69,7 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  worker: WorkerLike;
   shared: Int32Array;
   jobs: Set<Job>;
   beat: number;
@@ -79,6 +95,8 @@ export class UserCodeHost {
   private readonly stallMs: number;
   private readonly memoryMb: number;
   private readonly workerFile: string;
+  /** For `isolation: process`: what the child process's boundary holds on this machine. */
+  readonly boundary?: ProcessBoundary;
 
   constructor(opts: HostOptions = {}) {
     this.timeouts = opts.timeouts ?? true;
@@ -86,6 +104,7 @@ export class UserCodeHost {
     this.memoryMb = opts.memoryMb ?? 2048;
     this.workerFile = join(trainerRoot(), 'dist', 'worker.js');
     if (!existsSync(this.workerFile)) throw new Error(`${this.workerFile} is missing; build the trainer with "npm run build"`);
+    if (opts.isolation === 'process') this.boundary = processBoundary(opts.path);
     for (let i = 0; i < Math.max(1, opts.workers ?? 1); i++) this.slots.push(this.spawn());
     this.monitor = setInterval(() => this.check(), 100);
     this.monitor.unref();
@@ -118,15 +137,23 @@ export class UserCodeHost {
   }
 
   private spawn(): Slot {
-    const sab = new SharedArrayBuffer(8);
-    Atomics.store(new Int32Array(sab), SLOT.job, -1);
-    const worker = new Worker(this.workerFile, {
-      workerData: { slots: sab, sdkPath: join(trainerRoot(), 'dist', 'index.js') },
-      resourceLimits: { maxOldGenerationSizeMb: this.memoryMb },
-      stdout: false,
-      stderr: false,
-    });
-    const slot: Slot = { worker, shared: new Int32Array(sab), jobs: new Set(), beat: 0, beatAt: Date.now(), ready: false, spawnedAt: Date.now(), dead: false };
+    let worker: WorkerLike;
+    let shared: Int32Array;
+    if (this.boundary) {
+      const p = new ProcessWorker(this.boundary, this.memoryMb);
+      [worker, shared] = [p, p.shared];
+    } else {
+      const sab = new SharedArrayBuffer(8);
+      shared = new Int32Array(sab);
+      Atomics.store(shared, SLOT.job, -1);
+      worker = new Worker(this.workerFile, {
+        workerData: { slots: sab, sdkPath: join(trainerRoot(), 'dist', 'index.js') },
+        resourceLimits: { maxOldGenerationSizeMb: this.memoryMb },
+        stdout: false,
+        stderr: false,
+      });
+    }
+    const slot: Slot = { worker, shared, jobs: new Set(), beat: 0, beatAt: Date.now(), ready: false, spawnedAt: Date.now(), dead: false };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (e) => this.replace(slot, undefined, `user code crashed the worker: ${e.message}`));
     worker.on('exit', (code) => {

@@ -55,3 +55,17 @@ export type WorkflowOutput = WorkflowResult;
 
 /** SharedArrayBuffer slots the worker keeps current, read by the trainer's stall monitor. */
 export const SLOT = { heartbeat: 0, job: 1 } as const;
+
+/** Where user code runs: a worker thread of the trainer, or a child process of its own. */
+export type Isolation = 'thread' | 'process';
+
+/** What the child process of `isolation: process` (relay.ts) reads from argv[2]. */
+export interface RelayConfig {
+  sdkPath: string;
+  memoryMb: number;
+  /** Pids user code may not signal: the trainer's. */
+  protect: number[];
+}
+
+/** From the relay besides the worker's own messages: its slots every 50 ms, or why the worker died. */
+export type RelayMessage = { type: 'relay'; beat: number; job: number } | { type: 'relay'; error: string };

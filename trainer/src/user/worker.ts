@@ -17,9 +17,11 @@ process.setSourceMapsEnabled(true);
 
 // process.exit() in a worker ends only the worker, which the host replaces; a signal would reach
 // the whole trainer, so user code may not send one to it or to its process group.
+// In a child process of its own (`isolation: process`) the trainer is another pid, refused too.
 const kill = process.kill.bind(process);
+const protect = new Set<number>([process.pid, ...((workerData.protect as number[] | undefined) ?? [])]);
 process.kill = ((pid: number, signal?: string | number) => {
-  if (pid === process.pid || pid <= 0) throw new Error(`user code may not signal the trainer process (process.kill(${pid}))`);
+  if (protect.has(pid) || pid <= 0) throw new Error(`user code may not signal the trainer process (process.kill(${pid}))`);
   return kill(pid, signal);
 }) as typeof process.kill;
 

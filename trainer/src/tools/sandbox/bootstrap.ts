@@ -5,6 +5,8 @@
 //     namespaces (made by `unshare`); it builds a new root of read-only system folders, a
 //     size-capped tmpfs for /work, /tmp and /dev/shm, its own /proc, pivots into it and
 //     drops every capability;
+//   - bwrap tier: bubblewrap has made the same namespaces and root (tiers.ts), and its own
+//     PID 1 ends everything in them when this process exits;
 //   - landlock tier: a supervisor (a child subreaper that reaps and kills every descendant,
 //     and watches the folder's size) forks the runner, which restricts itself with Landlock
 //     to the system folders (read) and its own folder (read-write);
@@ -230,11 +232,12 @@ def lock_down(workdir, nproc):
         drop_caps()
     if tier == 'landlock':
         landlock(workdir)
-    if tier in ('namespaces', 'landlock', 'seccomp'):
+    if tier in ('namespaces', 'bwrap', 'landlock', 'seccomp'):
+        own_pid_ns = tier in ('namespaces', 'bwrap')
         try:
-            seccomp(tier != 'namespaces')
+            seccomp(not own_pid_ns)
         except OSError as e:
-            if tier != 'namespaces':
+            if not own_pid_ns:
                 raise
     if tier == 'rlimits':
         python_guard()
@@ -347,6 +350,9 @@ def main():
         if tier == 'namespaces':
             build_root()
             workdir = '/work'
+        elif tier == 'bwrap':
+            workdir = '/work'
+            os.chdir(workdir)
         else:
             os.chdir(workdir)
             if sys.platform.startswith('linux'):
@@ -384,8 +390,8 @@ def main():
     if why:
         os.waitpid(pid, 0)
         fail('lock down', why.decode('utf-8', 'replace'))
-    if tier == 'namespaces':
-        # PID 1: reap everything; when the runner ends, leaving ends the namespace and all in it.
+    if tier in ('namespaces', 'bwrap'):
+        # PID 1 (or bwrap's child): reap everything; when the runner ends, leaving ends the namespace and all in it.
         while True:
             try:
                 p, st = os.waitpid(-1, 0)

@@ -12,6 +12,10 @@ export function probeTier(tier: Tier, python: PythonInfo, env: SandboxEnv): Sand
     s.unshare = which('unshare', searchPath(env));
     if (!s.unshare) return 'unshare (util-linux) is not installed';
   }
+  if (tier === 'bwrap') {
+    s.bwrap = which('bwrap', searchPath(env));
+    if (!s.bwrap) return 'bubblewrap (bwrap) is not installed';
+  }
   const r = probeRun(s, PROBE_LIMITS);
   if (r.setupFailed) return r.setupFailed;
   if (r.status !== 0) return (r.stderr.trim().split('\n').pop() || `exit ${r.status}`).slice(0, 300);
@@ -55,18 +59,22 @@ export function chooseSandbox(mode: SandboxMode, python = 'python3', env: Sandbo
   return s;
 }
 
+/** What would give this machine a strong tier. */
+export function enableHints(platform: string = process.platform): string[] {
+  if (platform !== 'linux') return [`no sandbox tier exists on ${platform}; run the trainer on Linux (a VM or WSL2 will do)`];
+  return [
+    'allow unprivileged user namespaces (`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 23.10 and later, `sysctl -w user.max_user_namespaces=15000`, or run without a seccomp profile that blocks them, as Docker\'s default does)',
+    'or install bubblewrap (`bwrap`) where it may create user namespaces (setuid, or allowed by the AppArmor policy)',
+    'or use a kernel with Landlock (Linux 5.13 or later with `landlock` in its `lsm=` list)',
+  ];
+}
+
 /** Why `strict` refuses, and what would change that. */
 export function refusal(s: Sandbox): string {
   const tried = Object.entries(s.refused)
     .map(([t, why]) => `${t} (${why})`)
     .join('; ');
-  const hints =
-    process.platform === 'linux'
-      ? [
-          'allow unprivileged user namespaces (`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 23.10 and later, `sysctl -w user.max_user_namespaces=15000`, or run without a seccomp profile that blocks them, as Docker\'s default does)',
-          'or use a kernel with Landlock (Linux 5.13 or later with `landlock` in its `lsm=` list)',
-        ]
-      : [`no sandbox tier exists on ${process.platform}; run the trainer on Linux (a VM or WSL2 will do)`];
+  const hints = enableHints();
   return (
     `execute_python_code: no sandbox on this machine keeps model-written code from the network, other processes and your files ` +
     `(best available: ${s.tier}, which blocks only ${TIER_BLOCKS[s.tier].join(', ') || 'nothing'}; stronger tiers failed: ${tried || 'none tried'}). ` +

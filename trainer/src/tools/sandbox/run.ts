@@ -67,7 +67,7 @@ const SIGNAL_NAMES: Record<number, string> = { 9: 'SIGKILL', 24: 'SIGXCPU', 25: 
 
 /** The work folder (tiers without a private root), the command, and how to spawn it. */
 function prepare(s: Sandbox, mode: 'run' | 'probe', limits: SandboxLimits) {
-  const dir = s.tier === 'namespaces' ? null : mkdtempSync(join(tmpdir(), 'agent-tune-py-'));
+  const dir = s.tier === 'namespaces' || s.tier === 'bwrap' ? null : mkdtempSync(join(tmpdir(), 'agent-tune-py-'));
   const launch = launchCommand(s, { mode, workdir: dir, limits });
   if (dir && launch.uid !== undefined && process.getuid?.() === 0) chownSync(dir, launch.uid, launch.gid ?? launch.uid);
   const home = dir ?? '/work';

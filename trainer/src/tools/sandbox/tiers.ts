@@ -1,18 +1,19 @@
 // Which sandbox this machine allows, probed once by starting the bootstrap under each tier in
 // turn, strongest first, and keeping the first that locks itself down.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { BOOTSTRAP, SANDBOX_MARKER } from './bootstrap';
 
 /** Strongest first. `off` is never chosen by probing. */
-export const TIERS = ['namespaces', 'landlock', 'seccomp', 'rlimits', 'off'] as const;
+export const TIERS = ['namespaces', 'bwrap', 'landlock', 'seccomp', 'rlimits', 'off'] as const;
 export type Tier = (typeof TIERS)[number];
 export type SandboxMode = 'strict' | 'best' | 'off';
 
 /** What each tier keeps from model-written code (docs/tools.md explains each). */
 export const TIER_BLOCKS: Record<Tier, string[]> = {
   namespaces: ['network', 'unix-sockets', 'host-files', 'host-processes', 'other-calls', 'disk-quota', 'shm-quota', 'secrets'],
+  bwrap: ['network', 'unix-sockets', 'host-files', 'host-processes', 'other-calls', 'disk-quota', 'shm-quota', 'secrets'],
   landlock: ['network', 'unix-sockets', 'host-files', 'host-processes', 'other-calls', 'disk-quota', 'shm-quota', 'secrets'],
   seccomp: ['network', 'unix-sockets', 'host-processes', 'secrets'],
   rlimits: ['secrets'],
@@ -20,13 +21,13 @@ export const TIER_BLOCKS: Record<Tier, string[]> = {
 };
 
 /** Tiers that keep the code from the network, other processes and the user's files: what `strict` accepts. */
-export const STRONG_TIERS: readonly Tier[] = ['namespaces', 'landlock'];
+export const STRONG_TIERS: readonly Tier[] = ['namespaces', 'bwrap', 'landlock'];
 
 /** The machine as the sandbox sees it; tests change it to simulate other machines. */
 export interface SandboxEnv {
   /** Start the sandbox as this user, as a trainer run by that user would. */
   asUser?: { uid: number; gid: number };
-  /** Where `unshare` and python are looked up (a refusing `unshare` first simulates a machine without user namespaces). */
+  /** Where `unshare`, `bwrap` and python are looked up (refusing ones first simulate a machine without user namespaces). */
   path?: string;
   /** Treat the kernel as one without Landlock. */
   noLandlock?: boolean;
@@ -45,6 +46,8 @@ export interface Sandbox {
   env: SandboxEnv;
   /** Absolute path of `unshare` (namespaces tier). */
   unshare?: string;
+  /** Absolute path of `bwrap` (bwrap tier). */
+  bwrap?: string;
   /** Landlock ABI version in use (landlock tier). */
   landlockAbi?: number;
   /** Why each stronger tier did not work here. */
@@ -165,7 +168,30 @@ export function launchCommand(s: Sandbox, cfg: Omit<BootstrapConfig, 'tier' | 'l
     const ns = ['--user', '--map-root-user', '--mount', '--net', '--pid', '--ipc', '--uts', '--fork', '--kill-child'];
     return { command: s.unshare!, args: [...ns, ...py], uid: id?.uid, gid: id?.gid, namespace: true };
   }
+  if (s.tier === 'bwrap') return { command: s.bwrap!, args: [...bwrapArgs(full), ...py], uid: id?.uid, gid: id?.gid, namespace: true };
   return { command: py[0], args: py.slice(1), uid: id?.uid, gid: id?.gid, namespace: false };
+}
+
+/**
+ * bubblewrap builds the view the namespaces tier builds for itself: fresh user, PID, network,
+ * IPC and UTS namespaces; read-only system folders; size-capped tmpfs /work, /tmp and /dev/shm;
+ * its own /proc. It dies with the trainer and ends everything in the namespace when the code ends.
+ */
+function bwrapArgs(cfg: BootstrapConfig): string[] {
+  const mb = (n: number) => String(n * 1024 * 1024);
+  const args = ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+  for (const p of cfg.readonly) {
+    let link: string | undefined;
+    try {
+      link = lstatSync(p).isSymbolicLink() ? readlinkSync(p) : undefined;
+    } catch {
+      continue;
+    }
+    args.push(...(link ? ['--symlink', link, p] : ['--ro-bind', p, p]));
+  }
+  args.push('--dev', '/dev', '--proc', '/proc', '--size', mb(cfg.limits.shm_mb), '--tmpfs', '/dev/shm');
+  for (const d of ['/tmp', '/work']) args.push('--size', mb(cfg.limits.disk_mb), '--tmpfs', d);
+  return [...args, '--chdir', '/work'];
 }
 
 /** A one-line reason from a failed probe's output. */
