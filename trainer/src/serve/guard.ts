@@ -160,7 +160,10 @@ function parserWorker(): Worker {
 const invalid = (message: string) => new HttpError(400, `the request body is not valid JSON (${message})`, null, 'invalid_json');
 const tooMany = () => new HttpError(413, `the request body holds more than ${MAX_JSON_NODES} JSON values`);
 
-/** Parses a body: small ones here, large ones in a worker so the event loop keeps answering. */
+/**
+ * Parses a body: small ones here, large ones in a worker so the event loop keeps answering. A
+ * large body's memory is handed to the worker, not copied: `body` is unusable afterwards.
+ */
 export async function parseJson(body: Buffer): Promise<unknown> {
   if (body.length < PARSE_OFF_THREAD_BYTES) {
     try {
@@ -175,7 +178,10 @@ export async function parseJson(body: Buffer): Promise<unknown> {
     // A copy goes to the worker; the worker's reply is the parsed value.
     const w = parserWorker();
     w.ref();
-    w.postMessage({ id, bytes: body, max: MAX_JSON_NODES });
+    // A body that owns its whole ArrayBuffer (Buffer.concat of large chunks) moves without a copy.
+    const owns = body.byteOffset === 0 && body.buffer.byteLength === body.length;
+    const bytes = owns ? new Uint8Array(body.buffer) : body;
+    w.postMessage({ id, bytes, max: MAX_JSON_NODES }, owns ? [body.buffer as ArrayBuffer] : []);
   });
   if (m.error === 'too_many') throw tooMany();
   if (m.error) throw invalid(m.message ?? 'unreadable');
