@@ -434,6 +434,11 @@ export class RunSource {
   }
 
   /** Resolves when the tails have finished the reads started so far (tests and benchmarks). */
+  /** The row the table was last sent for `id`. */
+  row(id: string): RowSummary | undefined {
+    return this.rows.get(id);
+  }
+
   async idle(): Promise<void> {
     await Promise.all(this.tails.map((t) => t.idle()));
   }
