@@ -113,8 +113,13 @@ export type WebviewMessage =
 
 const ROW_KEYS = ['id', 'step', 'phase', 'task', 'group', 'sample', 'reward', 'success', 'adv', 'turns', 'tools', 'tokens', 'flags', 'dur', 'state', 'source'] as const satisfies readonly (keyof RowSummary)[];
 
+/** Columns of strings that repeat (phase, task, group, state, source) travel as indexes into a list. */
+const DICTIONARY_KEYS: ReadonlySet<string> = new Set(['phase', 'task', 'group', 'state', 'source']);
+
+type Column = unknown[] | { values: unknown[]; index: number[] };
+
 /** A host message as it crosses to the webview: rows travel as columns. */
-export type WireMessage = Exclude<HostMessage, { type: 'rows' }> | { type: 'rows'; n: number; columns: Record<string, unknown[]> };
+export type WireMessage = Exclude<HostMessage, { type: 'rows' }> | { type: 'rows'; n: number; columns: Record<string, Column> };
 
 /**
  * Rows cross as a few long arrays of numbers and strings, not as many small objects: the
@@ -123,8 +128,22 @@ export type WireMessage = Exclude<HostMessage, { type: 'rows' }> | { type: 'rows
  */
 export function toWire(m: HostMessage): WireMessage {
   if (m.type !== 'rows') return m;
-  const columns: Record<string, unknown[]> = {};
-  for (const k of ROW_KEYS) columns[k] = m.rows.map((r) => r[k] ?? null);
+  const columns: Record<string, Column> = {};
+  for (const k of ROW_KEYS) {
+    if (!DICTIONARY_KEYS.has(k)) {
+      columns[k] = m.rows.map((r) => r[k] ?? null);
+      continue;
+    }
+    const at = new Map<unknown, number>();
+    const values: unknown[] = [];
+    const index = m.rows.map((r) => {
+      const v = r[k] ?? null;
+      let i = at.get(v);
+      if (i === undefined) at.set(v, (i = values.push(v) - 1));
+      return i;
+    });
+    columns[k] = { values, index };
+  }
   return { type: 'rows', n: m.rows.length, columns };
 }
 
@@ -132,10 +151,11 @@ export function fromWire(m: WireMessage): HostMessage {
   if (m.type !== 'rows') return m;
   const rows: RowSummary[] = new Array(m.n);
   const c = m.columns;
+  const at = (col: Column | undefined, i: number) => (col === undefined ? undefined : Array.isArray(col) ? col[i] : col.values[col.index[i]]);
   for (let i = 0; i < m.n; i++) {
     const row = {} as Record<string, unknown>;
     for (const k of ROW_KEYS) {
-      const v = c[k]?.[i];
+      const v = at(c[k], i);
       if (k !== 'source' || v !== null) row[k] = v;
     }
     rows[i] = row as unknown as RowSummary;

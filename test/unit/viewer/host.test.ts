@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLAGS } from '../../../trainer/src/run/events';
-import { flagBits, flagNames, newer, type RowSummary } from '../../../src/viewer/protocol';
+import { flagBits, flagNames, fromWire, newer, toWire, type HostMessage, type RowSummary } from '../../../src/viewer/protocol';
 import { StepAggregator, mergeSteps } from '../../../src/viewer/aggregate';
 import { contentSecurityPolicy, viewerHtml } from '../../../src/viewer/html';
 import { describeRun, listRuns, runRootsFor } from '../../../src/runs/discover';
@@ -18,6 +18,19 @@ describe('viewer protocol helpers', () => {
   it('flag bits round-trip every flag and ignore unknown ones', () => {
     assert.deepEqual(flagNames(flagBits([...FLAGS, 'bogus'])), [...FLAGS]);
     assert.equal(flagBits(undefined), 0);
+  });
+  it('rows cross to the webview as columns and come back as they were, through JSON', () => {
+    const rows = [
+      row({ id: 'a', reward: null, success: null, state: 'running', dur: null }),
+      row({ id: 'b', task: 't2', group: 'g2', adv: -0.123456789, source: 'gsm8k', flags: flagBits(['format_error']) }),
+      row({ id: 'c', phase: 'eval', source: 'math' }),
+      row({ id: 'd', task: 't2', group: 'g2', source: 'gsm8k' }),
+    ];
+    const wire = JSON.parse(JSON.stringify(toWire({ type: 'rows', rows })));
+    assert.deepEqual(fromWire(wire), { type: 'rows', rows });
+    assert.deepEqual(wire.columns.task, { values: ['t', 't2'], index: [0, 1, 0, 1] });
+    const other: HostMessage = { type: 'loaded', rows: 4, ms: 1 };
+    assert.equal(toWire(other), other);
   });
   it('row states only move forward', () => {
     assert.ok(newer('running', 'finished') && newer('finished', 'complete') && newer('complete', 'complete'));
