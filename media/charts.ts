@@ -80,13 +80,22 @@ export class MetricsView {
 
   setSeries(s: MetricSeries): void {
     this.series = s;
+    this.labelCompare();
     this.redraw();
   }
 
+  /** Called again each time the compared run writes metrics. */
   setCompare(s: MetricSeries | null): void {
     this.compare = s;
-    this.compareLabel.textContent = s ? `dashed: ${s.name}` : '';
+    this.labelCompare();
     this.redraw();
+  }
+
+  /** Names both runs (runs of one config share a name) and how far the compared one got. */
+  private labelCompare(): void {
+    const c = this.compare;
+    const last = c ? Math.max(0, ...c.train.map((r) => r.step), ...c.eval.map((r) => r.step)) : 0;
+    this.compareLabel.textContent = c ? `solid: ${this.series?.name ?? 'this run'} · dashed: ${c.name}, to step ${last}` : '';
   }
 
   show(visible: boolean): void {

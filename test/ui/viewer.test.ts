@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { resultsDir } from '../host/paths';
 import { makeRun, writeRollout } from '../fixtures/make-run';
 import { ViewerHarness, type ViewerPage } from './harness';
@@ -72,21 +72,29 @@ describe('run viewer in Chromium', function () {
     assert.deepEqual(v!.incidents, []);
   });
 
-  it('overlays the metrics of another run', async () => {
-    const other = makeRun(join(tmp, 'other'), { name: 'baseline', steps: 6, seed: 5 });
-    other.writer.close();
-    const f = makeRun(tmp, { steps: 4 });
+  it('overlays the metrics of another run of the same config, growing as that run writes them', async () => {
+    const f = makeRun(tmp, { name: 'math-agent', steps: 4 });
     f.writer.close();
+    const other = makeRun(tmp, { name: 'math-agent', steps: 2, seed: 5, live: true });
     v = await h.open(f.dir, { compareWith: other.dir });
     const { page } = v;
+    const label = page.locator('.metrics .toolbar .muted');
     await page.locator('button[data-tab=metrics]').click();
     await page.getByRole('button', { name: 'Compare with run…' }).click();
     const reward = page.locator('.chart[data-title="Reward (mean ± std)"]');
-    await reward.locator('.u-legend', { hasText: 'reward_mean (baseline)' }).waitFor();
-    assert.equal(await page.locator('.metrics .toolbar .muted').textContent(), 'dashed: baseline');
+    // Both runs are "math-agent": the folders (<time>-<name>, then -2) tell them apart.
+    await reward.locator('.u-legend', { hasText: `reward_mean (${basename(other.dir)})` }).waitFor();
+    assert.equal(await label.textContent(), `solid: ${basename(f.dir)} · dashed: ${basename(other.dir)}, to step 2`);
+    assert.notEqual(basename(f.dir), basename(other.dir));
+    // The other run is still training: its new steps join the overlay without asking again.
+    for (const step of [3, 4, 5]) other.writer.metric({ step, kind: 'train', metrics: { reward_mean: 0.1 * step, success_rate: 0.5 } });
+    await page.waitForFunction(() => document.querySelector('.metrics .toolbar .muted')?.textContent?.endsWith('to step 5'));
     await page.screenshot({ path: join(shots, 'compare-dark.png') });
+    other.writer.close();
     await page.getByRole('button', { name: 'Clear' }).click();
-    await page.waitForFunction(() => !document.querySelector('.u-legend')?.textContent?.includes('(baseline)'));
+    await page.waitForFunction(() => !document.querySelector('.u-legend')?.textContent?.includes('(20261122'));
+    assert.equal(await label.textContent(), '');
+    assert.equal(v.fromWebview.filter((m) => m.type === 'compare').length, 1);
   });
 
   for (const theme of ['light', 'high-contrast'] as const) {
