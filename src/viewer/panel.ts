@@ -33,7 +33,8 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 }
 
 export class RunPanel implements vscode.Disposable {
-  readonly source: RunSource;
+  private _source: RunSource;
+  private _dir: string;
   private readonly compare: CompareFollower;
   private disposables: vscode.Disposable[] = [];
   private renderedEmitter = new vscode.EventEmitter<Extract<WebviewMessage, { type: 'rendered' }>>();
@@ -44,14 +45,15 @@ export class RunPanel implements vscode.Disposable {
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly dir: string,
+    dir: string,
     private host: PanelHost,
     opts: PanelOptions = {},
   ) {
     const webview = panel.webview;
     webview.options = webviewOptions(host.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'runs.svg');
-    this.source = new RunSource(dir, (m) => void this.post(m), { importedFrom: opts.importedFrom });
+    this._dir = dir;
+    this._source = new RunSource(dir, (m) => void this.post(m), { importedFrom: opts.importedFrom });
     this.compare = new CompareFollower((m) => void this.post(m));
     webview.html = viewerHtml({
       cspSource: webview.cspSource,
@@ -63,6 +65,26 @@ export class RunPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((m: WebviewMessage) => void this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
     );
+  }
+
+  /** The run shown; it changes when F5 on the same config moves this panel to the new run. */
+  get dir(): string {
+    return this._dir;
+  }
+
+  get source(): RunSource {
+    return this._source;
+  }
+
+  /** Shows another run in this panel: the webview keeps its filters and rebuilds from the files. */
+  showRun(dir: string): void {
+    if (dir === this._dir) return;
+    this._source.dispose();
+    this._dir = dir;
+    this._source = new RunSource(dir, (m) => void this.post(m));
+    this.panel.title = `Run: ${basename(dir)}`;
+    this.lastRendered = null;
+    void this._source.start();
   }
 
   onDidDispose(cb: () => void): void {
