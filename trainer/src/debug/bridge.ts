@@ -16,7 +16,7 @@ import type { AssistantTurn } from '../sdk';
 import { atPlace, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
 import { parseExpression, type Value } from './expr';
 import type { BreakpointSpec, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
-import { describePosition, reachedStep, threadName } from './position';
+import { describePosition, reachedStep, stopDescription, threadName } from './position';
 import { SCOPE_NAMES, scopeOf } from './scope';
 
 export { describePosition, reachedStep, threadName };
@@ -283,7 +283,8 @@ export class DebugBridge implements RunDebugger {
   private stopped(t: Tracked, reason: StopReason, focus: boolean, text?: string, hits?: number[]): void {
     this.announced = true;
     const p = t.view.position;
-    const description = reason === 'breakpoint' ? `Paused on ${hits?.map((id) => this.breakpoints.find((b) => b.spec.id === id)?.spec.name).join(', ')}` : `Paused (${reason}) at ${p ? describePosition(p) : 'start'}`;
+    const names = reason === 'breakpoint' ? hits?.map((id) => this.breakpoints.find((b) => b.spec.id === id)?.spec.name ?? `#${id}`) : undefined;
+    const description = stopDescription(reason, p, names);
     this.emit('stopped', { reason, threadId: t.view.threadId, description, ...(text ? { text } : {}), ...(hits ? { hitBreakpointIds: hits } : {}), focus });
   }
 
