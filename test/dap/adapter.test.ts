@@ -62,11 +62,13 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.match(bps[1].message ?? '', /unknown name "rewrd"/);
     const pid = runStartedPid(runDir);
     assert.ok(isAlive(pid), 'the trainer runs');
-    await dc.next<DebugProtocol.OutputEvent>('output', (e) => e.body.category === 'stderr' && e.body.output.includes(`run directory: ${runDir}`));
+    await dc.next<DebugProtocol.OutputEvent>('output', (e) => e.body.category === 'stdout' && e.body.output.includes(`run directory: ${runDir}`));
 
     // Entry: a rollout held before its first turn; rollouts are threads.
     const entry = await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
     const T = entry.body.threadId!;
+    // The Call Stack view shows this beside the thread name, in capitals: a few words.
+    assert.equal(entry.body.description, 'entry · turn 0');
     const threads = (await dc.threadsRequest()).body.threads;
     assert.ok(threads.some((t) => t.id === T), 'the stopped rollout is a thread');
     assert.ok(threads.every((t) => /#\d+$/.test(t.name)), `thread names end with the sample: ${threads.map((t) => t.name)}`);
@@ -95,6 +97,7 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.match(frames[1].name, /^turn 0 · agent/);
     const turn0 = await dc.scopeValues(T, 'Turn 0', 1);
     assert.ok('content' in turn0 && 'tool calls' in turn0 && 'flags' in turn0);
+    assert.match(turn0.duration_ms, /^\d+$/, 'durations are whole milliseconds');
     const messages = await dc.scopeValues(T, 'Messages', 1);
     assert.deepEqual(Object.keys(messages).slice(0, 2), ['0 system', '1 user']);
     assert.ok(messages['1 user'].includes(JSON.stringify(question).slice(1, 20)), 'the prompt holds the question');
