@@ -97,6 +97,24 @@ describe('run viewer in Chromium', function () {
     assert.equal(v.fromWebview.filter((m) => m.type === 'compare').length, 1);
   });
 
+  it('picks chart axes that show the data: a flat series, a single evaluation', async () => {
+    const f = makeRun(tmp, { steps: 3, evalEvery: 3 });
+    for (const step of [1, 2, 3]) f.writer.metric({ step, kind: 'train', metrics: { clip_fraction: 0, kl_flat: 0.02 } });
+    f.writer.close();
+    v = await h.open(f.dir);
+    const { page } = v;
+    await page.locator('button[data-tab=metrics]').click();
+    const range = async (title: string, axis: 'x' | 'y') => (await page.locator(`.chart[data-title="${title}"]`).getAttribute(`data-${axis}`))?.split(',').map(Number);
+    await page.locator('.chart[data-title="clip_fraction"][data-y]').waitFor();
+    assert.deepEqual(await range('clip_fraction', 'y'), [0, 1], 'all zero: 0 to 1, not 0 to 100');
+    const flat = (await range('kl_flat', 'y'))!;
+    assert.ok(flat[0] < 0.02 && flat[1] > 0.02 && flat[1] - flat[0] <= 1, `a flat series sits inside its range: ${flat}`);
+    assert.deepEqual(await range('Eval pass@k', 'x'), [2, 4], 'one evaluation at step 3: steps 2 to 4');
+    const pass = (await range('Eval pass@k', 'y'))!;
+    assert.ok(pass[1] - pass[0] < 50, `one evaluation: a range around its values, not 0–100%: ${pass}`);
+    await page.screenshot({ path: join(shots, 'axes-dark.png') });
+  });
+
   for (const theme of ['light', 'high-contrast'] as const) {
     it(`draws with the ${theme} theme's colours`, async () => {
       await openFixture({}, theme);
