@@ -179,6 +179,27 @@ describe('run viewer in Chromium', function () {
     assert.ok(v!.fromWebview.some((m) => m.type === 'search' && m.query === 'crate holds 68 boxes'));
   });
 
+  it('applies number filters as they are typed, and shows their whole placeholders', async () => {
+    await openFixture();
+    const { page } = v!;
+    await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('48 of 48'));
+    await page.getByLabel('step ≥').pressSequentially('3');
+    // No Enter, no Tab: the table follows the typing.
+    await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('24 of 48'));
+    const cut = await page.locator('.num-input').evaluateAll((inputs) =>
+      (inputs as HTMLInputElement[]).flatMap((i) => {
+        const cs = getComputedStyle(i);
+        const ctx = document.createElement('canvas').getContext('2d')!;
+        ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
+        // The text box is the content width less Chromium's spin buttons (about 15 px).
+        const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 15;
+        return ctx.measureText(i.placeholder).width > room ? [`${i.placeholder}: ${ctx.measureText(i.placeholder).width} > ${room}`] : [];
+      }),
+    );
+    assert.deepEqual(cut, []);
+    await page.locator('.filters').screenshot({ path: join(shots, 'filters-dark.png') });
+  });
+
   it('comes back with its filters and selection after a reload', async () => {
     const f = await openFixture();
     await v!.page.getByLabel('reward ≥').fill('1');
