@@ -175,6 +175,29 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.deepEqual(tree.filter(isAlive), [], 'no trainer or python process remains');
   });
 
+  it('a breakpoint added while paused stops rollouts that reach it later, and says which held ones are past it', async () => {
+    ws = mathWorkspace({ 'rollout.group_size': 2, 'rollout.parallel': 2 });
+    const { dc, runDir } = await start({ config: ws.config, tasks: 2, stopOnEntry: true, debugUserCode: false });
+    const entry = await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
+    // Held at turn 0: a `turn` breakpoint set now cannot stop them there, and says so.
+    const [, turn] = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'judge' }, { name: 'turn' }] })).body.breakpoints;
+    assert.match(turn.message ?? '', /^breakpoint "turn": \d+ held rollouts? (is|are) at it already and go(es)? on when continued/);
+    await dc.next<DebugProtocol.OutputEvent>('output', (e) => e.body.category === 'important' && e.body.output.includes('breakpoint "turn"'));
+    const [bp] = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'judge' }] })).body.breakpoints;
+    assert.equal(bp.verified, true);
+    assert.equal(bp.message, undefined, 'no rollout is held at the judge yet');
+    const judged = new Set<number>();
+    dc.on('stopped', (e: DebugProtocol.StoppedEvent) => {
+      if (e.body.reason === 'function breakpoint') judged.add(e.body.threadId!);
+      void dc.continueRequest({ threadId: e.body.threadId! }).catch(() => undefined);
+    });
+    // The entry stop and the rollouts held beside it.
+    for (const t of new Set([entry.body.threadId!, ...(await dc.threadsRequest()).body.threads.map((x) => x.id)])) await dc.continueRequest({ threadId: t }).catch(() => undefined);
+    await dc.next('terminated', () => true, 180_000);
+    const ids = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8').trim().split('\n').length;
+    assert.equal(judged.size, ids, `each of the ${ids} rollouts stopped at the judge; stopped: ${[...judged]}`);
+  });
+
   it('runs without debugging: function breakpoints, the error filter and stopOnEntry stop nothing', async () => {
     ws = mathWorkspace({ 'rollout.group_size': 2, 'rollout.parallel': 2 });
     const { dc, bps, runDir } = await start({ config: ws.config, tasks: 1, stopOnEntry: true, noDebug: true }, [{ name: 'judge' }, { name: 'reward == 1' }]);

@@ -103,3 +103,8 @@ export function holds(expression: Expression, scope: Scope): { value: boolean; e
     return { value: false, error: (e as Error).message };
   }
 }
+
+/** Said when a breakpoint is set while `n` held rollouts are at its place already. */
+export function heldPastMessage(name: string, n: number): string {
+  return `breakpoint "${name}": ${n} held rollout${n === 1 ? ' is' : 's are'} at it already and go${n === 1 ? 'es' : ''} on when continued; it stops rollouts that reach it from now on`;
+}

@@ -13,9 +13,9 @@ import type { Flag, Message, RunEvent, ToolCall } from '../run/events';
 import { foldRollout, type RolloutState } from '../run/fold';
 import type { RunWriter } from '../run/writer';
 import type { AssistantTurn } from '../sdk';
-import { atPlace, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
+import { atPlace, heldPastMessage, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
 import { parseExpression, type Value } from './expr';
-import type { BreakpointSpec, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
+import type { BreakpointSpec, BreakpointStatus, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
 import { describePosition, reachedStep, stopDescription, threadName } from './position';
 import { SCOPE_NAMES, scopeOf } from './scope';
 
@@ -302,6 +302,20 @@ export class DebugBridge implements RunDebugger {
     });
   }
 
+  /**
+   * A breakpoint stops rollouts as they reach its place. One set while rollouts are held at
+   * that place already lets them go on; the user is told so rather than left to wonder.
+   */
+  private noteHeldPast(bp: Breakpoint, status: BreakpointStatus): BreakpointStatus {
+    if (bp.where.kind === 'expression') return status;
+    const where = bp.where;
+    const n = [...this.byThread.values()].filter((t) => t.view.held && t.view.position && atPlace(where, t.view.position, [])).length;
+    if (!n) return status;
+    const message = heldPastMessage(bp.spec.name, n);
+    this.emit('warning', { message });
+    return { ...status, message };
+  }
+
   // ---- the debugger's requests ----------------------------------------------------------
 
   private onRequest(m: ToTrainer): void {
@@ -328,7 +342,7 @@ export class DebugBridge implements RunDebugger {
         }
         if (this.heldCount === 0) this.channel.ref(false);
         this.configured();
-        return { breakpoints: parsed.map((p) => p.status) };
+        return { breakpoints: parsed.map((p) => (p.breakpoint && !old.has(p.status.id) ? this.noteHeldPast(p.breakpoint, p.status) : p.status)) };
       }
       case 'pause':
         if (!this.paused) {
