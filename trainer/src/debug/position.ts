@@ -34,7 +34,7 @@ export function threadName(v: Pick<RolloutView, 'phase' | 'step' | 'task_id' | '
 }
 
 /** Where a held rollout is, in a few words: the Call Stack view shows it, in capitals, beside the thread. */
-export function shortPosition(p: Position | undefined): string {
+export function shortPosition(p: Position | null | undefined): string {
   if (!p) return 'start';
   switch (p.at) {
     case 'turn':
@@ -56,7 +56,7 @@ export function shortPosition(p: Position | undefined): string {
  * A stop's description: the breakpoints hit, or why and where it paused ("pause · turn 0").
  * The full position is in the stack frame and the hover; this is a thread's state label.
  */
-export function stopDescription(reason: string, p: Position | undefined, breakpoints?: string[]): string {
+export function stopDescription(reason: string, p: Position | null | undefined, breakpoints?: string[]): string {
   if (breakpoints?.length) return breakpoints.join(', ');
   return `${reason} · ${shortPosition(p)}`;
 }
