@@ -15,7 +15,7 @@ import type { RunWriter } from '../run/writer';
 import type { AssistantTurn } from '../sdk';
 import { atPlace, heldPastMessage, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
 import { parseExpression, type Value } from './expr';
-import type { BreakpointSpec, BreakpointStatus, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
+import type { BreakpointSpec, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
 import { describePosition, reachedStep, stopDescription, threadName } from './position';
 import { SCOPE_NAMES, scopeOf } from './scope';
 
@@ -302,20 +302,6 @@ export class DebugBridge implements RunDebugger {
     });
   }
 
-  /**
-   * A breakpoint stops rollouts as they reach its place. One set while rollouts are held at
-   * that place already lets them go on; the user is told so rather than left to wonder.
-   */
-  private noteHeldPast(bp: Breakpoint, status: BreakpointStatus): BreakpointStatus {
-    if (bp.where.kind === 'expression') return status;
-    const where = bp.where;
-    const n = [...this.byThread.values()].filter((t) => t.view.held && t.view.position && atPlace(where, t.view.position, [])).length;
-    if (!n) return status;
-    const message = heldPastMessage(bp.spec.name, n);
-    this.emit('warning', { message });
-    return { ...status, message };
-  }
-
   // ---- the debugger's requests ----------------------------------------------------------
 
   private onRequest(m: ToTrainer): void {
@@ -342,7 +328,13 @@ export class DebugBridge implements RunDebugger {
         }
         if (this.heldCount === 0) this.channel.ref(false);
         this.configured();
-        return { breakpoints: parsed.map((p) => (p.breakpoint && !old.has(p.status.id) ? this.noteHeldPast(p.breakpoint, p.status) : p.status)) };
+        const held = [...this.byThread.values()].flatMap((t) => (t.view.held && t.view.position ? [t.view.position] : []));
+        const statuses = parsed.map((p) => {
+          const message = p.breakpoint && !old.has(p.status.id) ? heldPastMessage(p.breakpoint, held) : undefined;
+          if (message) this.emit('warning', { message });
+          return message ? { ...p.status, message } : p.status;
+        });
+        return { breakpoints: statuses };
       }
       case 'pause':
         if (!this.paused) {
