@@ -66,7 +66,6 @@ describe('config language in VS Code', () => {
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', config, new vscode.Range(5, 9, 5, 9), vscode.CodeActionKind.QuickFix.value);
     const fix = actions.find((a) => a.title === 'Change to "grpo"');
     assert.ok(fix, `a quick fix for "grop"; offered: ${actions.map((a) => a.title).join(', ')}`);
-    assert.equal(fix.diagnostics?.[0]?.message, '"grop" is not allowed (did you mean "grpo"?); use one of: grpo, rloo');
     const edits = fix.edit!.get(config);
     assert.deepEqual(edits.map((e) => [e.range.start.line, e.range.start.character, e.range.end.character, e.newText]), [[5, 8, 12, 'grpo']]);
   });
