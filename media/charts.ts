@@ -54,6 +54,20 @@ export function align(series: { rows: StepMetrics[]; key: string; transform?: (v
   return [x, ...ys];
 }
 
+/**
+ * A y range that shows the data. uPlot spans 0–100 for a flat series (all-zero KL, a single
+ * evaluation); a flat series gets `span` around its value instead, kept off negative values
+ * it does not have, and within 100 for percentages.
+ */
+export function axisRange(min: number | null, max: number | null, span: number, pct: boolean): [number, number] {
+  if (min === null || max === null) return [0, span];
+  if (min !== max) return uPlot.rangeNum(min, max, 0.1, true) as [number, number];
+  let lo = min - span / 2;
+  if (lo < 0 && min >= 0) lo = 0;
+  if (pct && lo + span > 100) lo = 100 - span;
+  return [lo, lo + span];
+}
+
 export class MetricsView {
   readonly el: HTMLElement;
   private grid: HTMLElement;
@@ -80,13 +94,22 @@ export class MetricsView {
 
   setSeries(s: MetricSeries): void {
     this.series = s;
+    this.labelCompare();
     this.redraw();
   }
 
+  /** Called again each time the compared run writes metrics. */
   setCompare(s: MetricSeries | null): void {
     this.compare = s;
-    this.compareLabel.textContent = s ? `dashed: ${s.name}` : '';
+    this.labelCompare();
     this.redraw();
+  }
+
+  /** Names both runs (runs of one config share a name) and how far the compared one got. */
+  private labelCompare(): void {
+    const c = this.compare;
+    const last = c ? Math.max(0, ...c.train.map((r) => r.step), ...c.eval.map((r) => r.step)) : 0;
+    this.compareLabel.textContent = c ? `solid: ${this.series?.name ?? 'this run'} · dashed: ${c.name}, to step ${last}` : '';
   }
 
   show(visible: boolean): void {
@@ -155,12 +178,18 @@ export class MetricsView {
     const opts: uPlot.Options = {
       width: Math.max(240, box.clientWidth - 8),
       height: 170,
-      scales: { x: { time: false } },
+      scales: {
+        // One step: the steps either side, where uPlot would pad it to 0–6.
+        x: { time: false, range: (_u, min, max) => (data[0].length === 1 ? [data[0][0] - 1, data[0][0] + 1] : [min, max]) },
+        y: { range: (_u, min, max) => axisRange(min, max, d.unit === '%' ? 20 : 1, d.unit === '%') },
+      },
       axes: [{ ...axis, label: 'step', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] }, { ...axis, values: (_u, vals) => vals.map((v) => (d.unit === '%' ? `${+v.toFixed(1)}%` : String(+v.toPrecision(4)))) }],
       series,
       bands,
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
+      // The ranges drawn, readable without the canvas (the UI tests check them).
+      hooks: { setScale: [(u, key) => (box.dataset[key] = `${u.scales[key].min},${u.scales[key].max}`)] },
     };
     this.charts.push(new uPlot(opts, data, box));
   }

@@ -79,6 +79,18 @@ export function numberInput(label: string, value: number | null, onChange: (v: n
   input.step = 'any';
   input.placeholder = label;
   input.value = value === null ? '' : String(value);
-  input.addEventListener('change', () => onChange(input.value === '' || Number.isNaN(Number(input.value)) ? null : Number(input.value)));
+  const value_ = () => (input.value === '' || Number.isNaN(Number(input.value)) ? null : Number(input.value));
+  // Applies as the user types (after a short pause, so a long table is not refiltered per key),
+  // and at once on Enter, Tab or the spin buttons.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const apply = () => {
+    clearTimeout(timer);
+    onChange(value_());
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(apply, 250);
+  });
+  input.addEventListener('change', apply);
   return { el: input, input };
 }

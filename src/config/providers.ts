@@ -1,10 +1,11 @@
-// Hover, completion, go to definition and code lenses for tune configs: each converts
+// Hover, completion, go to definition, code lenses and quick fixes for tune configs: each converts
 // between editor positions and the language service's offsets, nothing more.
 import * as vscode from 'vscode';
 import { complete, type CompletionItem } from '../../trainer/src/language/completion';
 import { definition } from '../../trainer/src/language/definition';
 import { hover } from '../../trainer/src/language/hover';
 import { codeLenses } from '../../trainer/src/language/lenses';
+import { quickFixes } from '../../trainer/src/language/quickFix';
 import { configPath, editorHost } from './host';
 
 const range = (doc: vscode.TextDocument, start: number, end: number) => new vscode.Range(doc.positionAt(start), doc.positionAt(end));
@@ -67,5 +68,18 @@ export const codeLensProvider: vscode.CodeLensProvider = {
     return (await codeLenses(doc.getText(), { file: configPath(doc), host: editorHost })).map(
       (l) => new vscode.CodeLens(top, { title: l.title, tooltip: l.tooltip, command: LENS_COMMANDS[l.command], arguments: l.runDir ? [vscode.Uri.file(l.runDir)] : [doc.uri] }),
     );
+  },
+};
+
+export const quickFixProvider: vscode.CodeActionProvider = {
+  provideCodeActions(doc, selection, context) {
+    return quickFixes(doc.getText(), configPath(doc), doc.offsetAt(selection.start), doc.offsetAt(selection.end)).map((f) => {
+      const action = new vscode.CodeAction(f.title, vscode.CodeActionKind.QuickFix);
+      action.edit = new vscode.WorkspaceEdit();
+      action.edit.replace(doc.uri, range(doc, f.start, f.end), f.newText);
+      action.diagnostics = context.diagnostics.filter((d) => d.message === f.message);
+      action.isPreferred = true;
+      return action;
+    });
   },
 };

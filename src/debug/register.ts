@@ -8,6 +8,7 @@ import { requireTrust, restrictedMessage } from '../trust';
 import { DEBUG_TYPE, initialConfigurations } from './launch';
 import { VERSION } from '../../trainer/src/version';
 import { buildReport } from './report';
+import { checkTuneConfig } from './configCheck';
 import { AgentTuneSession, ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_EVENT, OPEN_RUN_REQUEST, RUN_EVENT, traceDir, type AttachNodeBody } from './session';
 
 const TUNE_GLOB = '**/*.tune.{yaml,yml}';
@@ -35,6 +36,7 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
       if (e.event === ATTACH_NODE_EVENT) void attachNode(e.session, e.body as AttachNodeBody);
       else if (e.event === OPEN_RUN_EVENT) void vscode.commands.executeCommand('agentTune.openRun', (e.body as { runDir: string }).runDir);
     }),
+    vscode.debug.onDidStartDebugSession(nameNodeSession),
     vscode.commands.registerCommand('agentTune.debug.openRunViewer', async (arg?: unknown) => {
       const session = agentTuneSession(arg);
       if (!session) {
@@ -113,6 +115,20 @@ async function attachNode(parent: vscode.DebugSession, body: AttachNodeBody): Pr
   await parent.customRequest(NODE_ATTACHED_REQUEST, { ok, ...(message ? { message } : {}) }).then(undefined, () => undefined);
 }
 
+/** The name the Call Stack view shows for the Node session under ours. */
+const NODE_SESSION_NAME = 'Trainer (Node.js)';
+
+/**
+ * js-debug names the target it attaches to by port "Remote Process [0]"; under an agent-tune
+ * session that target is the trainer, so it is named so.
+ */
+function nameNodeSession(s: vscode.DebugSession): void {
+  if (s.type === DEBUG_TYPE) return;
+  let up = s.parentSession;
+  while (up && up.type !== DEBUG_TYPE) up = up.parentSession;
+  if (up) s.name = NODE_SESSION_NAME;
+}
+
 /** The tune config a launch configuration without one means: the active editor's, else the only one. */
 async function defaultConfigFile(): Promise<string | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
@@ -150,10 +166,12 @@ class InitialConfigurations implements vscode.DebugConfigurationProvider {
     return config;
   }
 
-  resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+  /** Returns undefined (start nothing, open nothing) for a config with errors, after saying where they are. */
+  resolveDebugConfigurationWithSubstitutedVariables(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
     const base = folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (base && typeof config.config === 'string' && !path.isAbsolute(config.config)) config.config = path.resolve(base, config.config);
     if (base && typeof config.cwd === 'string' && !path.isAbsolute(config.cwd)) config.cwd = path.resolve(base, config.cwd);
+    if (typeof config.config === 'string' && path.isAbsolute(config.config) && !checkTuneConfig(config.config, config.mode === 'train' ? 'the run' : 'debugging')) return undefined;
     return config;
   }
 }

@@ -20,7 +20,7 @@ function toPath(arg: RunArg): string | undefined {
   return undefined;
 }
 
-export async function openRun(panels: RunPanels, storage: vscode.Uri, arg: RunArg, opts: { preserveFocus?: boolean } = {}): Promise<RunPanel | undefined> {
+export async function openRun(panels: RunPanels, storage: vscode.Uri, arg: RunArg, opts: { preserveFocus?: boolean; launch?: string } = {}): Promise<RunPanel | undefined> {
   let path = toPath(arg);
   if (!path) {
     const picked = await vscode.window.showOpenDialog({

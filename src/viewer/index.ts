@@ -25,7 +25,7 @@ export function registerViewer(context: vscode.ExtensionContext): { panels: RunP
       return uri?.[0]?.fsPath;
     },
   });
-  const open = (arg: RunArg, preserveFocus = false) => openRun(panels, context.globalStorageUri, arg, { preserveFocus });
+  const open = (arg: RunArg, preserveFocus = false, launch?: string) => openRun(panels, context.globalStorageUri, arg, { preserveFocus, launch });
   context.subscriptions.push(
     output,
     tree,
@@ -33,7 +33,7 @@ export function registerViewer(context: vscode.ExtensionContext): { panels: RunP
     vscode.window.registerTreeDataProvider('agentTune.runs', tree),
     vscode.commands.registerCommand('agentTune.openRun', (arg?: RunArg) => open(arg)),
     vscode.commands.registerCommand('agentTune.refreshRuns', () => tree.refresh()),
-    watchDebugSessions((runDir) => void open(runDir, true)),
+    watchDebugSessions((runDir, launch) => void open(runDir, true, launch)),
   );
   return { panels, tree };
 }

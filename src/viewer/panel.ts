@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { basename, join } from 'node:path';
 import { RunSource } from './runSource';
+import { CompareFollower } from './compare';
 import { viewerHtml } from './html';
 import { toWire, type HostMessage, type WebviewMessage } from './protocol';
 import { exportLine, locateJudge } from './judgeSource';
@@ -32,7 +33,9 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
 }
 
 export class RunPanel implements vscode.Disposable {
-  readonly source: RunSource;
+  private _source: RunSource;
+  private _dir: string;
+  private readonly compare: CompareFollower;
   private disposables: vscode.Disposable[] = [];
   private renderedEmitter = new vscode.EventEmitter<Extract<WebviewMessage, { type: 'rendered' }>>();
   /** Fires after the webview redraws its table; tests wait on it to see rows appear. */
@@ -42,14 +45,16 @@ export class RunPanel implements vscode.Disposable {
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly dir: string,
+    dir: string,
     private host: PanelHost,
     opts: PanelOptions = {},
   ) {
     const webview = panel.webview;
     webview.options = webviewOptions(host.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'runs.svg');
-    this.source = new RunSource(dir, (m) => void this.post(m), { importedFrom: opts.importedFrom });
+    this._dir = dir;
+    this._source = new RunSource(dir, (m) => void this.post(m), { importedFrom: opts.importedFrom });
+    this.compare = new CompareFollower((m) => void this.post(m));
     webview.html = viewerHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(host.extensionUri, 'dist', 'webview.js')).toString(),
@@ -60,6 +65,26 @@ export class RunPanel implements vscode.Disposable {
       webview.onDidReceiveMessage((m: WebviewMessage) => void this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
     );
+  }
+
+  /** The run shown; it changes when F5 on the same config moves this panel to the new run. */
+  get dir(): string {
+    return this._dir;
+  }
+
+  get source(): RunSource {
+    return this._source;
+  }
+
+  /** Shows another run in this panel: the webview keeps its filters and rebuilds from the files. */
+  showRun(dir: string): void {
+    if (dir === this._dir) return;
+    this._source.dispose();
+    this._dir = dir;
+    this._source = new RunSource(dir, (m) => void this.post(m));
+    this.panel.title = `Run: ${basename(dir)}`;
+    this.lastRendered = null;
+    void this._source.start();
   }
 
   onDidDispose(cb: () => void): void {
@@ -89,15 +114,15 @@ export class RunPanel implements vscode.Disposable {
         if (!other) break;
         void this.post({ type: 'action', action: 'compare', state: 'running', message: `Reading ${basename(other)}…` });
         try {
-          const series = await RunSource.loadSeries(other);
-          void this.post({ type: 'compare', series });
-          void this.post({ type: 'action', action: 'compare', state: 'done', message: `Comparing with ${series.name}` });
+          const series = await this.compare.follow(other);
+          void this.post({ type: 'action', action: 'compare', state: 'done', message: `Comparing with ${series.name}; the overlay follows that run as it writes metrics` });
         } catch (e) {
           void this.post({ type: 'action', action: 'compare', state: 'failed', message: `Could not read ${other}: ${(e as Error).message}` });
         }
         break;
       }
       case 'clearCompare':
+        this.compare.clear();
         void this.post({ type: 'compare', series: null });
         break;
       case 'rendered':
@@ -199,6 +224,7 @@ export class RunPanel implements vscode.Disposable {
 
   dispose(): void {
     this.source.dispose();
+    this.compare.dispose();
     this.renderedEmitter.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     for (const cb of this.onDisposeCallbacks.splice(0)) cb();

@@ -1,7 +1,7 @@
 // Reading pieces of a run's files: one line by its byte range, the line number of an offset,
 // and the per-task evaluation files under eval/.
 import { open, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readAll } from '../../trainer/src/run/reader';
 import { RUN_FILES } from '../../trainer/src/run/events';
 import type { EvalTaskRow, Problem } from './protocol';
@@ -57,4 +57,13 @@ export async function readEvalFile(dir: string, rel: string): Promise<{ tasks: E
   }
   for (const p of problems) out.push({ file: rel, line: p.line, message: p.message });
   return { tasks, problems: out };
+}
+
+/**
+ * How charts name a run. Runs of one config share a name, so the folder (`<time>-<name>`, as
+ * the trainer creates it) tells them apart; a folder without the name gets it in front.
+ */
+export function runLabel(name: string, dir: string): string {
+  const folder = basename(dir);
+  return !name || folder.includes(name) ? folder : `${name} (${folder})`;
 }

@@ -12,7 +12,7 @@ import { foldProgress, newProgress, progressOf, progressText } from '../../train
 import { StepAggregator, mergeSteps } from './aggregate';
 import { LiveRollouts } from './liveRows';
 import { newer, type HostMessage, type LogEntry, type MetricSeries, type Problem, type RowSummary, type RunInfo, type WebviewMessage } from './protocol';
-import { evalFiles, lineAt, readEvalFile, readRange } from './runFiles';
+import { evalFiles, lineAt, readEvalFile, readRange, runLabel } from './runFiles';
 import { checkRollout } from './validate';
 import { searchRollouts } from './search';
 import { detectFormat } from '../../trainer/src/run/convert/detect';
@@ -342,7 +342,7 @@ export class RunSource {
   }
 
   series(): MetricSeries {
-    return { name: this.run.name, train: mergeSteps(this.logged.train, this.agg.result()), eval: mergeSteps(this.logged.eval, []) };
+    return { name: runLabel(this.run.name, this.dir), train: mergeSteps(this.logged.train, this.agg.result()), eval: mergeSteps(this.logged.eval, []) };
   }
 
   private problem(p: Problem): void {
@@ -410,17 +410,6 @@ export class RunSource {
     } catch (e) {
       this.post({ type: 'search', query, ids: [], done: true, error: (e as Error).message });
     }
-  }
-
-  /** Metrics of this run for another panel's comparison overlay: read once, not followed. */
-  static async loadSeries(dir: string): Promise<MetricSeries> {
-    const posts: HostMessage[] = [];
-    const src = new RunSource(dir, (m) => posts.push(m));
-    const gen = src.generation;
-    await src.readRollouts(gen);
-    await src.readEvents(gen);
-    await src.readMetrics(gen);
-    return src.series();
   }
 
   private stop(): void {

@@ -62,11 +62,13 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.match(bps[1].message ?? '', /unknown name "rewrd"/);
     const pid = runStartedPid(runDir);
     assert.ok(isAlive(pid), 'the trainer runs');
-    await dc.next<DebugProtocol.OutputEvent>('output', (e) => e.body.category === 'stderr' && e.body.output.includes(`run directory: ${runDir}`));
+    await dc.next<DebugProtocol.OutputEvent>('output', (e) => e.body.category === 'stdout' && e.body.output.includes(`run directory: ${runDir}`));
 
     // Entry: a rollout held before its first turn; rollouts are threads.
     const entry = await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
     const T = entry.body.threadId!;
+    // The Call Stack view shows this beside the thread name, in capitals: a few words.
+    assert.equal(entry.body.description, 'entry · turn 0');
     const threads = (await dc.threadsRequest()).body.threads;
     assert.ok(threads.some((t) => t.id === T), 'the stopped rollout is a thread');
     assert.ok(threads.every((t) => /#\d+$/.test(t.name)), `thread names end with the sample: ${threads.map((t) => t.name)}`);
@@ -95,6 +97,7 @@ describe('agent-tune debug adapter (DAP)', function () {
     assert.match(frames[1].name, /^turn 0 · agent/);
     const turn0 = await dc.scopeValues(T, 'Turn 0', 1);
     assert.ok('content' in turn0 && 'tool calls' in turn0 && 'flags' in turn0);
+    assert.match(turn0.duration_ms, /^\d+$/, 'durations are whole milliseconds');
     const messages = await dc.scopeValues(T, 'Messages', 1);
     assert.deepEqual(Object.keys(messages).slice(0, 2), ['0 system', '1 user']);
     assert.ok(messages['1 user'].includes(JSON.stringify(question).slice(1, 20)), 'the prompt holds the question');
@@ -170,6 +173,29 @@ describe('agent-tune debug adapter (DAP)', function () {
     });
     await dc.terminateRequest();
     assert.deepEqual(tree.filter(isAlive), [], 'no trainer or python process remains');
+  });
+
+  it('a breakpoint added while paused stops rollouts that reach it later, and says which held ones are past it', async () => {
+    ws = mathWorkspace({ 'rollout.group_size': 2, 'rollout.parallel': 2 });
+    const { dc, runDir } = await start({ config: ws.config, tasks: 2, stopOnEntry: true, debugUserCode: false });
+    const entry = await dc.stopped((e) => e.body.reason === 'entry' && !e.body.preserveFocusHint);
+    // Held at turn 0: a `turn` breakpoint set now cannot stop them there, and says so.
+    const [, turn] = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'judge' }, { name: 'turn' }] })).body.breakpoints;
+    assert.match(turn.message ?? '', /^breakpoint "turn": \d+ held rollouts? (is|are) at it already and go(es)? on when continued/);
+    await dc.next<DebugProtocol.OutputEvent>('output', (e) => e.body.category === 'important' && e.body.output.includes('breakpoint "turn"'));
+    const [bp] = (await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'judge' }] })).body.breakpoints;
+    assert.equal(bp.verified, true);
+    assert.equal(bp.message, undefined, 'no rollout is held at the judge yet');
+    const judged = new Set<number>();
+    dc.on('stopped', (e: DebugProtocol.StoppedEvent) => {
+      if (e.body.reason === 'function breakpoint') judged.add(e.body.threadId!);
+      void dc.continueRequest({ threadId: e.body.threadId! }).catch(() => undefined);
+    });
+    // The entry stop and the rollouts held beside it.
+    for (const t of new Set([entry.body.threadId!, ...(await dc.threadsRequest()).body.threads.map((x) => x.id)])) await dc.continueRequest({ threadId: t }).catch(() => undefined);
+    await dc.next('terminated', () => true, 180_000);
+    const ids = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8').trim().split('\n').length;
+    assert.equal(judged.size, ids, `each of the ${ids} rollouts stopped at the judge; stopped: ${[...judged]}`);
   });
 
   it('runs without debugging: function breakpoints, the error filter and stopOnEntry stop nothing', async () => {

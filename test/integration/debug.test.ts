@@ -111,6 +111,7 @@ describe('debugging a tune config in VS Code', function () {
     let root: vscode.DebugSession | undefined = stop.session;
     while (root && root.type !== 'agent-tune') root = root.parentSession;
     assert.equal(root?.id, parent.id, 'the node session is a child of the agent-tune session');
+    assert.equal(stop.session.name, 'Trainer (Node.js)', 'not js-debug\'s "Remote Process [0]"');
     const trace = await stop.session.customRequest('stackTrace', { threadId: stop.threadId, levels: 1 });
     const top = trace.stackFrames[0];
     // A web workbench names local files by their vscode-remote URI.

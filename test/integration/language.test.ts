@@ -1,6 +1,7 @@
 // The config language service inside a real VS Code: diagnostics placed on the text at
 // fault, updated as the config is edited and when a file it names appears; hovers,
-// completions, go to definition and code lenses through VS Code's own provider commands.
+// completions, go to definition, code lenses and quick fixes through VS Code's own provider
+// commands.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 
@@ -58,6 +59,15 @@ describe('config language in VS Code', () => {
     assert.equal(diagnostics[0].message, '"grop" is not allowed (did you mean "grpo"?); use one of: grpo, rloo');
     assert.equal(diagnostics[1].message, './judge.ts has no export "scor" (did you mean "score"?); its exports: helper, score');
     assert.match(diagnostics[2].message, /^cannot find \.\/tools\.ts: no file at .*tools\.ts$/);
+  });
+
+  it('Ctrl+. offers the "did you mean" as a quick fix', async () => {
+    await diagnosticsWhen((d) => d.length === 3);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', config, new vscode.Range(5, 9, 5, 9), vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Change to "grpo"');
+    assert.ok(fix, `a quick fix for "grop"; offered: ${actions.map((a) => a.title).join(', ')}`);
+    const edits = fix.edit!.get(config);
+    assert.deepEqual(edits.map((e) => [e.range.start.line, e.range.start.character, e.range.end.character, e.newText]), [[5, 8, 12, 'grpo']]);
   });
 
   it('Run and Debug refuse a config with errors and start no session', async () => {

@@ -157,6 +157,28 @@ describe('run viewer in VS Code', () => {
       assert.equal(tabs().length, 1, 'opening the run again reuses its panel');
       await rendered(panel, (rows) => rows > 0, 240_000);
       await vscode.debug.stopDebugging();
+
+      // F5 again on the same config: its new run shows in the same panel, not in a new tab.
+      const runTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label.startsWith('Run: '));
+      const before = runTabs().length;
+      const next = new Promise<string>((resolve) => {
+        const sub = vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+          if (e.session.type === DEBUG_TYPE && e.event === RUN_EVENT) {
+            sub.dispose();
+            resolve((e.body as { runDir: string }).runDir);
+          }
+        });
+      });
+      assert.ok(await vscode.debug.startDebugging(folder, { type: DEBUG_TYPE, request: 'launch', name: 'viewer test again', config: join(folder.uri.fsPath, 'math-agent', 'math.tune.yaml') }));
+      const runDir2 = await next;
+      assert.notEqual(runDir2, runDir);
+      const until = Date.now() + 30_000;
+      while (panel.dir !== runDir2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(panel.dir, runDir2, 'the panel of the first run moved to the second');
+      assert.equal(panel.panel.title, `Run: ${basename(runDir2)}`);
+      assert.equal(runTabs().length, before, 'no new "Run: …" tab');
+      await rendered(panel, (rows) => rows > 0, 240_000);
+      await vscode.debug.stopDebugging();
     });
   });
 });

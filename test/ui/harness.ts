@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { viewerHtml } from '../../src/viewer/html';
 import { RunSource, type RunSourceOptions } from '../../src/viewer/runSource';
+import { CompareFollower } from '../../src/viewer/compare';
 import { toWire, type HostMessage, type WebviewMessage } from '../../src/viewer/protocol';
 
 import { chromiumPath, repoRoot as root } from '../host/paths';
@@ -138,11 +139,15 @@ export class ViewerHarness {
       if (!sending) void deliver();
     };
     const source = new RunSource(dir, toPage, o.source ?? { pollMs: 100, batchMs: 10 });
+    const compare = new CompareFollower(toPage, o.source ?? { pollMs: 100, batchMs: 10 });
     await page.exposeFunction('__agentTuneToHost', (m: WebviewMessage) => {
       fromWebview.push(m);
       // The panel answers `compare` with a run the user picks; here the test names it.
-      if (m.type === 'compare' && o.compareWith) void RunSource.loadSeries(o.compareWith).then((series) => toPage({ type: 'compare', series }));
-      else if (m.type === 'clearCompare') toPage({ type: 'compare', series: null });
+      if (m.type === 'compare' && o.compareWith) void compare.follow(o.compareWith);
+      else if (m.type === 'clearCompare') {
+        compare.clear();
+        toPage({ type: 'compare', series: null });
+      }
       else void source.handle(m);
     });
     const vars = Object.entries(THEMES[o.theme ?? 'dark']);
@@ -190,6 +195,7 @@ export class ViewerHarness {
       incidents,
       close: async () => {
         source.dispose();
+        compare.dispose();
         await context.close();
       },
     };

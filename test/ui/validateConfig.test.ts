@@ -29,6 +29,24 @@ describe('Validate Config in the workbench', () => {
     );
   });
 
+  it('F5 on a broken config names the file, line and field, with no launch.json modal', async () => {
+    fs.writeFileSync(path.join(workspace.folder, 'broken.tune.yaml'), BROKEN);
+    await withWorkbench(
+      workspace.folder,
+      async (workbench) => {
+        await workbench.openFile('broken.tune.yaml');
+        await workbench.page.keyboard.press('F5');
+        await workbench.notification('Cannot start debugging: broken.tune.yaml:6 rollout.group_size');
+        await workbench.screenshot('debug-broken-config');
+        // VS Code's failed-launch modal would offer "Open 'launch.json'".
+        if (await workbench.page.locator('.monaco-dialog-box').isVisible()) throw new Error(`a modal opened: ${await workbench.page.locator('.monaco-dialog-box').textContent()}`);
+        await workbench.page.locator('.notification-toast', { hasText: 'Cannot start debugging' }).getByRole('button', { name: 'Open the Config' }).click();
+        await workbench.page.locator('.editor-group-container.active .monaco-editor .selected-text').first().waitFor({ timeout: 20_000 });
+      },
+      { label: 'debug-broken-config' },
+    );
+  });
+
   it('says a valid config is valid', async () => {
     await withWorkbench(
       workspace.folder,

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { resultsDir } from '../host/paths';
 import { makeRun, writeRollout } from '../fixtures/make-run';
 import { ViewerHarness, type ViewerPage } from './harness';
@@ -72,21 +72,47 @@ describe('run viewer in Chromium', function () {
     assert.deepEqual(v!.incidents, []);
   });
 
-  it('overlays the metrics of another run', async () => {
-    const other = makeRun(join(tmp, 'other'), { name: 'baseline', steps: 6, seed: 5 });
-    other.writer.close();
-    const f = makeRun(tmp, { steps: 4 });
+  it('overlays the metrics of another run of the same config, growing as that run writes them', async () => {
+    const f = makeRun(tmp, { name: 'math-agent', steps: 4 });
     f.writer.close();
+    const other = makeRun(tmp, { name: 'math-agent', steps: 2, seed: 5, live: true });
     v = await h.open(f.dir, { compareWith: other.dir });
     const { page } = v;
+    const label = page.locator('.metrics .toolbar .muted');
     await page.locator('button[data-tab=metrics]').click();
     await page.getByRole('button', { name: 'Compare with run…' }).click();
     const reward = page.locator('.chart[data-title="Reward (mean ± std)"]');
-    await reward.locator('.u-legend', { hasText: 'reward_mean (baseline)' }).waitFor();
-    assert.equal(await page.locator('.metrics .toolbar .muted').textContent(), 'dashed: baseline');
+    // Both runs are "math-agent": the folders (<time>-<name>, then -2) tell them apart.
+    await reward.locator('.u-legend', { hasText: `reward_mean (${basename(other.dir)})` }).waitFor();
+    assert.equal(await label.textContent(), `solid: ${basename(f.dir)} · dashed: ${basename(other.dir)}, to step 2`);
+    assert.notEqual(basename(f.dir), basename(other.dir));
+    // The other run is still training: its new steps join the overlay without asking again.
+    for (const step of [3, 4, 5]) other.writer.metric({ step, kind: 'train', metrics: { reward_mean: 0.1 * step, success_rate: 0.5 } });
+    await page.waitForFunction(() => document.querySelector('.metrics .toolbar .muted')?.textContent?.endsWith('to step 5'));
     await page.screenshot({ path: join(shots, 'compare-dark.png') });
+    other.writer.close();
     await page.getByRole('button', { name: 'Clear' }).click();
-    await page.waitForFunction(() => !document.querySelector('.u-legend')?.textContent?.includes('(baseline)'));
+    await page.waitForFunction(() => !document.querySelector('.u-legend')?.textContent?.includes('(20261122'));
+    assert.equal(await label.textContent(), '');
+    assert.equal(v.fromWebview.filter((m) => m.type === 'compare').length, 1);
+  });
+
+  it('picks chart axes that show the data: a flat series, a single evaluation', async () => {
+    const f = makeRun(tmp, { steps: 3, evalEvery: 3 });
+    for (const step of [1, 2, 3]) f.writer.metric({ step, kind: 'train', metrics: { clip_fraction: 0, kl_flat: 0.02 } });
+    f.writer.close();
+    v = await h.open(f.dir);
+    const { page } = v;
+    await page.locator('button[data-tab=metrics]').click();
+    const range = async (title: string, axis: 'x' | 'y') => (await page.locator(`.chart[data-title="${title}"]`).getAttribute(`data-${axis}`))?.split(',').map(Number);
+    await page.locator('.chart[data-title="clip_fraction"][data-y]').waitFor();
+    assert.deepEqual(await range('clip_fraction', 'y'), [0, 1], 'all zero: 0 to 1, not 0 to 100');
+    const flat = (await range('kl_flat', 'y'))!;
+    assert.ok(flat[0] < 0.02 && flat[1] > 0.02 && flat[1] - flat[0] <= 1, `a flat series sits inside its range: ${flat}`);
+    assert.deepEqual(await range('Eval pass@k', 'x'), [2, 4], 'one evaluation at step 3: steps 2 to 4');
+    const pass = (await range('Eval pass@k', 'y'))!;
+    assert.ok(pass[1] - pass[0] < 50, `one evaluation: a range around its values, not 0–100%: ${pass}`);
+    await page.screenshot({ path: join(shots, 'axes-dark.png') });
   });
 
   for (const theme of ['light', 'high-contrast'] as const) {
@@ -151,6 +177,27 @@ describe('run viewer in Chromium', function () {
     const expected = f.ids.filter((id) => id.includes('-t4-')).length;
     await page.waitForFunction((n) => document.querySelector('.shown')?.textContent?.startsWith(`${n} of 48`), expected);
     assert.ok(v!.fromWebview.some((m) => m.type === 'search' && m.query === 'crate holds 68 boxes'));
+  });
+
+  it('applies number filters as they are typed, and shows their whole placeholders', async () => {
+    await openFixture();
+    const { page } = v!;
+    await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('48 of 48'));
+    await page.getByLabel('step ≥').pressSequentially('3');
+    // No Enter, no Tab: the table follows the typing.
+    await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('24 of 48'));
+    const cut = await page.locator('.num-input').evaluateAll((inputs) =>
+      (inputs as HTMLInputElement[]).flatMap((i) => {
+        const cs = getComputedStyle(i);
+        const ctx = document.createElement('canvas').getContext('2d')!;
+        ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
+        // The text box is the content width less Chromium's spin buttons (about 15 px).
+        const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 15;
+        return ctx.measureText(i.placeholder).width > room ? [`${i.placeholder}: ${ctx.measureText(i.placeholder).width} > ${room}`] : [];
+      }),
+    );
+    assert.deepEqual(cut, []);
+    await page.locator('.filters').screenshot({ path: join(shots, 'filters-dark.png') });
   });
 
   it('comes back with its filters and selection after a reload', async () => {

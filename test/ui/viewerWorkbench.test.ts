@@ -33,6 +33,18 @@ describe('run viewer in the workbench', () => {
         await view.locator('.tr.data').first().click();
         await view.locator('.transcript .msg.role-tool').first().waitFor({ timeout: 30_000 });
         await wb.screenshot('viewer-in-workbench');
+        // With VS Code's own fonts and webview styles, the filters' placeholders fit beside the spin buttons.
+        const cut = await view.locator('.num-input').evaluateAll((inputs) =>
+          (inputs as HTMLInputElement[]).flatMap((i) => {
+            const cs = getComputedStyle(i);
+            const ctx = document.createElement('canvas').getContext('2d')!;
+            ctx.font = `${cs.fontSize} ${cs.fontFamily}`;
+            const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 15;
+            const text = ctx.measureText(i.placeholder).width;
+            return text > room ? [`"${i.placeholder}" needs ${text.toFixed(0)} px, has ${room.toFixed(0)} (${cs.fontSize} ${cs.fontFamily})`] : [];
+          }),
+        );
+        assert.deepEqual(cut, []);
       },
       { label: 'viewer-in-workbench' },
     );

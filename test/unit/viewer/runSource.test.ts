@@ -2,8 +2,9 @@
 import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { RunSource } from '../../../src/viewer/runSource';
+import { CompareFollower } from '../../../src/viewer/compare';
 import type { HostMessage, RowSummary } from '../../../src/viewer/protocol';
 import { makeRun, writeRollout } from '../../fixtures/make-run';
 
@@ -262,11 +263,22 @@ describe('viewer RunSource', () => {
     });
   }
 
-  it('loads another run\'s metrics for comparison', async () => {
-    const f = makeRun(tmp, { steps: 3, evalEvery: 3 });
-    f.writer.close();
-    const s = await RunSource.loadSeries(f.dir);
-    assert.deepEqual(s.train.map((x) => x.step), [1, 2, 3]);
-    assert.deepEqual(s.eval.map((x) => x.step), [3]);
+  it('follows another run\'s metrics for comparison, labelled by its folder', async () => {
+    const f = makeRun(tmp, { steps: 3, evalEvery: 3, live: true });
+    const sent: HostMessage[] = [];
+    const cmp = new CompareFollower((m) => sent.push(m), { pollMs: 50, batchMs: 5 });
+    try {
+      const s = await cmp.follow(f.dir);
+      assert.deepEqual(s.train.map((x) => x.step), [1, 2, 3]);
+      assert.deepEqual(s.eval.map((x) => x.step), [3]);
+      assert.equal(s.name, basename(f.dir));
+      f.writer.metric({ step: 4, kind: 'train', metrics: { reward_mean: 0.5 } });
+      const grown = () => sent.some((m) => m.type === 'compare' && m.series?.train.some((x) => x.step === 4));
+      for (let i = 0; i < 100 && !grown(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(grown(), 'the overlay did not take the new step');
+    } finally {
+      cmp.dispose();
+      f.writer.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import type { RolloutSpec } from '../rollout/session';
 import { summarize, formatSummary } from '../rollout/summary';
 import { startRun } from '../rollout/start';
 import { loadTasks } from '../tasks/load';
-import { EXIT } from './output';
+import { EXIT, debuggerOutput } from './output';
 import { runGuarded } from '../run/guard';
 import { openDebugBridge } from '../debug/open';
 
@@ -23,7 +23,7 @@ export function registerDebug(program: Command, out: () => Output, setExit: (cod
     .option('--debug-bridge', 'let the debugger that spawned the trainer hold rollouts (IPC)')
     .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
     .action(async (file: string, opts: { tasks: number; split: string; timeouts: boolean; outputDir?: string; debugBridge?: boolean }) => {
-      const o = out();
+      const o = opts.debugBridge ? debuggerOutput(out()) : out();
       const bridge = await openDebugBridge(opts.debugBridge);
       const loaded = loadConfig(file);
       const source = opts.split === 'test' ? loaded.config.tasks.test : loaded.config.tasks.train;

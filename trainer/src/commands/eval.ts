@@ -12,7 +12,7 @@ import { evaluate } from '../train/evaluate';
 import { LoraHead } from '../train/lora';
 import { runGuarded } from '../run/guard';
 import { openDebugBridge } from '../debug/open';
-import { EXIT } from './output';
+import { EXIT, debuggerOutput } from './output';
 
 export function registerEval(program: Command, out: () => Output, setExit: (code: number) => void): void {
   program
@@ -24,7 +24,7 @@ export function registerEval(program: Command, out: () => Output, setExit: (code
     .option('--debug-bridge', 'let the debugger that spawned the trainer hold rollouts (IPC)')
     .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
     .action(async (file: string, opts: { adapter?: string; timeouts: boolean; outputDir?: string; debugBridge?: boolean }) => {
-      const o = out();
+      const o = opts.debugBridge ? debuggerOutput(out()) : out();
       const bridge = await openDebugBridge(opts.debugBridge);
       const loaded = loadConfig(file);
       const { config } = loaded;

@@ -20,22 +20,31 @@ export interface Progress {
   done(): void;
 }
 
-export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): Output {
+/** `notes`: where info lines and progress go; stderr, so that stdout carries only results. */
+export function createOutput(json: boolean, stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr, notes: NodeJS.WriteStream = stderr): Output {
   return {
     json,
     result(value, human) {
       stdout.write(json ? JSON.stringify(value) + '\n' : human() + '\n');
     },
     info(message) {
-      if (!json) stderr.write(message + '\n');
+      if (!json) notes.write(message + '\n');
     },
     error(message) {
       stderr.write(json ? JSON.stringify({ error: message }) + '\n' : `agent-tune: ${message}\n`);
     },
     progress(total, label) {
-      return json ? silent : stderr.isTTY ? new Bar(stderr, total, label) : new Lines(stderr, total, label);
+      return json ? silent : notes.isTTY ? new Bar(notes, total, label) : new Lines(notes, total, label);
     },
   };
+}
+
+/**
+ * Under the debugger (`--debug-bridge`) info and progress go to stdout: the Debug Console
+ * shows stderr in red, as errors, and the debugger reads no results from stdout.
+ */
+export function debuggerOutput(o: Output): Output {
+  return createOutput(o.json, process.stdout, process.stderr, process.stdout);
 }
 
 const silent: Progress = { update() {}, done() {} };

@@ -4,7 +4,7 @@ import type { Output } from './output';
 import { loadConfig } from '../config/load';
 import { train } from '../train/loop';
 import { parsePositive } from './debug';
-import { EXIT } from './output';
+import { EXIT, debuggerOutput } from './output';
 import { openDebugBridge } from '../debug/open';
 
 export function registerRun(program: Command, out: () => Output, setExit: (code: number) => void): void {
@@ -18,7 +18,7 @@ export function registerRun(program: Command, out: () => Output, setExit: (code:
     .option('--debug-bridge', 'let the debugger that spawned the trainer hold rollouts (IPC)')
     .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
     .action(async (file: string, opts: { resume?: string; steps?: number; timeouts: boolean; outputDir?: string; debugBridge?: boolean }) => {
-      const o = out();
+      const o = opts.debugBridge ? debuggerOutput(out()) : out();
       const bridge = await openDebugBridge(opts.debugBridge);
       const loaded = loadConfig(file);
       const result = await train(loaded, {

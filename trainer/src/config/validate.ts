@@ -22,6 +22,8 @@ export interface ConfigIssue {
   path: KeyPath;
   message: string;
   severity: Severity;
+  /** The text for [start, end) that the message suggests ("did you mean"), for a quick fix. */
+  fix?: string;
 }
 
 export interface ValidationResult {
@@ -74,9 +76,9 @@ export function validateConfigBytes(bytes: Uint8Array, file: string): Validation
 export function validateConfigText(text: string, file: string): ValidationResult {
   const lineCounter = new LineCounter();
   const issues: ConfigIssue[] = [];
-  const at = (start: number, end: number, path: KeyPath, message: string, severity: Severity = 'error') => {
+  const at = (start: number, end: number, path: KeyPath, message: string, severity: Severity = 'error', fix?: string) => {
     const pos = lineCounter.linePos(start);
-    issues.push({ file, line: pos.line, column: pos.col, start, end, path, message, severity });
+    issues.push({ file, line: pos.line, column: pos.col, start, end, path, message, severity, ...(fix !== undefined ? { fix } : {}) });
   };
 
   if (text.length > MAX_CONFIG_BYTES) {
@@ -141,8 +143,8 @@ export function validateConfigText(text: string, file: string): ValidationResult
   const faulted: KeyPath[] = [];
   if (!valid) {
     for (const err of prune(validate.errors ?? [])) {
-      const { path, start, end, message } = locate(doc, err);
-      at(start, end, path, message);
+      const { path, start, end, message, fix } = locate(doc, err);
+      at(start, end, path, message, 'error', fix);
       faulted.push(path);
     }
   }
@@ -316,7 +318,7 @@ function keyRange(doc: Document, path: KeyPath): [number, number] {
   return rangeOf(pair?.key) ?? rangeOf(nodeAt(doc, path)) ?? [0, 0];
 }
 
-function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number; end: number; message: string } {
+function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number; end: number; message: string; fix?: string } {
   const path = decodePointer(err.instancePath);
   const value = (err as { data?: unknown }).data;
   const schema = (err as { parentSchema?: Record<string, unknown> }).parentSchema ?? {};
@@ -327,11 +329,14 @@ function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number
       const allowed = Object.keys((schema.properties as object) ?? {});
       const hint = suggest(name, allowed);
       const [start, end] = keyRange(doc, [...path, name]);
+      const key = pairAt(doc, [...path, name])?.key;
       return {
         path: [...path, name],
         start,
         end,
         message: `unknown key "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}; allowed here: ${allowed.join(', ')}`,
+        // Only an unquoted key is replaced as it is written.
+        ...(hint && isScalar(key) && key.type === 'PLAIN' ? { fix: hint } : {}),
       };
     }
     case 'required': {
@@ -346,7 +351,9 @@ function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number
       const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map(String);
       const hint = typeof value === 'string' ? suggest(value, allowed) : undefined;
       const [start, end] = valueRange();
-      return { path, start, end, message: `${show(value)} is not allowed${hint ? ` (did you mean "${hint}"?)` : ''}; use one of: ${allowed.join(', ')}` };
+      const node = nodeAt(doc, path);
+      const fix = hint && isScalar(node) && node.type === 'PLAIN' ? { fix: hint } : {};
+      return { path, start, end, message: `${show(value)} is not allowed${hint ? ` (did you mean "${hint}"?)` : ''}; use one of: ${allowed.join(', ')}`, ...fix };
     }
     case 'type': {
       const expected = (err.params as { type: string | string[] }).type;

@@ -103,3 +103,15 @@ export function holds(expression: Expression, scope: Scope): { value: boolean; e
     return { value: false, error: (e as Error).message };
   }
 }
+
+/**
+ * A breakpoint stops rollouts as they reach its place. Set while rollouts are held at that
+ * place already, it lets them go on; this says so, rather than leave the user to wonder.
+ */
+export function heldPastMessage(bp: Breakpoint, held: Position[]): string | undefined {
+  const where = bp.where;
+  if (where.kind === 'expression') return undefined;
+  const n = held.filter((p) => atPlace(where, p, [])).length;
+  if (!n) return undefined;
+  return `breakpoint "${bp.spec.name}": ${n} held rollout${n === 1 ? ' is' : 's are'} at it already and go${n === 1 ? 'es' : ''} on when continued; it stops rollouts that reach it from now on`;
+}

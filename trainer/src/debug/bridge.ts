@@ -13,10 +13,10 @@ import type { Flag, Message, RunEvent, ToolCall } from '../run/events';
 import { foldRollout, type RolloutState } from '../run/fold';
 import type { RunWriter } from '../run/writer';
 import type { AssistantTurn } from '../sdk';
-import { atPlace, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
+import { atPlace, heldPastMessage, holds, parseBreakpoint, type Breakpoint } from './breakpoints';
 import { parseExpression, type Value } from './expr';
 import type { BreakpointSpec, Command, Events, FromTrainer, Position, Requests, RolloutView, StopReason, ToTrainer, TurnView } from './protocol';
-import { describePosition, reachedStep, threadName } from './position';
+import { describePosition, reachedStep, stopDescription, threadName } from './position';
 import { SCOPE_NAMES, scopeOf } from './scope';
 
 export { describePosition, reachedStep, threadName };
@@ -283,7 +283,8 @@ export class DebugBridge implements RunDebugger {
   private stopped(t: Tracked, reason: StopReason, focus: boolean, text?: string, hits?: number[]): void {
     this.announced = true;
     const p = t.view.position;
-    const description = reason === 'breakpoint' ? `Paused on ${hits?.map((id) => this.breakpoints.find((b) => b.spec.id === id)?.spec.name).join(', ')}` : `Paused (${reason}) at ${p ? describePosition(p) : 'start'}`;
+    const names = reason === 'breakpoint' ? hits?.map((id) => this.breakpoints.find((b) => b.spec.id === id)?.spec.name ?? `#${id}`) : undefined;
+    const description = stopDescription(reason, p, names);
     this.emit('stopped', { reason, threadId: t.view.threadId, description, ...(text ? { text } : {}), ...(hits ? { hitBreakpointIds: hits } : {}), focus });
   }
 
@@ -327,7 +328,13 @@ export class DebugBridge implements RunDebugger {
         }
         if (this.heldCount === 0) this.channel.ref(false);
         this.configured();
-        return { breakpoints: parsed.map((p) => p.status) };
+        const held = [...this.byThread.values()].flatMap((t) => (t.view.held && t.view.position ? [t.view.position] : []));
+        const statuses = parsed.map((p) => {
+          const message = p.breakpoint && !old.has(p.status.id) ? heldPastMessage(p.breakpoint, held) : undefined;
+          if (message) this.emit('warning', { message });
+          return message ? { ...p.status, message } : p.status;
+        });
+        return { breakpoints: statuses };
       }
       case 'pause':
         if (!this.paused) {

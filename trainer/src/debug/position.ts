@@ -28,6 +28,35 @@ export function describePosition(p: Position): string {
   }
 }
 
+/** The rollout first: the Call Stack view cuts a thread's name from the right to fit its state. */
 export function threadName(v: Pick<RolloutView, 'phase' | 'step' | 'task_id' | 'sample'>): string {
-  return `${v.phase === 'debug' ? '' : `${v.phase} step ${v.step} · `}${v.task_id} #${v.sample}`;
+  return `${v.task_id} #${v.sample}${v.phase === 'debug' ? '' : ` · ${v.phase} step ${v.step}`}`;
+}
+
+/** Where a held rollout is, in a few words: the Call Stack view shows it, in capitals, beside the thread. */
+export function shortPosition(p: Position | null | undefined): string {
+  if (!p) return 'start';
+  switch (p.at) {
+    case 'turn':
+      return `turn ${p.turn}`;
+    case 'sampled':
+      return `turn ${p.turn} sampled`;
+    case 'tool':
+      return `${p.call.name}()`;
+    case 'tool_result':
+      return `${p.call.name} returned`;
+    case 'judge':
+      return 'judge';
+    case 'judged':
+      return 'reward';
+  }
+}
+
+/**
+ * A stop's description: the breakpoints hit, or why and where it paused ("pause · turn 0").
+ * The full position is in the stack frame and the hover; this is a thread's state label.
+ */
+export function stopDescription(reason: string, p: Position | null | undefined, breakpoints?: string[]): string {
+  if (breakpoints?.length) return breakpoints.join(', ');
+  return `${reason} · ${shortPosition(p)}`;
 }

@@ -173,7 +173,9 @@ export class RolloutSession {
     if (this.spec.phase === 'train') warnOverride(this.env, base, sampling);
     const tools = options.tools === false ? [] : Array.isArray(options.tools) ? options.tools : this.toolSchemas;
     const result = await backend.chat({ messages: prompt, tools, sampling, signal: this.abort.signal });
-    this.modelMs += result.duration_ms;
+    // Whole milliseconds, as tool and judge times are: a timer's fractions are noise to a reader.
+    const ms = Math.round(result.duration_ms);
+    this.modelMs += ms;
 
     const parsed = parseToolCalls(result.text, { turn: index });
     const flags: Flag[] = [];
@@ -202,7 +204,7 @@ export class RolloutSession {
       sampling: { temperature: sampling.temperature, top_p: sampling.top_p, top_k: sampling.top_k },
       flags,
       ...(formatError ? { format_error: formatError } : {}),
-      duration_ms: result.duration_ms,
+      duration_ms: ms,
     } as TurnRecord);
     this.env.writer.emit({
       type: 'turn',
@@ -214,7 +216,7 @@ export class RolloutSession {
       completion_tokens: result.completion_tokens,
       flags,
       ...(formatError ? { format_error: formatError } : {}),
-      duration_ms: result.duration_ms,
+      duration_ms: ms,
     });
     this.log = [...messages, { role: 'assistant', content: turn.content, ...(turn.tool_calls.length ? { tool_calls: turn.tool_calls } : {}) }];
     await hooks.afterTurn?.(this, index, turn);
