@@ -27,6 +27,11 @@ export class CompareFollower {
     return src.series();
   }
 
+  /** The followed run's metrics as read so far. */
+  series(): MetricSeries | undefined {
+    return this.source?.series();
+  }
+
   /** The run followed now, if any. */
   get dir(): string | undefined {
     return this.source?.dir;

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { RunSource } from './runSource';
 import { CompareFollower } from './compare';
 import { viewerHtml } from './html';
-import { toWire, type HostMessage, type WebviewMessage } from './protocol';
+import { toWire, type HostMessage, type MetricSeries, type WebviewMessage } from './protocol';
 import { exportLine, locateJudge } from './judgeSource';
 import { runRejudge } from './rejudge';
 import { describeSummary, formatChanges } from '../../trainer/src/run/rejudgeDiff';
@@ -111,14 +111,7 @@ export class RunPanel implements vscode.Disposable {
         break;
       case 'compare': {
         const other = await this.host.pickRun(this.dir);
-        if (!other) break;
-        void this.post({ type: 'action', action: 'compare', state: 'running', message: `Reading ${basename(other)}…` });
-        try {
-          const series = await this.compare.follow(other);
-          void this.post({ type: 'action', action: 'compare', state: 'done', message: `Comparing with ${series.name}; the overlay follows that run as it writes metrics` });
-        } catch (e) {
-          void this.post({ type: 'action', action: 'compare', state: 'failed', message: `Could not read ${other}: ${(e as Error).message}` });
-        }
+        if (other) await this.compareWith(other);
         break;
       }
       case 'clearCompare':
@@ -130,6 +123,22 @@ export class RunPanel implements vscode.Disposable {
         this.renderedEmitter.fire(m);
         break;
     }
+  }
+
+  /** Overlays `other`'s metrics on this run's charts, following that run as it writes them. */
+  async compareWith(other: string): Promise<void> {
+    void this.post({ type: 'action', action: 'compare', state: 'running', message: `Reading ${basename(other)}…` });
+    try {
+      const series = await this.compare.follow(other);
+      void this.post({ type: 'action', action: 'compare', state: 'done', message: `Comparing with ${series.name}; the overlay follows that run as it writes metrics` });
+    } catch (e) {
+      void this.post({ type: 'action', action: 'compare', state: 'failed', message: `Could not read ${other}: ${(e as Error).message}` });
+    }
+  }
+
+  /** The overlay's metrics as last sent to the charts. */
+  get compared(): MetricSeries | undefined {
+    return this.compare.series();
   }
 
   async openJudgeSource(): Promise<void> {

@@ -1,6 +1,7 @@
 // The editor loop end to end, as a user lives it in one sitting: edit the judge, F5 to a
 // breakpoint in it, continue, Run with breakpoints set (it does not stop), edit the judge again,
-// re-judge the finished run, and find the new rewards in the viewer and in rollouts.jsonl.
+// re-judge the finished run, find the new rewards in the viewer and in rollouts.jsonl, then
+// compare with a run still in progress and watch the overlay grow as that run goes on.
 import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import * as vscode from 'vscode';
 import { parseDocument } from 'yaml';
 import type { RunPanel } from '../../src/viewer/panel';
 import type { RolloutRecord } from '../../trainer/src/run/events';
+import { makeRun } from '../fixtures/make-run';
 
 async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -38,7 +40,7 @@ describe('the editor loop, end to end', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('edit the judge, F5 to a breakpoint, continue, Run without stopping, re-judge and see the new rewards', async () => {
+  it('edit the judge, F5 to a breakpoint, continue, Run without stopping, re-judge and see the new rewards, compare with a live run', async () => {
     const folder = vscode.workspace.workspaceFolders![0];
     const dir = path.join(folder.uri.fsPath, 'math-agent');
     const judgeFile = path.join(dir, 'judge.ts');
@@ -124,5 +126,13 @@ describe('the editor loop, end to end', function () {
       assert.ok(Math.abs(r.reward - r.parts.answer - (before[i].reward - before[i].parts.answer)) < 1e-9, r.id);
     }
     await waitFor('the table to hold the new rewards', () => (after.every((r) => panel.source.row(r.id)?.reward === r.reward) ? true : undefined), 30_000);
+
+    // 7. Compare with a second run still in progress: the overlay grows as it writes metrics.
+    const live = makeRun(path.join(dir, 'runs'), { name: 'live-peer', steps: 2, tasksPerStep: 1, groupSize: 2, live: true });
+    cleanup.push(() => (live.writer.close(), rmSync(live.dir, { recursive: true, force: true })));
+    await panel.compareWith(live.dir);
+    assert.deepEqual(panel.compared?.train.map((m) => m.step), [1, 2]);
+    live.writer.metric({ step: 3, kind: 'train', metrics: { reward_mean: 0.7, success_rate: 0.5 } });
+    await waitFor('the overlay to reach step 3', () => (panel.compared?.train.some((m) => m.step === 3) ? true : undefined), 30_000);
   });
 });
