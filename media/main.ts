@@ -354,11 +354,14 @@ function onMessage(m: HostMessage): void {
     case 'run':
       showRun(m.run);
       break;
-    case 'rows':
+    case 'rows': {
+      // The first rows of a run are drawn at once (first paint); later ones as loading allows.
+      const first = rows.size === 0;
       for (const r of m.rows) rows.upsert(r);
       counts.textContent = `${rows.size.toLocaleString()} rollouts`;
-      refresh();
+      refresh(first);
       break;
+    }
     case 'loaded':
       loaded = true;
       counts.textContent = `${m.rows.toLocaleString()} rollouts`;
