@@ -9,13 +9,13 @@
 // reading and parsing the whole rollouts.jsonl in Node (what a viewer without streaming waits
 // for), the file's size (what holding every transcript costs), and the fs.watch notification
 // delay of the same append (the floor any follower has).
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RunWriter } from '../trainer/src/run/writer';
 import { RUN_FORMAT_VERSION } from '../trainer/src/run/events';
-import { readJsonl } from '../trainer/src/run/reader';
 import { rng, writeRollout } from '../test/fixtures/make-run';
 import type { Browser } from 'playwright-core';
 import { ViewerHarness } from '../test/ui/harness';
@@ -44,12 +44,24 @@ function generate(dir: string): RunWriter {
   return w;
 }
 
-async function naiveLoad(file: string): Promise<number> {
-  const t = performance.now();
-  let n = 0;
-  for await (const batch of readJsonl(file, { chunkSize: 1 << 20 })) n += batch.length;
-  if (n !== N) throw new Error(`expected ${N} rollouts, read ${n}`);
-  return performance.now() - t;
+/**
+ * The peer: read and parse every line of rollouts.jsonl, in a process of its own so that its
+ * garbage does not stall the harness (which serves the page from this process) and the page's
+ * work does not slow it.
+ */
+function naiveLoad(file: string): number {
+  const script = `
+    const { readJsonl } = require(${JSON.stringify(require.resolve('../trainer/src/run/reader'))});
+    (async () => {
+      const t = performance.now();
+      let n = 0;
+      for await (const batch of readJsonl(process.argv[1], { chunkSize: 1 << 20 })) n += batch.length;
+      process.stdout.write(JSON.stringify({ n, ms: performance.now() - t }));
+    })();`;
+  const r = spawnSync(process.execPath, ['-r', 'esbuild-register', '-e', script, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const { n, ms } = JSON.parse(r.stdout) as { n: number; ms: number };
+  if (n !== N) throw new Error(`expected ${N} rollouts, read ${n}: ${r.stderr}`);
+  return ms;
 }
 
 /** Private resident memory of this browser's renderer processes (the page's), from /proc. */
@@ -80,7 +92,7 @@ async function main(): Promise<void> {
   const eventsBytes = statSync(join(dir, 'events.jsonl')).size;
   console.log(`generated ${N.toLocaleString()} rollouts in ${genS.toFixed(1)} s: rollouts.jsonl ${(rolloutsBytes / MB).toFixed(0)} MB, events.jsonl ${(eventsBytes / MB).toFixed(0)} MB`);
 
-  const naiveMs = await naiveLoad(join(dir, 'rollouts.jsonl'));
+  const naiveMs = naiveLoad(join(dir, 'rollouts.jsonl'));
   const h = new ViewerHarness();
   await h.start();
   const v = await h.open(dir, { width: 1400, height: 900, source: {} });
@@ -88,7 +100,8 @@ async function main(): Promise<void> {
   // Time of the first frame that shows a rollout row, on the page's clock (navigation start = 0).
   await page.waitForSelector('.tr.data', { timeout: 120_000 });
   await page.waitForFunction(() => (window as unknown as { __marks: Record<string, number> }).__marks.firstPaint !== undefined);
-  const firstPaint = await page.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks.firstPaint);
+  const marks = await page.evaluate(() => (window as unknown as { __marks: Record<string, number> }).__marks);
+  const firstPaint = marks.firstPaint;
   await page.waitForFunction((n) => document.querySelector('.shown')?.textContent?.startsWith(`${n.toLocaleString()} of`), N, { timeout: 300_000, polling: 100 });
   // Polled every 100 ms: this figure is up to 100 ms late.
   const allRows = await page.evaluate(() => performance.now());
@@ -151,7 +164,7 @@ async function main(): Promise<void> {
   };
   const row = (what: string, value: string, target: string, ok: boolean, peer: string) => console.log(`${what.padEnd(14)} ${value.padStart(12)}   target ${target.padEnd(8)} ${ok ? 'ok  ' : 'MISS'}  ${peer}`);
   console.log(`\nmachine load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (timings scale with it)`);
-  row('first paint', `${firstPaint.toFixed(0)} ms`, '≤ 1 s', firstPaint <= 1000, `${(firstPaint / naiveMs).toFixed(2)}× a full parse of rollouts.jsonl (${naiveMs.toFixed(0)} ms)`);
+  row('first paint', `${firstPaint.toFixed(0)} ms`, '≤ 1 s', firstPaint <= 1000, `${(firstPaint / naiveMs).toFixed(2)}× a full parse of rollouts.jsonl (${naiveMs.toFixed(0)} ms); page loaded at ${marks.dcl.toFixed(0)} ms, first rows at ${marks.rows.toFixed(0)} ms`);
   row('all rows', `${(allRows / 1000).toFixed(1)} s`, '≤ 3×', allRows <= 3 * naiveMs, `${(allRows / naiveMs).toFixed(2)}× a full parse of rollouts.jsonl: all ${N.toLocaleString()} rows indexed, filterable and sortable`);
   row('memory', `${(heap / MB).toFixed(0)} MB`, '≤ 300 MB', heap / MB <= 300, `JS heap; ${(heap / rolloutsBytes).toFixed(2)}× rollouts.jsonl (${(rolloutsBytes / MB).toFixed(0)} MB); renderer private RSS ${(rss / MB).toFixed(0)} MB; ${nodes} DOM nodes`);
   row('live latency', `${res.live_latency_ms.median.toFixed(0)} ms`, '≤ 200 ms', res.live_latency_ms.p95 <= 200, `median; p95 ${res.live_latency_ms.p95.toFixed(0)} ms; ${(res.live_latency_ms.median / Math.max(1, res.peers.fs_watch_ms)).toFixed(1)}× the fs.watch notification (${res.peers.fs_watch_ms.toFixed(1)} ms)`);
