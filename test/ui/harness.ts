@@ -122,7 +122,10 @@ export class ViewerHarness {
     });
     // Messages to the page are delivered in order, as VS Code does; those posted while a
     // delivery is under way go together in the next one (one round trip, not one each). They
-    // travel as JSON text, as VS Code sends a webview's messages, parsed in the page.
+    // travel as JSON text, as VS Code sends a webview's messages, parsed in the page, over the
+    // DevTools protocol directly (playwright's evaluate sets up its own machinery on first use,
+    // a cost VS Code's message channel does not have).
+    const cdp = await context.newCDPSession(page);
     let queue: HostMessage[] = [];
     let sending = false;
     const deliver = async () => {
@@ -130,7 +133,8 @@ export class ViewerHarness {
       while (queue.length) {
         const batch = queue;
         queue = [];
-        await page.evaluate((json) => (JSON.parse(json) as unknown[]).forEach((msg) => window.postMessage(msg, '*')), JSON.stringify(batch.map(toWire))).catch(() => undefined);
+        const json = JSON.stringify(batch.map(toWire));
+        await cdp.send('Runtime.evaluate', { expression: `window.__agentTuneDeliver(${JSON.stringify(json)})` }).catch(() => undefined);
       }
       sending = false;
     };
@@ -164,6 +168,7 @@ export class ViewerHarness {
         });
         // Lets a test carry the state into a new page, as VS Code does when a panel is restored.
         (window as unknown as Record<string, unknown>).__agentTuneState = () => s;
+        (window as unknown as Record<string, unknown>).__agentTuneDeliver = (json: string) => (JSON.parse(json) as unknown[]).forEach((msg) => window.postMessage(msg, '*'));
         const marks: Record<string, number> = ((window as unknown as Record<string, unknown>).__marks = {}) as Record<string, number>;
         window.addEventListener('message', (e) => {
           const type = (e.data as { type?: string })?.type ?? '?';
