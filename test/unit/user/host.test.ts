@@ -2,18 +2,9 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JudgeInput } from '../../../trainer/src/judges/types';
 import { UserCodeHost, UserCodeFailure } from '../../../trainer/src/user/host';
 import type { RolloutInit } from '../../../trainer/src/user/protocol';
-
-const input: JudgeInput = {
-  task: { id: 't1', question: 'What is 2 + 3?', reference: '5', features: {} },
-  final_answer: 'The answer is 5.',
-  messages: [],
-  turns: [],
-  tool_calls: [],
-  flags: [],
-};
+import { input } from './fixtures';
 
 const init: RolloutInit = {
   task: input.task,

@@ -4,22 +4,13 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JudgeInput } from '../../../trainer/src/judges/types';
 import { RUN_FILES } from '../../../trainer/src/run/events';
 import { readAll } from '../../../trainer/src/run/reader';
 import { plainData, safeStringify, UNSERIALIZABLE } from '../../../trainer/src/run/safe-json';
 import { RunWriter } from '../../../trainer/src/run/writer';
 import { UserCodeHost } from '../../../trainer/src/user/host';
 import { runCli, tempConfig } from '../../support/cli';
-
-const input: JudgeInput = {
-  task: { id: 't1', question: 'What is 2 + 3?', reference: '5', features: {} },
-  final_answer: 'The answer is 5.',
-  messages: [],
-  turns: [],
-  tool_calls: [],
-  flags: [],
-};
+import { input } from './fixtures';
 
 describe('safe serialisation of user results', () => {
   it('marks cycles, BigInts, functions, symbols and throwing getters, and keeps the rest', () => {

@@ -6,7 +6,6 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JudgeInput } from '../../../trainer/src/judges/types';
 import type { RolloutInit } from '../../../trainer/src/user/protocol';
 import { RUN_FILES, type RolloutRecord } from '../../../trainer/src/run/events';
 import { readAll } from '../../../trainer/src/run/reader';
@@ -14,16 +13,9 @@ import { UNSERIALIZABLE } from '../../../trainer/src/run/safe-json';
 import { UserCodeHost } from '../../../trainer/src/user/host';
 import { processBoundary } from '../../../trainer/src/user/process';
 import { runCli, tempConfig } from '../../support/cli';
+import { input } from './fixtures';
 
 const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
-const input: JudgeInput = {
-  task: { id: 't1', question: 'What is 2 + 3?', reference: '5', features: {} },
-  final_answer: 'The answer is 5.',
-  messages: [],
-  turns: [],
-  tool_calls: [],
-  flags: [],
-};
 const OK = 'return { reward: 0.5, is_success: false };';
 const init: RolloutInit = { task: input.task, rolloutId: 'r1', sample: 0, systemPrompt: undefined, tools: [], maxTurns: 3, options: {}, formatErrorMessage: 'Error: {error}' };
 
