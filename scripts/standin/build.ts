@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { quantizeModel, type QuantKind } from './quantize';
+import { packWeights, quantizeModel, type QuantKind } from './quantize';
 
 const ROOT = resolve(__dirname, '..', '..');
 export const PYTHON = process.env.AGENT_TUNE_PYTHON ?? '/usr/bin/python3';
@@ -78,11 +78,14 @@ export function buildFloat(shape: Shape, out: string, log: (s: string) => void =
   writeJson(join(out, 'generation_config.json'), GENERATION);
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(tokenizerFiles(), f), join(out, f));
   const started = Date.now();
-  const r = spawnSync(PYTHON, [join(__dirname, 'export.py'), configFile, out, '0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const exported = join(out, 'export');
+  const r = spawnSync(PYTHON, [join(__dirname, 'export.py'), configFile, exported, '0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : r.stderr.trim().split('\n').slice(-3).join('\n');
     throw new Error(`${PYTHON} scripts/standin/export.py failed: ${why}\nThe export needs Debian's PyTorch: apt-get install python3-torch libopenblas0-pthread`);
   }
+  packWeights(join(exported, 'onnx', 'model.onnx'), join(out, 'onnx', 'model.onnx'));
+  rmSync(exported, { recursive: true, force: true });
   log(`${shape}: exported in ${((Date.now() - started) / 1000).toFixed(0)} s (${r.stdout.trim()})`);
 }
 

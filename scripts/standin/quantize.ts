@@ -6,7 +6,7 @@
 //         each (symmetric, zero point 8).
 // Every MatMul whose right operand is a float32 [K, N] initializer is rewritten; the embedding
 // Gather and the norms stay float32. Weights are written to onnx/model.onnx_data.
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { num, readOnnx, writeOnnx, type Model, type Node, type Tensor } from '../../trainer/src/model/onnx-graph';
 
@@ -52,10 +52,13 @@ function bytesOf(t: RawTensor, dir: string): Uint8Array {
   if (t.floatData && t.floatData.length) return new Uint8Array(Float32Array.from(t.floatData).buffer);
   if (t.dataLocation === 1) {
     const kv = Object.fromEntries(t.externalData.map((e) => [e.key, e.value]));
-    const out = new Uint8Array(Number(kv.length));
-    const fd = openSync(join(dir, kv.location), 'r');
+    const file = join(dir, kv.location);
+    const offset = Number(kv.offset ?? 0);
+    // PyTorch's exporter leaves out `length` when a tensor has its file to itself.
+    const out = new Uint8Array(kv.length === undefined ? statSync(file).size - offset : Number(kv.length));
+    const fd = openSync(file, 'r');
     try {
-      readSync(fd, out, 0, out.length, Number(kv.offset ?? 0));
+      readSync(fd, out, 0, out.length, offset);
     } finally {
       closeSync(fd);
     }
@@ -91,6 +94,24 @@ function q4(w: Float32Array, K: number, N: number): { packed: Uint8Array; scales
     }
   }
   return { packed, scales };
+}
+
+/**
+ * Moves every weight of `src` into one `model.onnx_data` beside `dest`, the layout Optimum
+ * writes (PyTorch's exporter writes a file per tensor once a model passes 2 GB).
+ */
+export function packWeights(src: string, dest: string): void {
+  const model = readOnnx(src) as Model & { graph: { initializer: RawTensor[] } };
+  const data = new DataFile(join(dirname(dest), 'model.onnx_data'));
+  try {
+    for (const t of model.graph.initializer) {
+      const bytes = bytesOf(t, dirname(src));
+      if (bytes.length >= 1024) data.put(t, bytes);
+    }
+  } finally {
+    data.close();
+  }
+  writeOnnx(dest, model);
 }
 
 /** Rewrites `src` (an ONNX decoder) as a quantized model at `dest`; returns the MatMuls rewritten. */

@@ -83,14 +83,26 @@ export function zeroGrads(lora: LoraHead): Grads {
   return { A: new Float64Array(lora.A.length), B: new Float64Array(lora.B.length) };
 }
 
-/** Adds the batch's gradient into `grads` (when given) and returns the loss and statistics. */
-export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOptions, grads?: Grads): ObjectiveStats {
-  const { rank: r, hidden: d, vocab: V, scale: s, A, B } = lora;
+/**
+ * Adds the batch's gradient into `grads` (when given) and returns the loss and statistics.
+ * With `old`, the adapter that sampled the batch, log π_old comes from the same pass over the
+ * vocabulary (`old === lora` means the policy has not moved: the ratio is exactly 1); without
+ * it, from `batch.oldLogprobs`. Three passes over the vocabulary a row, with the sums of the
+ * current, old and reference policies taken in the same pass.
+ */
+export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOptions, grads?: Grads, old?: LoraHead): ObjectiveStats {
+  const { rank: r, hidden: d, vocab: V, scale: s, B } = lora;
   const T = opts.temperature > 0 ? opts.temperature : 1;
+  const invT = 1 / T;
   const v = lora.project(batch.hidden, batch.rows);
+  const separateOld = old !== undefined && old !== lora && opts.mode === 'ppo';
+  const vOld = separateOld ? old.project(batch.hidden, batch.rows) : v;
+  const Bo = separateOld ? old.B : B;
+  const sOld = separateOld ? old.scale : s;
+  const withRef = opts.mode === 'ppo' && opts.klCoef > 0;
   const u = new Float64Array(V);
-  const g = new Float64Array(V);
   const p = new Float64Array(V);
+  const uOld = separateOld ? new Float64Array(V) : u;
   const q = new Float64Array(r);
   const logprobs = new Float32Array(batch.rows);
   let loss = 0;
@@ -105,30 +117,44 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
     const y = batch.targets[t];
     const zo = t * V;
     const vo = t * r;
-    // u = (z + s B v) / T, and the base policy's log-normaliser for log π_ref.
+    // Pass 1: u = (z + s B v) / T (and the old adapter's), with the maxima of u, u_old and z / T.
     let umax = -Infinity;
+    let oMax = -Infinity;
     let zmax = -Infinity;
     for (let i = 0; i < V; i++) {
-      let delta = 0;
       const bo = i * r;
+      let delta = 0;
       for (let k = 0; k < r; k++) delta += B[bo + k] * v[vo + k];
-      const z = batch.logits[zo + i];
-      u[i] = (z + s * delta) / T;
-      if (u[i] > umax) umax = u[i];
-      if (z / T > zmax) zmax = z / T;
+      const z = batch.logits[zo + i] * invT;
+      const ui = z + s * delta * invT;
+      u[i] = ui;
+      if (ui > umax) umax = ui;
+      if (z > zmax) zmax = z;
+      if (separateOld) {
+        let dOld = 0;
+        for (let k = 0; k < r; k++) dOld += Bo[bo + k] * vOld[vo + k];
+        const uo = z + sOld * dOld * invT;
+        uOld[i] = uo;
+        if (uo > oMax) oMax = uo;
+      }
     }
+    // Pass 2: the normalisers, and Σ e^(u_i − max) u_i for the entropy.
     let sum = 0;
-    for (let i = 0; i < V; i++) sum += p[i] = Math.exp(u[i] - umax);
+    let su = 0;
+    let zsum = 0;
+    let oSum = 0;
+    for (let i = 0; i < V; i++) {
+      const e = (p[i] = Math.exp(u[i] - umax));
+      sum += e;
+      su += e * u[i];
+      if (withRef) zsum += Math.exp(batch.logits[zo + i] * invT - zmax);
+      if (separateOld) oSum += Math.exp(uOld[i] - oMax);
+    }
     const lse = umax + Math.log(sum);
     const lp = u[y] - lse;
     logprobs[t] = lp;
-    // p = softmax(u);  H = lse − Σ p_i u_i
-    let pu = 0;
-    for (let i = 0; i < V; i++) {
-      p[i] /= sum;
-      pu += p[i] * u[i];
-    }
-    const H = lse - pu;
+    // H = lse − Σ p_i u_i
+    const H = lse - su / sum;
 
     let gl: number; // ∂L/∂ log π(y)
     let lt: number;
@@ -137,17 +163,17 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
       gl = -1;
     } else {
       const adv = batch.advantages[t];
-      const ratio = Math.exp(lp - batch.oldLogprobs[t]);
+      const oldLp = old === undefined ? batch.oldLogprobs[t] : separateOld ? uOld[y] - (oMax + Math.log(oSum)) : lp;
+      if (old !== undefined) batch.oldLogprobs[t] = oldLp;
+      const ratio = Math.exp(lp - oldLp);
       const rc = Math.min(Math.max(ratio, 1 - opts.clip), 1 + (opts.clipHigh ?? opts.clip));
       const unclippedWins = ratio * adv <= rc * adv;
       lt = -Math.min(ratio * adv, rc * adv);
       gl = unclippedWins ? -ratio * adv : 0;
       if (!unclippedWins) clipped += w;
       ratioSum += w * ratio;
-      if (opts.klCoef > 0) {
-        let zsum = 0;
-        for (let i = 0; i < V; i++) zsum += Math.exp(batch.logits[zo + i] / T - zmax);
-        const refLp = batch.logits[zo + y] / T - (zmax + Math.log(zsum));
+      if (withRef) {
+        const refLp = batch.logits[zo + y] * invT - (zmax + Math.log(zsum));
         const delta = refLp - lp;
         const k3 = Math.exp(delta) - delta - 1;
         lt += opts.klCoef * k3;
@@ -161,17 +187,20 @@ export function objective(lora: LoraHead, batch: TokenBatch, opts: ObjectiveOpti
     weightSum += w;
     if (!grads) continue;
 
-    // ∂L/∂u_i = gl (1[i=y] − p_i) + c p_i (u_i − lse + H);  ∂L/∂Δz = ∂L/∂u / T.
-    const c = opts.entropyCoef;
-    for (let i = 0; i < V; i++) g[i] = (w / T) * (gl * ((i === y ? 1 : 0) - p[i]) + c * p[i] * (u[i] - lse + H));
+    // Pass 3: ∂L/∂u_i = gl (1[i=y] − p_i) + c p_i (u_i − lse + H);  ∂L/∂Δz = ∂L/∂u / T;
     // ∂L/∂B = s g vᵀ;  ∂L/∂A = s (Bᵀ g) hᵀ.
+    const c = opts.entropyCoef;
+    const wT = w * invT;
+    const invSum = 1 / sum;
     q.fill(0);
     for (let i = 0; i < V; i++) {
-      const gi = g[i];
+      const pi = p[i] * invSum;
+      const gi = wT * (gl * ((i === y ? 1 : 0) - pi) + c * pi * (u[i] - lse + H));
       if (gi === 0) continue;
       const bo = i * r;
+      const sg = s * gi;
       for (let k = 0; k < r; k++) {
-        grads.B[bo + k] += s * gi * v[vo + k];
+        grads.B[bo + k] += sg * v[vo + k];
         q[k] += B[bo + k] * gi;
       }
     }

@@ -111,6 +111,7 @@ export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, s
   const budget = opts.forwardFloats ?? 1 << 26;
 
   const rollouts = [...new Set(samples.map((s) => s.rollout))];
+  let stepped = false;
   const totals = { loss: 0, kl: 0, entropy: 0, clip: 0, norm: 0, steps: 0, tokens: 0 };
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     const order = shuffled(rollouts, new Rng(hashSeed(`${opts.seed}:update:${opts.step}:${epoch}`)));
@@ -124,10 +125,9 @@ export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, s
       const weights = lossWeights(mb.map((s) => s.tokenIds.length), opts.lossAgg, opts.maxTokens);
       const weightOf = new Map(mb.map((s, i) => [s, weights[i]]));
       await forEachRows(engine, mb, budget, (sample, b) => {
-        const o = objOpts(sample);
-        if (mode === 'ppo') b.oldLogprobs.set(objective(old, b, o).logprobs);
         b.weights.fill(weightOf.get(sample)!);
-        const s = objective(lora, b, o, grads);
+        // Until the first optimiser step the adapter is the one that sampled.
+        const s = objective(lora, b, objOpts(sample), grads, stepped ? old : lora);
         const share = b.rows / tokens;
         loss += s.loss;
         kl += s.kl * share;
@@ -136,6 +136,7 @@ export async function policyUpdate(engine: Engine, lora: LoraHead, adam: Adam, s
       });
       const norm = Adam.clip([grads.A, grads.B], opts.maxGradNorm);
       adam.step([grads.A, grads.B]);
+      stepped = true;
       totals.loss += loss;
       totals.kl += kl;
       totals.entropy += entropy;
