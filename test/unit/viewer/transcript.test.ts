@@ -94,6 +94,9 @@ describe('viewer transcript: thinking', function () {
     // The fold's toggle event is a task of its own, after the click.
     await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
     assert.equal((await render(RECORD))[1]?.open, true, 'a live transcript redrawn');
+    // The rollout's line has the system message its live transcript lacked: still the same turn.
+    const line = await render({ ...RECORD, messages: [{ role: 'system', content: 'Solve it.' }, ...RECORD.messages] });
+    assert.deepEqual(line.map((f) => f?.open ?? null), [null, null, true, null, false]);
     assert.equal((await render({ ...RECORD, id: 'r2' }))[1]?.open, false);
     assert.equal((await render(RECORD))[1]?.open, false, 'back on the first: closed again');
   });
