@@ -1,6 +1,6 @@
 // The transcript of one rollout, inline beside the table. Every string from the run is set as
 // text; tool-call arguments and judge details are shown as formatted JSON text.
-import { turnAdvantage, type Message, type TurnRecord } from '../trainer/src/run/events';
+import { splitThinking, turnAdvantage, type Message, type TurnRecord } from '../trainer/src/run/events';
 import type { TranscriptRecord } from '../src/viewer/protocol';
 import { button, fmtMs, fmtNum, h, icon } from './dom';
 import { advantagePaint, logprobPaint, showWhitespace } from './tokens';
@@ -18,18 +18,28 @@ export interface TranscriptOptions {
 
 const ROLE_ICON: Record<string, string> = { system: 'settings-gear', user: 'account', assistant: 'hubot', tool: 'tools' };
 
+// The thinking folds the reader opened stay open while the same rollout is drawn again: a live
+// transcript is redrawn on every turn. They are known by assistant turn, not message index: a
+// live transcript has no system message, its line does.
+const opened = { id: '', turns: new Set<number>() };
+
 export function renderTranscript(r: TranscriptRecord, o: TranscriptOptions): HTMLElement {
   const root = h('div', { class: 'transcript', 'data-id': r.id });
+  if (opened.id !== r.id) {
+    opened.id = r.id;
+    opened.turns.clear();
+  }
   root.append(header(r, o), actions(o));
   if (r.question !== undefined || r.reference !== undefined || r.final_answer !== undefined) root.append(answer(r));
   if (r.error) root.append(section('Error', 'error', h('div', { class: 'error-text' }, `${r.error.source}: ${r.error.message}`), r.error.stack ? pre(r.error.stack, 'stack') : null));
   const turnsByMessage = new Map<number, TurnRecord>();
   for (const t of r.turns ?? []) turnsByMessage.set(t.message_index, t);
+  let assistants = 0;
   root.append(
     section(
       o.mode === 'tokens' ? 'Tokens' : 'Conversation',
       'comment-discussion',
-      o.mode === 'tokens' ? tokenView(r, turnsByMessage, o.tokenMode) : h('div', { class: 'messages' }, ...r.messages.map((m, i) => message(m, turnsByMessage.get(i), r.messages))),
+      o.mode === 'tokens' ? tokenView(r, turnsByMessage, o.tokenMode) : h('div', { class: 'messages' }, ...r.messages.map((m, i) => message(m, m.role === 'assistant' ? assistants++ : -1, turnsByMessage.get(i), r.messages))),
     ),
   );
   if (r.parts || r.judge) root.append(judge(r));
@@ -116,8 +126,21 @@ function json(v: unknown): string {
   }
 }
 
-function message(m: Message, turn: TurnRecord | undefined, all: Message[]): HTMLElement {
+/** A leading `<think>` block, folded and closed: the answer is what a reader looks for first. */
+function thinkingFold(text: string, nth: number): HTMLElement {
+  const chars = [...text].length;
+  const fold = h('details', { class: 'thinking' }, h('summary', null, icon('lightbulb'), ` Thinking (${chars ? `${chars} char${chars === 1 ? '' : 's'}` : 'empty'})`), pre(text, 'thinking-text'));
+  fold.open = opened.turns.has(nth);
+  fold.addEventListener('toggle', () => (fold.open ? opened.turns.add(nth) : opened.turns.delete(nth)));
+  return fold;
+}
+
+/** `nth`: which assistant message this is, from 0. */
+function message(m: Message, nth: number, turn: TurnRecord | undefined, all: Message[]): HTMLElement {
   const role = m.role in ROLE_ICON ? m.role : 'user';
+  const split = m.role === 'assistant' ? splitThinking(m.content) : null;
+  const thinking = split?.thinking ?? null;
+  const said = split && thinking !== null ? split.rest.replace(/^\s+/, '') : m.content;
   const meta: (Node | string)[] = [];
   if (turn) {
     meta.push(h('span', { class: 'muted' }, `turn ${turn.index} · ${turn.role} · ${turn.completion_tokens} tokens · ${fmtMs(turn.duration_ms)}`));
@@ -131,7 +154,8 @@ function message(m: Message, turn: TurnRecord | undefined, all: Message[]): HTML
     'div',
     { class: `msg role-${role}` },
     h('div', { class: 'msg-head' }, icon(ROLE_ICON[role]), h('span', { class: 'role' }, m.role), ...meta),
-    m.content ? pre(m.content) : h('div', { class: 'muted empty' }, '(empty)'),
+    thinking !== null ? thinkingFold(thinking, nth) : null,
+    said ? pre(said) : h('div', { class: 'muted empty' }, '(empty)'),
     turn?.format_error ? h('div', { class: 'format-error' }, icon('warning'), ' format error: ', turn.format_error) : null,
     ...(m.tool_calls ?? []).map((c) => h('div', { class: 'tool-call' }, h('div', { class: 'tool-call-head' }, icon('symbol-method'), ' ', h('span', { class: 'tool-name' }, c.name), h('span', { class: 'muted' }, ` ${c.id}`)), pre(json(c.arguments), 'json'))),
   );

@@ -256,6 +256,31 @@ describe('run viewer in Chromium', function () {
     await page.screenshot({ path: join(shots, 'security.png') });
   });
 
+  it('folds each turn\'s thinking above its answer, from a live rollout\'s events and from its line', async () => {
+    const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 1, thinking: true, live: true });
+    v = await h.open(f.dir);
+    const { page } = v;
+    await page.waitForFunction(() => document.querySelector('.shown')?.textContent?.startsWith('1 of 1'));
+    // Written to events.jsonl only: the transcript comes from the host's fold of the events.
+    const r = writeRollout(f.writer, f.rng, { step: 2, task: 9, sample: 0, thinking: true }, { turnEvents: true });
+    await page.locator('.tr.data', { hasText: 'arith-9' }).click();
+    await page.waitForSelector('.transcript .badge.live');
+    const folds = page.locator('.msg.role-assistant details.thinking');
+    assert.equal(await folds.count(), 2);
+    assert.deepEqual(await folds.evaluateAll((ds) => ds.map((d) => (d as HTMLDetailsElement).open)), [false, false]);
+    assert.match((await folds.first().locator('summary').textContent()) ?? '', /^ Thinking \(\d+ chars\)$/);
+    assert.match((await folds.first().locator('pre').textContent()) ?? '', /^I need \d+ times \d+\. Let me use the calculator\.$/);
+    assert.ok(!(await page.locator('.msg.role-assistant > pre').first().textContent())?.includes('<think>'), 'the answer is shown without the block');
+    await folds.nth(1).locator('summary').click();
+    await page.screenshot({ path: join(shots, 'thinking.png') });
+    // The line arrives: the transcript is drawn again from it, and the opened fold stays open.
+    f.writer.rollout(r);
+    await page.waitForSelector('.transcript .badge.live', { state: 'detached' });
+    assert.deepEqual(await folds.evaluateAll((ds) => ds.map((d) => (d as HTMLDetailsElement).open)), [false, true]);
+    f.writer.close();
+    assert.deepEqual(v.incidents, []);
+  });
+
   it('opens a corrupt, truncated run with a clear message and the rows it could read', async () => {
     const f = makeRun(tmp, { steps: 1, tasksPerStep: 1, groupSize: 3 });
     f.writer.close();

@@ -7,7 +7,10 @@
 // after `<|python_tag|>` when the tokenizer has it. Reasoning in a leading `<think>…</think>`
 // block (Qwen3) is thought, not action: a call written there is not a call.
 import { jsonrepair } from 'jsonrepair';
-import type { ToolCall } from '../run/events';
+import { splitThinking, type ToolCall } from '../run/events';
+
+// The thinking block is read where the viewer can read it too: with the run format.
+export { splitThinking, type Thinking } from '../run/events';
 
 export interface ParsedMessage {
   /** The message text outside the tool calls, the thinking block included as written. */
@@ -243,35 +246,7 @@ function cut(text: string, spans: Span[]): string {
     .trim();
 }
 
-const THINK_OPEN = '<think>';
-const THINK_CLOSE = '</think>';
 const PYTHON_TAG = '<|python_tag|>';
-
-export interface Thinking {
-  /** The text inside the block, trimmed; null when the message has none. */
-  thinking: string | null;
-  /** The message up to the end of the block, as written ('' when none). */
-  head: string;
-  /** The rest: what the model says and does. */
-  rest: string;
-}
-
-/**
- * A message's leading thinking block. It closes at the first `</think>`; the opening tag may
- * have been in the prompt (templates that open the block for the model). A block that never
- * closes (cut off at max_new_tokens) holds the whole message.
- */
-export function splitThinking(text: string): Thinking {
-  const lead = text.search(/\S/);
-  const opens = lead !== -1 && text.startsWith(THINK_OPEN, lead);
-  const close = text.indexOf(THINK_CLOSE);
-  if (close !== -1 && (opens || !text.slice(0, close).includes(THINK_OPEN))) {
-    const from = opens ? lead + THINK_OPEN.length : 0;
-    return { thinking: text.slice(from, close).trim(), head: text.slice(0, close + THINK_CLOSE.length), rest: text.slice(close + THINK_CLOSE.length) };
-  }
-  if (opens) return { thinking: text.slice(lead + THINK_OPEN.length).trim(), head: text, rest: '' };
-  return { thinking: null, head: '', rest: text };
-}
 
 /** The message without its thinking block, for prompts that should not carry it. */
 export function dropThinking(text: string): string {

@@ -14,6 +14,7 @@ export interface ToolCall {
 
 export interface Message {
   role: Role;
+  /** Assistant messages keep a leading `<think>…</think>` block as written (`splitThinking`). */
   content: string;
   /** Assistant messages: the tool calls parsed from the content. */
   tool_calls?: ToolCall[];
@@ -86,6 +87,36 @@ export interface RolloutRecord {
 /** The advantage a turn is trained with: its role's (multi-agent `group_by_role`), else the rollout's. */
 export function turnAdvantage(r: { advantage?: number | null; role_advantages?: Record<string, number> }, role: string): number | null {
   return r.role_advantages?.[role] ?? r.advantage ?? null;
+}
+
+const THINK_OPEN = '<think>';
+const THINK_CLOSE = '</think>';
+
+export interface Thinking {
+  /** The text inside the block, trimmed; null when the message has none. */
+  thinking: string | null;
+  /** The message up to the end of the block, as written ('' when none). */
+  head: string;
+  /** The rest: what the model says and does. */
+  rest: string;
+}
+
+/**
+ * A message's leading thinking block (Qwen3), kept in an assistant message's `content` as
+ * written. It closes at the first `</think>`; the opening tag may have been in the prompt
+ * (templates that open the block for the model). A block that never closes (cut off at
+ * max_new_tokens) holds the whole message. Here so the viewer reads it as the trainer does.
+ */
+export function splitThinking(text: string): Thinking {
+  const lead = text.search(/\S/);
+  const opens = lead !== -1 && text.startsWith(THINK_OPEN, lead);
+  const close = text.indexOf(THINK_CLOSE);
+  if (close !== -1 && (opens || !text.slice(0, close).includes(THINK_OPEN))) {
+    const from = opens ? lead + THINK_OPEN.length : 0;
+    return { thinking: text.slice(from, close).trim(), head: text.slice(0, close + THINK_CLOSE.length), rest: text.slice(close + THINK_CLOSE.length) };
+  }
+  if (opens) return { thinking: text.slice(lead + THINK_OPEN.length).trim(), head: text, rest: '' };
+  return { thinking: null, head: '', rest: text };
 }
 
 interface Base<T extends string> {
