@@ -128,6 +128,19 @@ describe('task selectors', () => {
     assert.ok(predicted(s, 't2') > 0.1, 'an easier-than-expected step raises the estimates of unseen tasks');
   });
 
+  it('difficulty_based interpolates implicit evidence from tasks of like difficulty', () => {
+    // 41 tasks, priors 0.9 (t0) down to 0.1 (t40) in steps of 0.02. The hardest seen task fails
+    // every rollout, the easiest passes every one: unseen hard tasks follow the first, easy ones the second.
+    const s = createSelector(tasks(41), bots({ forgetting: 0, implicit_evidence: 0.5 }), 0);
+    const before = (id: string) => predicted(s, id);
+    const [hardNear, easyNear, middle] = [before('t38'), before('t2'), before('t20')];
+    s.observe(new Map([['t40', [0, 0, 0, 0]], ['t0', [1, 1, 1, 1]]]));
+    assert.ok(predicted(s, 't38') < hardNear, `a hard task beside a failed one goes down: ${hardNear} → ${predicted(s, 't38')}`);
+    assert.ok(predicted(s, 't2') > easyNear, `an easy task beside a solved one goes up: ${easyNear} → ${predicted(s, 't2')}`);
+    // Halfway between, the two surprises (−0.1 and +0.1) cancel.
+    assert.ok(Math.abs(predicted(s, 't20') - middle) < 1e-9, `${middle} → ${predicted(s, 't20')}`);
+  });
+
   it('difficulty_based keeps λ and ρ in its state, restores it exactly and refuses other settings', () => {
     const s = createSelector(tasks(20), bots({ forgetting: 0.3, implicit_evidence: 0.1 }), 4);
     for (let step = 1; step <= 5; step++) s.observe(new Map(s.select(step, 4).map((t, i) => [t.id, [i % 2, 1, 0, 1]])));

@@ -132,9 +132,13 @@ class Uniform implements Selector {
  * After the step every posterior is updated by the generalised rule
  *   α ← (1 − λ)·α + λ·α₀ + (1 − ρ)·s + ρ·p̃·m,   β ← (1 − λ)·β + λ·β₀ + (1 − ρ)·f + ρ·(1 − p̃)·m
  * with s, f the step's successes and failures of the task (0 when not rolled out), m its
- * group size, and p̃ the implicit pass rate: the observed rate for rolled-out tasks, else
- * the prior shifted by how far the rolled-out tasks beat or missed their priors this step.
+ * group size, and p̃ the implicit pass rate: the observed rate for rolled-out tasks, else the
+ * task's own estimate shifted by how far the rolled-out tasks beat or missed theirs, an
+ * interpolation that weighs each rolled-out task by how close its prior pass rate is (tasks of
+ * like difficulty move together; without a difficulty feature every task weighs the same).
  */
+const IMPLICIT_WIDTH = 0.1;
+
 class DifficultyBased implements Selector {
   private alpha: Float64Array;
   private beta: Float64Array;
@@ -185,27 +189,37 @@ class DifficultyBased implements Selector {
 
   observe(outcomes: ReadonlyMap<string, number[]>): void {
     const seen = new Map<number, { s: number; m: number }>();
-    let shift = 0;
     let groupSize = 0;
+    const before = Float64Array.from(this.alpha, (a, i) => a / (a + this.beta[i]));
     for (const [id, os] of outcomes) {
       const i = this.index.get(id);
       if (i === undefined || os.length === 0) continue;
       const s = os.reduce((a, o) => a + o, 0);
       seen.set(i, { s, m: os.length });
-      shift += s / os.length - this.prior[i];
       groupSize = Math.max(groupSize, os.length);
       this.observed.add(i);
     }
     if (seen.size === 0) return;
-    shift /= seen.size;
     const { lambda, rho } = this;
+    // How far this step's tasks beat or missed their estimates, interpolated to task i from the
+    // tasks whose prior pass rates lie near its own.
+    const shiftOf = (i: number) => {
+      let num = 0;
+      let den = 0;
+      for (const [j, o] of seen) {
+        const k = Math.exp(-((this.prior[i] - this.prior[j]) ** 2) / (2 * IMPLICIT_WIDTH ** 2)) + 1e-9;
+        num += k * (o.s / o.m - before[j]);
+        den += k;
+      }
+      return num / den;
+    };
     for (let i = 0; i < this.tasks.length; i++) {
       const o = seen.get(i);
       if (!o && lambda === 0 && rho === 0) continue;
       const m = o ? o.m : groupSize;
       const s = o ? o.s : 0;
       const f = o ? o.m - o.s : 0;
-      const implicit = o ? o.s / o.m : Math.min(1, Math.max(0, this.prior[i] + shift));
+      const implicit = o ? o.s / o.m : Math.min(1, Math.max(0, before[i] + shiftOf(i)));
       this.alpha[i] = (1 - lambda) * this.alpha[i] + lambda * this.alpha0[i] + (1 - rho) * s + rho * implicit * m;
       this.beta[i] = (1 - lambda) * this.beta[i] + lambda * this.beta0[i] + (1 - rho) * f + rho * (1 - implicit) * m;
     }
