@@ -13,12 +13,37 @@ export function renderRolloutTable(): string {
   const essential = new Set<string>(ESSENTIAL_FIELDS);
   const written = new Set<string>(rolloutSchema.required);
   const rows = Object.entries(rolloutSchema.properties).map(([key, p]) => {
-    const s = p as { type?: string | readonly string[]; enum?: readonly string[]; description?: string };
+    const s = p as Schema;
     const type = s.enum ? s.enum.map((x) => `\`${x}\``).join(' \\| ') : [s.type ?? ''].flat().join(' \\| ');
     const mark = essential.has(key) ? ' (required)' : written.has(key) ? ' (always written)' : '';
-    return `| \`${key}\`${mark} | ${type} | ${(s.description ?? '').replace(/\|/g, '\\|')} |`;
+    return `| \`${key}\`${mark} | ${type} | ${describe(s).replace(/\|/g, '\\|')} |`;
   });
   return [START, '', '| field | type | meaning |', '| --- | --- | --- |', ...rows, '', END].join('\n');
+}
+
+interface Schema {
+  type?: string | readonly string[];
+  enum?: readonly string[];
+  description?: string;
+  required?: readonly string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+}
+
+/** The object a property holds, or holds a list of. */
+const objectOf = (s: Schema): Schema | undefined => (s.properties ? s : s.items?.properties ? s.items : undefined);
+
+/** A property's description, followed by the fields of the object it holds: `name?` when optional, with their own descriptions. */
+function describe(s: Schema): string {
+  const o = objectOf(s);
+  if (!o?.properties) return s.description ?? '';
+  const fields = Object.entries(o.properties).map(([name, f]) => {
+    const optional = o.required?.includes(name) ? '' : '?';
+    const inner = objectOf(f)?.properties;
+    const note = f.description ?? f.enum?.map((v) => `\`${v}\``).join(', ');
+    return `\`${name}${optional}\`${inner ? ` \`{${Object.keys(inner).join(', ')}}\`` : ''}${note ? ` (${note})` : ''}`;
+  });
+  return `${(s.description ?? '').replace(/\.$/, '')}: ${fields.join(', ')}.`;
 }
 
 export function updatedDoc(text: string): string {
