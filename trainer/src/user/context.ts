@@ -37,6 +37,6 @@ export function rolloutContext(init: RolloutInit, calls: ContextCalls): RolloutC
 }
 
 /** The tool message answering a malformed call: `rollout.format_error_message` with `{error}` filled in. */
-export function formatErrorMessage(template: string, error: string): Message {
+function formatErrorMessage(template: string, error: string): Message {
   return { role: 'tool', content: template.replace('{error}', error) };
 }
