@@ -3,6 +3,7 @@
 // skips most lines unparsed; the survivors are parsed and matched on their text fields only.
 import { readJsonl } from '../../trainer/src/run/reader';
 import type { RolloutRecord } from '../../trainer/src/run/events';
+import type { HostMessage } from './protocol';
 
 export function transcriptMatches(r: RolloutRecord, needle: string): boolean {
   const has = (s: unknown) => typeof s === 'string' && s.toLowerCase().includes(needle);
@@ -28,5 +29,38 @@ export async function searchRollouts(file: string, query: string, onIds: (ids: s
     const ids: string[] = [];
     for (const { value } of batch) if (value && typeof value.id === 'string' && transcriptMatches(value, needle)) ids.push(value.id);
     if (ids.length) onIds(ids);
+  }
+}
+
+/** The webview's searches: each answers in batches, and a newer one cancels the one before. */
+export class SearchRequests {
+  private gen = 0;
+  private closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly post: (m: HostMessage) => void,
+  ) {}
+
+  async run(query: string): Promise<void> {
+    const gen = ++this.gen;
+    const q = query.trim();
+    if (!q) return void this.post({ type: 'search', query, ids: [], done: true });
+    try {
+      await searchRollouts(
+        this.file,
+        q,
+        (ids) => this.post({ type: 'search', query, ids, done: false }),
+        () => gen !== this.gen || this.closed,
+      );
+      if (gen === this.gen) this.post({ type: 'search', query, ids: [], done: true });
+    } catch (e) {
+      this.post({ type: 'search', query, ids: [], done: true, error: (e as Error).message });
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.gen++;
   }
 }

@@ -1,11 +1,12 @@
 // Checks one rollouts.jsonl line against the run format's JSON Schema (trainer/src/run/schema.ts)
-// before the viewer trusts it. A line whose required fields are missing or of the wrong type
+// before the viewer trusts it. A line whose essential fields are missing or of the wrong type
 // is rejected with a message naming the field; other problems are reported, and the row is
-// shown with a stated fallback.
+// shown with a stated fallback. Other fields may be missing (runs written by other tools), and
+// fields the schema does not name (a newer format's) are ignored.
 import Ajv, { type ErrorObject } from 'ajv';
 import { PHASES as PHASE_LIST } from '../../trainer/src/run/constants';
 import type { RolloutRecord } from '../../trainer/src/run/events';
-import { rolloutSchema } from '../../trainer/src/run/schema';
+import { ESSENTIAL_FIELDS, rolloutSchema } from '../../trainer/src/run/schema';
 import { summaryOf, type RowSummary } from './protocol';
 
 export interface Checked {
@@ -15,7 +16,7 @@ export interface Checked {
 }
 
 const PHASES = new Set<string>(PHASE_LIST);
-const REQUIRED = new Set<string>(rolloutSchema.required);
+const ESSENTIAL = new Set<string>(ESSENTIAL_FIELDS);
 const validate = new Ajv({ allErrors: true, strict: false }).compile(rolloutSchema);
 
 /** What each optional field falls back to when it is invalid. */
@@ -33,10 +34,11 @@ export function checkRollout(value: unknown): Checked {
     for (const e of validate.errors ?? []) {
       const key = fieldOf(e);
       const top = e.instancePath.split('/').length <= 2;
+      if (e.keyword === 'additionalProperties' || (e.keyword === 'required' && e.instancePath === '' && !ESSENTIAL.has(key))) continue;
       if (seen.has(key)) continue;
       seen.add(key);
       const text = describe(e, key, v);
-      if (REQUIRED.has(key) && top) hard.push(text);
+      if (ESSENTIAL.has(key) && top) hard.push(text);
       else soft.push(FALLBACK[key] ? `${text}; ${FALLBACK[key]}` : text);
     }
   }

@@ -163,4 +163,23 @@ describe('user code host (worker threads)', function () {
     assert.deepEqual(calls, ['solver:What is 2 + 3?', 'emit:seen:{"turns":1}']);
     await assert.rejects(host.runWorkflow({ file: f, exportName: 'bad' }, init, handlers, 5000), /broken after the first turn/);
   });
+
+  it('refuses a user workflow a chat past max_turns without asking the trainer', async () => {
+    const f = file(
+      'greedy.ts',
+      `import { defineWorkflow } from 'agent-tune';
+       export const greedy = defineWorkflow(async (ctx) => {
+         for (;;) await ctx.chat([{ role: 'user', content: String(ctx.turns) }]);
+       });`,
+    );
+    let chats = 0;
+    const handlers = {
+      chat: async () => (chats++, { role: 'assistant' as const, content: '', tool_calls: [], truncated: false }),
+      callTool: async () => ({ role: 'tool' as const, content: '' }),
+      emit: () => {},
+      restart: () => {},
+    };
+    await assert.rejects(host.runWorkflow({ file: f, exportName: 'greedy' }, init, handlers, 5000), /the rollout reached max_turns = 3/);
+    assert.equal(chats, 3);
+  });
 });

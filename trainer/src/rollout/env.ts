@@ -126,19 +126,9 @@ export async function makeJudge(config: TuneConfig, ref: CodeRef, refText: strin
 }
 
 function userWorkflow(host: UserCodeHost, ref: CodeRef, session: RolloutSession, timeoutMs: number): Promise<WorkflowResult> {
-  const { config } = session.env;
   return host.runWorkflow(
     ref,
-    {
-      task: session.spec.task,
-      rolloutId: session.spec.id,
-      sample: session.spec.sample,
-      systemPrompt: config.workflow.system_prompt,
-      tools: session.toolSchemas,
-      maxTurns: config.rollout.max_turns,
-      options: config.workflow.options as Record<string, unknown>,
-      formatErrorMessage: config.rollout.format_error_message,
-    },
+    session.init(),
     {
       chat: (messages, options) => session.chat(messages, options),
       callTool: (call, role) => session.callTool(call, role),

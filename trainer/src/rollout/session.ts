@@ -3,12 +3,14 @@
 import { dropThinking, parseToolCalls } from '../agent/toolcalls';
 import type { ChatBackend, SamplingParams, ToolSchema } from '../model/types';
 import type { Flag, Message, Phase, ToolCall, TurnRecord } from '../run/events';
-import { TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext, type Task, type WorkflowResult } from '../sdk';
+import type { AssistantTurn, ChatOptions, RolloutContext, Task, WorkflowResult } from '../sdk';
 import type { TuneConfig } from '../config/types';
 import type { JudgeInput, JudgeResult } from '../judges/types';
 import type { RunWriter } from '../run/writer';
 import type { ToolOutput } from '../tools/tool';
 import type { UserCodeHost } from '../user/host';
+import { rolloutContext } from '../user/context';
+import type { RolloutInit } from '../user/protocol';
 import type { Scored } from './score';
 
 export interface ToolEntry {
@@ -119,9 +121,8 @@ export class RolloutSession {
     return this.env.tools.map((t) => t.schema);
   }
 
-  /** The context given to built-in workflows; user workflows get the same calls via the worker. */
-  context(): RolloutContext {
-    const self = this;
+  /** What a workflow's context is built from, on either side of the user-code worker boundary. */
+  init(): RolloutInit {
     const { config } = this.env;
     return {
       task: this.spec.task,
@@ -131,21 +132,18 @@ export class RolloutSession {
       tools: this.toolSchemas,
       maxTurns: config.rollout.max_turns,
       options: config.workflow.options as Record<string, unknown>,
-      get turns() {
-        return self.turns.length;
-      },
-      chat: (messages, options) => {
-        if (this.turns.length >= config.rollout.max_turns) return Promise.reject(new TurnLimitError(config.rollout.max_turns));
-        return this.chat(messages, options);
-      },
-      callTool: (call, options) => this.callTool(call, options?.role),
-      formatErrorMessage: (error) => this.formatErrorMessage(error),
-      emit: (name, data) => this.emit(name, data),
+      formatErrorMessage: config.rollout.format_error_message,
     };
   }
 
-  formatErrorMessage(error: string): Message {
-    return { role: 'tool', content: this.env.config.rollout.format_error_message.replace('{error}', error) };
+  /** The context given to built-in workflows; user workflows get the same one in the worker. */
+  context(): RolloutContext {
+    return rolloutContext(this.init(), {
+      turns: () => this.turns.length,
+      chat: (messages, options) => this.chat(messages, options),
+      callTool: (call, role) => this.callTool(call, role),
+      emit: (name, data) => this.emit(name, data),
+    });
   }
 
   emit(name: string, data: unknown): void {

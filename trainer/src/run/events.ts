@@ -1,88 +1,29 @@
-// The run-directory format: the one definition of what `events.jsonl`, `rollouts.jsonl` and
-// `metrics.jsonl` hold. docs/run-format.md describes the same shapes for readers.
+// The run-directory format: the one definition of what `events.jsonl` and `metrics.jsonl`
+// hold, and the types of `rollouts.jsonl`, derived from its JSON Schema (schema.ts).
+// docs/run-format.md describes the same shapes for readers.
 
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Flag, Phase } from './constants';
+import type { messageSchema, rolloutSchema, samplingSchema, toolCallSchema, turnSchema } from './schema';
 export { FLAGS, RUN_FILES, RUN_FORMAT_VERSION, type Flag, type Phase } from './constants';
 
-export type Role = 'system' | 'user' | 'assistant' | 'tool';
+/** A chat message, as `messages` of a rollout holds it. */
+export type Message = FromSchema<typeof messageSchema>;
+export type Role = Message['role'];
+export type ToolCall = FromSchema<typeof toolCallSchema>;
+/** The sampling parameters a turn was generated with. */
+export type TurnSampling = FromSchema<typeof samplingSchema>;
 
-export interface ToolCall {
-  id: string;
-  name: string;
-  arguments: Record<string, unknown>;
-}
+/**
+ * A turn in the trainer's memory: as rollouts.jsonl holds it, plus the prompt's token ids,
+ * which the update needs and the writer drops.
+ */
+export type TurnRecord = FromSchema<typeof turnSchema> & { prompt_ids?: number[] };
 
-export interface Message {
-  role: Role;
-  /** Assistant messages keep a leading `<think>…</think>` block as written (`splitThinking`). */
-  content: string;
-  /** Assistant messages: the tool calls parsed from the content. */
-  tool_calls?: ToolCall[];
-  /** Tool messages: the call answered. */
-  tool_call_id?: string;
-  name?: string;
-  /** Tool messages: the tool reported a failure (its own result, never read from the text). */
-  error?: boolean;
-}
-
-
-/** One assistant turn as the trainer saw it: what was sampled, and how. */
-export interface TurnSampling {
-  temperature: number;
-  top_p: number;
-  top_k: number;
-}
-
-export interface TurnRecord {
-  index: number;
-  /** Agent role in multi-agent workflows (`tool_agent`, `reasoner`); `agent` otherwise. */
-  role: string;
-  /** Index into `messages` of the assistant message this turn produced. */
-  message_index: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  /** Sampled tokens as text pieces and their logprobs under the rollout policy (ONNX backend). */
-  tokens?: string[];
-  token_ids?: number[];
-  logprobs?: number[];
-  /** The prompt's token ids: kept in memory for the update, never written to rollouts.jsonl. */
-  prompt_ids?: number[];
-  /** The sampling parameters the turn was generated with: training uses its temperature. */
-  sampling?: TurnSampling;
-  flags: Flag[];
-  format_error?: string;
-  /** How many of this turn's tool calls the tool reported as failed. */
-  tool_errors?: number;
-  duration_ms: number;
-}
-
-export interface RolloutRecord {
-  id: string;
-  step: number;
-  phase: Phase;
-  task_id: string;
-  /** The task's source when `tasks.train.mix` draws from several. */
-  source?: string;
-  group_id: string;
-  sample: number;
-  question: string;
-  reference: string;
-  messages: Message[];
-  turns: TurnRecord[];
-  tool_calls: number;
-  final_answer: string | null;
-  reward: number;
-  parts: Record<string, number>;
-  success: boolean;
-  advantage: number | null;
-  /** Multi-agent runs with `algorithm.group_by_role`: the advantage of each role's turns. */
-  role_advantages?: Record<string, number>;
-  tokens: { prompt: number; completion: number };
-  flags: Flag[];
-  judge?: { details?: unknown; error?: string; stack?: string };
-  error?: { message: string; stack?: string; source: 'workflow' | 'judge' | 'tool' | 'model' };
-  timings: { started: number; duration_ms: number; model_ms: number; tool_ms: number; judge_ms: number };
-}
+/** One line of rollouts.jsonl. */
+export type RolloutLine = FromSchema<typeof rolloutSchema>;
+/** A rollout in the trainer's memory: a rollouts.jsonl line whose turns may carry their prompt ids. */
+export type RolloutRecord = Omit<RolloutLine, 'turns'> & { turns: TurnRecord[] };
 
 /** The advantage a turn is trained with: its role's (multi-agent `group_by_role`), else the rollout's. */
 export function turnAdvantage(r: { advantage?: number | null; role_advantages?: Record<string, number> }, role: string): number | null {

@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync, ex
 import { dirname, join } from 'node:path';
 import { describeFsError } from './fs-errors';
 import { plainData, safeStringify, USER_DATA_MAX_BYTES } from './safe-json';
-import { RUN_FILES, type EventInput, type MetricsRow, type Provenance, type RolloutRecord, type RunEvent } from './events';
+import { RUN_FILES, type EventInput, type MetricsRow, type Provenance, type RolloutLine, type RolloutRecord, type RunEvent } from './events';
 
 export class JsonlAppender {
   private fd: number;
@@ -109,7 +109,8 @@ export class RunWriter {
     this.userData.delete(r.id);
     const judge = r.judge && r.judge.details !== undefined ? { ...r.judge, details: plainData(r.judge.details, this.userDataMaxBytes).value } : r.judge;
     // Prompt ids are for the update only; the messages already say what the prompt was.
-    this.rollouts.append({ ...r, ...(judge && { judge }), turns: r.turns.map(({ prompt_ids: _ids, ...t }) => t) });
+    const line: RolloutLine = { ...r, ...(judge && { judge }), turns: r.turns.map(({ prompt_ids: _ids, ...t }) => t) };
+    this.rollouts.append(line);
   }
 
   /** A workflow event's data within what is left of its rollout's budget; a marker once it is spent. */

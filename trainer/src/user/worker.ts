@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CodeRef } from '../config/load';
 import type { JudgeInput, JudgeResult } from '../judges/types';
-import type { Message, ToolCall } from '../run/events';
+import type { Message } from '../run/events';
 import { plainData } from '../run/safe-json';
-import { asJudge, asWorkflow, TurnLimitError, type AssistantTurn, type ChatOptions, type RolloutContext } from '../sdk';
+import { asJudge, asWorkflow, type AssistantTurn, type RolloutContext } from '../sdk';
 import { isTool, type Tool } from '../tools/tool';
+import { rolloutContext } from './context';
 import { SLOT, type ExportInfo, type FromWorker, type RolloutInit, type SerializedError, type ToWorker, type UserKind } from './protocol';
 import { installTypeScriptLoader, UserCodeError, userLocation } from './transpile';
 
@@ -117,33 +118,16 @@ function expect(kind: UserKind, ref: CodeRef): ExportInfo & { value: unknown } {
 
 function context(job: number, init: RolloutInit, signal: AbortSignal): RolloutContext {
   let turns = 0;
-  return {
-    task: init.task,
-    rolloutId: init.rolloutId,
-    sample: init.sample,
-    systemPrompt: init.systemPrompt,
-    tools: init.tools,
-    maxTurns: init.maxTurns,
-    options: init.options,
-    get turns() {
-      return turns;
-    },
-    async chat(messages: Message[], options: ChatOptions = {}): Promise<AssistantTurn> {
-      if (signal.aborted) throw new Error('the rollout was cancelled');
-      if (turns >= init.maxTurns) throw new TurnLimitError(init.maxTurns);
+  return rolloutContext(init, {
+    turns: () => turns,
+    chat(messages, options) {
+      if (signal.aborted) return Promise.reject(new Error('the rollout was cancelled'));
       turns++;
       return request<AssistantTurn>(job, (call) => ({ type: 'chat', job, call, messages, options }));
     },
-    callTool(toolCall: ToolCall, options: { role?: string } = {}): Promise<Message> {
-      return request<Message>(job, (call) => ({ type: 'callTool', job, call, toolCall, role: options.role }));
-    },
-    formatErrorMessage(error: string): Message {
-      return { role: 'tool', content: init.formatErrorMessage.replace('{error}', error) };
-    },
-    emit(name: string, data?: unknown): void {
-      send({ type: 'emit', job, name, data: plainData(data ?? null, TRANSPORT_MAX_BYTES).value });
-    },
-  };
+    callTool: (toolCall, role) => request<Message>(job, (call) => ({ type: 'callTool', job, call, toolCall, role })),
+    emit: (name, data) => send({ type: 'emit', job, name, data: plainData(data ?? null, TRANSPORT_MAX_BYTES).value }),
+  });
 }
 
 async function run(m: Extract<ToWorker, { job: number; ref: CodeRef }>): Promise<unknown> {
