@@ -33,10 +33,10 @@ describe('agent-tune debug adapter, controller mode (DAP)', function () {
   });
 
   it("runs the gateway's rollouts as threads, stops them at a judge breakpoint, and each ends at the gateway with its reward", async () => {
-    gw = await standIn(server!.url, server!.model);
+    const gateway = (gw = await standIn(server!.url, server!.model));
     const created = groups(arithRows(2, 70), 2, 'dap');
-    await call(gw, 'POST', '/api/rollouts', created);
-    const ids = created.map((r) => r.rollout_id).sort();
+    await call(gateway, 'POST', '/api/rollouts', created);
+    const ids = created.map((r) => r.rollout_id!).sort();
 
     dc = new Client();
     await dc.start();
@@ -44,7 +44,7 @@ describe('agent-tune debug adapter, controller mode (DAP)', function () {
     const launch = {
       config: mathConfig(),
       mode: 'controller',
-      gateway: gw.url,
+      gateway: gateway.url,
       keyEnv: 'DAP_GATEWAY_KEY',
       env: { DAP_GATEWAY_KEY: KEY },
       args: ['--name', 'dap', '--poll', '0.1'],
@@ -65,9 +65,9 @@ describe('agent-tune debug adapter, controller mode (DAP)', function () {
     assert.equal(await dc.evaluate(T, 'at'), '"judge"');
     const rid = JSON.parse(await dc.evaluate(T, 'rollout_id')) as string;
     assert.ok(ids.includes(rid), `the thread is a gateway rollout: ${rid}`);
-    assert.equal(gw.rollouts.get(rid)!.status.state, 'running');
-    assert.ok(gw.currentEvents(rid, 'model_request').length >= 1, 'the model was called through the gateway');
-    assert.deepEqual(gw.currentEvents(rid, 'reward'), []);
+    assert.equal(gateway.rollouts.get(rid)!.status.state, 'running');
+    assert.ok(gateway.currentEvents(rid, 'model_request').length >= 1, 'the model was called through the gateway');
+    assert.deepEqual(gateway.currentEvents(rid, 'reward'), []);
     assert.equal((await dc.stackTraceRequest({ threadId: T })).body.stackFrames[0].name, 'judge');
 
     const threads = (await dc.threadsRequest()).body.threads;
@@ -77,11 +77,11 @@ describe('agent-tune debug adapter, controller mode (DAP)', function () {
     // Continue without the breakpoint: every rollout is judged and reported.
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     await dc.continueRequest({ threadId: T });
-    await until(() => terminal(gw!).length === ids.length, 'every rollout has ended at the gateway', 180_000);
+    await until(() => terminal(gateway).length === ids.length, 'every rollout has ended at the gateway', 180_000);
     for (const id of ids) {
-      const r = gw.rollouts.get(id)!;
+      const r = gateway.rollouts.get(id)!;
       assert.equal(r.status.state, 'succeeded', r.status.error_message ?? '');
-      const rewards = gw.currentEvents(id, 'reward');
+      const rewards = gateway.currentEvents(id, 'reward');
       assert.equal(rewards.length, 1, `one reward for ${id}`);
       assert.equal(typeof rewards[0].data.value, 'number');
     }
