@@ -5,13 +5,19 @@
 import { DEBUG_TYPE } from '../../trainer/src/run/constants';
 export { DEBUG_TYPE };
 
-export type LaunchMode = 'debug' | 'train' | 'eval';
+export type LaunchMode = 'debug' | 'train' | 'eval' | 'controller';
+
+const MODES: readonly LaunchMode[] = ['debug', 'train', 'eval', 'controller'];
 
 export interface LaunchArgs {
   /** A *.tune.yaml file. */
   config: string;
   mode?: LaunchMode;
   tasks?: number;
+  /** Controller mode: the Agent Lightning gateway's URL. */
+  gateway?: string;
+  /** Controller mode: the environment variable holding the gateway key. */
+  keyEnv?: string;
   stopOnEntry?: boolean;
   runtimeExecutable?: string;
   env?: Record<string, string | null>;
@@ -34,11 +40,12 @@ export const launchAttributes = {
     },
     mode: {
       type: 'string',
-      enum: ['debug', 'train', 'eval'],
+      enum: ['debug', 'train', 'eval', 'controller'],
       enumDescriptions: [
         'Roll out a few tasks and judge them, without training (agent-tune debug).',
         'Train: roll out, judge, update the adapter, evaluate and checkpoint (agent-tune run).',
         'Evaluate on the test tasks (agent-tune eval).',
+        'Run the rollouts of a distributed training run from its Agent Lightning gateway, with the model on the GPUs and the workflow, tools and judge here (agent-tune controller).',
       ],
       description: 'What the trainer does.',
       default: 'debug',
@@ -48,6 +55,16 @@ export const launchAttributes = {
       minimum: 1,
       description: 'How many tasks to roll out in debug mode; each is rolled out rollout.group_size times.',
       default: 2,
+    },
+    gateway: {
+      type: 'string',
+      description: 'Controller mode: the URL of the Agent Lightning gateway whose queued rollouts this session runs, for example http://gateway:8080.',
+      default: 'http://localhost:8080',
+    },
+    keyEnv: {
+      type: 'string',
+      description: 'Controller mode: the environment variable (of the trainer, see "env") that holds the gateway key.',
+      default: 'AGL_KEY',
     },
     stopOnEntry: {
       type: 'boolean',
@@ -117,6 +134,11 @@ export const configurationSnippets = [
     description: 'Evaluate a tune config on its test tasks under the debugger.',
     body: { type: DEBUG_TYPE, request: 'launch', name: 'Agent Tune: evaluate', config: '^"\\${workspaceFolder}/${1:agent}.tune.yaml"', mode: 'eval' },
   },
+  {
+    label: 'Agent Tune: Controller',
+    description: "Run a distributed training run's rollouts from its gateway under the debugger.",
+    body: { type: DEBUG_TYPE, request: 'launch', name: 'Agent Tune: controller', config: '^"\\${workspaceFolder}/${1:agent}.tune.yaml"', mode: 'controller', gateway: 'http://${2:gateway}:8080' },
+  },
 ];
 
 /** The whole `contributes.debuggers` entry. */
@@ -134,7 +156,11 @@ export function checkLaunchArgs(a: Partial<LaunchArgs>): string | undefined {
   if (typeof a.config !== 'string' || !a.config.trim()) {
     return 'The launch configuration names no tune config: set "config" to a *.tune.yaml file (for example "${workspaceFolder}/math.tune.yaml").';
   }
-  if (a.mode !== undefined && !['debug', 'train', 'eval'].includes(a.mode)) return `"mode" must be "debug", "train" or "eval", not ${JSON.stringify(a.mode)}.`;
+  if (a.mode !== undefined && !MODES.includes(a.mode)) return `"mode" must be "debug", "train", "eval" or "controller", not ${JSON.stringify(a.mode)}.`;
+  if (a.mode === 'controller' && !(typeof a.gateway === 'string' && /^https?:\/\/\S+$/.test(a.gateway))) {
+    return `"mode": "controller" needs "gateway", the Agent Lightning gateway's http(s) URL (for example "http://gateway:8080"), not ${JSON.stringify(a.gateway)}.`;
+  }
+  if (a.keyEnv !== undefined && !(typeof a.keyEnv === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(a.keyEnv))) return `"keyEnv" must be the name of an environment variable, not ${JSON.stringify(a.keyEnv)}.`;
   if (a.tasks !== undefined && !(Number.isInteger(a.tasks) && a.tasks >= 1)) return `"tasks" must be a positive whole number, not ${JSON.stringify(a.tasks)}.`;
   if (a.trace !== undefined && typeof a.trace !== 'boolean' && typeof a.trace !== 'string') return '"trace" must be true, false or the path of a file.';
   if (a.args !== undefined && !(Array.isArray(a.args) && a.args.every((x) => typeof x === 'string'))) return '"args" must be a list of strings.';

@@ -72,9 +72,23 @@ export function planLaunch(args: LaunchArgs, trainerCli?: string): Plan {
   const debug = !args.noDebug;
   const inspect = debug && args.debugUserCode !== false;
   const mode = args.mode ?? 'debug';
-  const command = mode === 'train' ? ['run', config] : mode === 'eval' ? ['eval', config] : ['debug', config, '--tasks', String(args.tasks ?? 2)];
+  const command = commandFor(args, config);
   // The bridge runs without debugging too, for the run directory and the rollouts as threads;
   // only a debugged run, which may hold a rollout, turns timeouts off.
   const trainerArgs = [...command, '--debug-bridge', ...(debug ? ['--no-timeouts'] : []), ...(args.args ?? [])];
   return { args, config, cwd, env, runtime, cli, debug, inspect, mode, trainerArgs };
+}
+
+/** The trainer command a launch mode runs. */
+function commandFor(args: LaunchArgs, config: string): string[] {
+  switch (args.mode ?? 'debug') {
+    case 'train':
+      return ['run', config];
+    case 'eval':
+      return ['eval', config];
+    case 'controller':
+      return ['controller', config, '--gateway', args.gateway!, ...(args.keyEnv ? ['--key-env', args.keyEnv] : [])];
+    default:
+      return ['debug', config, '--tasks', String(args.tasks ?? 2)];
+  }
 }

@@ -1,51 +1,39 @@
-// The `agent-tune` debug adapter. It starts the trainer with the debug bridge (and the Node
-// inspector, for the child `node` session that the extension attaches), and translates DAP
-// requests into bridge requests: rollouts in flight are threads, a rollout's turns are its
-// stack, function breakpoints and the "Workflow and judge errors" filter stop rollouts at
-// agent-level places. The trainer holds all debugging state; this side renders it.
+// The `agent-tune` debug adapter's DAP side. The trainer (debuggee.ts) runs with the debug
+// bridge, and this session translates between DAP and the bridge: rollouts in flight are
+// threads, a rollout's turns are its stack (frames.ts), function breakpoints and the
+// "Workflow and judge errors" filter stop rollouts at agent-level places. The trainer holds
+// all debugging state; this side renders it.
 import { ContinuedEvent, Event, ExitedEvent, InitializedEvent, logger, LoggingDebugSession, OutputEvent, StoppedEvent, TerminatedEvent, Thread, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { parseBreakpoint } from '../../trainer/src/debug/breakpoints';
-import type { BreakpointSpec, Events, RolloutView } from '../../trainer/src/debug/protocol';
+import type { BreakpointStatus, Events, RolloutView } from '../../trainer/src/debug/protocol';
 import { OPEN_RUN_EVENT, RUN_EVENT } from '../../trainer/src/run/constants';
+import { Debuggee } from './debuggee';
 import type { LaunchArgs } from './launch';
-import { ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_REQUEST, USER_ERRORS_FILTER, type AttachNodeBody, type SessionOptions } from './names';
-import { LaunchError, NO_STOPS, planLaunch, type Plan } from './plan';
+import { ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_REQUEST, USER_ERRORS_FILTER, type SessionOptions } from './names';
+import { planLaunch } from './plan';
 import { startTrace } from './trace';
-import { TrainerProcess } from './trainer';
 import { Frames } from './frames';
 import { VariableStore } from './variables';
 
 export { ATTACH_NODE_EVENT, NODE_ATTACHED_REQUEST, OPEN_RUN_EVENT, OPEN_RUN_REQUEST, RUN_EVENT, USER_ERRORS_FILTER, type AttachNodeBody, type SessionOptions } from './names';
 export { traceDir } from './trace';
 
-function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: Error): void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<T>((a, b) => ((resolve = a), (reject = b)));
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
+function toDap(s: BreakpointStatus): DebugProtocol.Breakpoint {
+  return { id: s.id, verified: s.verified, ...(s.message ? { message: s.message } : {}) };
 }
 
 export class AgentTuneSession extends LoggingDebugSession {
-  private trainer?: TrainerProcess;
+  private trainer: Debuggee;
   private launchArgs?: LaunchArgs;
-  private configurationDone = deferred();
-  private ready = deferred<Events['ready']>();
-  private nodeAttached = deferred<{ ok: boolean; message?: string }>();
-  private stopping = false;
-  /** False for a launch without debugging: the trainer is told to stop nowhere. */
-  private debugging = true;
+  private configured!: () => void;
+  private configurationDone = new Promise<void>((resolve) => (this.configured = resolve));
   private runDir?: string;
-  private functionBreakpoints: BreakpointSpec[] = [];
   private breakpointIds = new Map<string, number>();
-  private userErrors = true;
   private threads = new Map<number, string>();
   private views = new Map<number, RolloutView>();
   private frames = new Frames();
   private store = new VariableStore();
   private lastStopped?: number;
-  private stderrTail = '';
 
   constructor(private options: SessionOptions = {}) {
     super();
@@ -53,6 +41,15 @@ export class AgentTuneSession extends LoggingDebugSession {
     logger.init((e) => this.sendEvent(e), undefined, false);
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
+    this.trainer = new Debuggee(
+      {
+        output: (category, text) => this.output(category, text),
+        attachNode: (body) => this.sendEvent(new Event(ATTACH_NODE_EVENT, body)),
+        event: (event, body) => this.onTrainerEvent(event, body),
+        exited: (code, signal, stopping) => this.onTrainerExit(code, signal, stopping),
+      },
+      options.attachTimeoutMs,
+    );
   }
 
   // ---- set-up ---------------------------------------------------------------------------
@@ -79,7 +76,7 @@ export class AgentTuneSession extends LoggingDebugSession {
 
   protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
     this.sendResponse(response);
-    this.configurationDone.resolve();
+    this.configured();
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): Promise<void> {
@@ -90,85 +87,22 @@ export class AgentTuneSession extends LoggingDebugSession {
       const plan = planLaunch(launch, this.options.trainerCli);
       this.launchArgs = plan.args;
       // Breakpoints sent before the trainer starts are answered as this launch will treat them.
-      this.debugging = plan.debug;
+      this.trainer.debugging = plan.debug;
       // Breakpoints and filters arrive before configurationDone; a client that never sends it still runs.
-      await Promise.race([this.configurationDone.promise, new Promise((r) => setTimeout(r, 2000))]);
-      await this.startTrainer(plan);
+      await Promise.race([this.configurationDone, new Promise((r) => setTimeout(r, 2000))]);
+      await this.trainer.start(plan);
       this.sendResponse(response);
     } catch (e) {
-      await this.trainer?.kill();
+      await this.trainer.kill();
       this.sendErrorResponse(response, { id: 2001, format: (e as Error).message, showUser: true });
       this.sendEvent(new TerminatedEvent());
     }
   }
 
-  /** Starts the trainer and waits until it is ready (and the Node debugger attached). */
-  private async startTrainer(plan: Plan): Promise<void> {
-    const { args, config, cwd, env, runtime, cli, debug, inspect, mode, trainerArgs } = plan;
-    this.ready = deferred();
-    this.nodeAttached = deferred();
-    this.stopping = false;
-    this.debugging = debug;
-    this.stderrTail = '';
-    this.output('console', `Agent Tune: ${mode} ${config} with ${runtime.description}\n`);
-    const trainer = new TrainerProcess({
-      runtime,
-      cli,
-      args: trainerArgs,
-      cwd,
-      env,
-      inspect,
-      onOutput: (category, text) => {
-        if (category === 'stderr') this.stderrTail = (this.stderrTail + text).slice(-4000);
-        this.output(category, text);
-      },
-      onEvent: (event, body) => this.onTrainerEvent(event, body),
-      onExit: (code, signal) => this.onTrainerExit(trainer, code, signal),
-    });
-    this.trainer = trainer;
-    const exited = trainer.exited.then(() => {
-      throw new LaunchError(`The trainer exited before it started${this.stderrTail.trim() ? `:\n${this.stderrTail.trim()}` : '.'}`);
-    });
-    exited.catch(() => undefined);
-
-    if (inspect) {
-      const port = await Promise.race([trainer.inspectorPort, exited]);
-      const name = `${(args as DebugProtocol.LaunchRequestArguments & { name?: string }).name ?? 'Agent Tune'} (Node)`;
-      this.sendEvent(new Event(ATTACH_NODE_EVENT, { port, name, cwd } satisfies AttachNodeBody));
-      const timeout = this.options.attachTimeoutMs ?? 30_000;
-      const attached = await Promise.race([
-        this.nodeAttached.promise,
-        exited,
-        new Promise<{ ok: false; message: string }>((r) =>
-          setTimeout(() => r({ ok: false, message: `no Node debugger attached within ${timeout / 1000} s (this client does not handle "${ATTACH_NODE_EVENT}")` }), timeout),
-        ),
-      ]);
-      if (!attached.ok) throw new LaunchError(`The Node debugger could not attach to the trainer: ${attached.message}. Set "debugUserCode": false to debug without breakpoints in workflows and judges.`);
-    }
-    await Promise.race([this.ready.promise, exited]);
-    if (debug) await this.configure(args.stopOnEntry ?? false);
-    else await trainer.request('configure', NO_STOPS);
-  }
-
-  private async configure(stopOnEntry = false): Promise<DebugProtocol.Breakpoint[]> {
-    if (!this.trainer?.running || !this.debugging) return this.functionBreakpoints.map((b) => this.status(b));
-    const r = await this.trainer.request('configure', { breakpoints: this.functionBreakpoints, userErrors: this.userErrors, stopOnEntry });
-    return r.breakpoints.map((s) => ({ id: s.id, verified: s.verified, ...(s.message ? { message: s.message } : {}) }));
-  }
-
-  private status(spec: BreakpointSpec): DebugProtocol.Breakpoint {
-    const s = parseBreakpoint(spec).status;
-    if (!this.debugging) return { id: s.id, verified: false, message: 'Started without debugging: breakpoints do not stop it.' };
-    return { id: s.id, verified: s.verified, ...(s.message ? { message: s.message } : {}) };
-  }
-
   // ---- the trainer's side ---------------------------------------------------------------
 
-  private onTrainerEvent<E extends keyof Events>(event: E, body: Events[E]): void {
+  private onTrainerEvent<E extends Exclude<keyof Events, 'ready'>>(event: E, body: Events[E]): void {
     switch (event) {
-      case 'ready':
-        this.ready.resolve(body as Events['ready']);
-        return;
       case 'run': {
         const { runDir } = body as Events['run'];
         this.runDir = runDir;
@@ -204,12 +138,10 @@ export class AgentTuneSession extends LoggingDebugSession {
     }
   }
 
-  private onTrainerExit(trainer: TrainerProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (trainer !== this.trainer) return;
+  private onTrainerExit(code: number | null, signal: NodeJS.Signals | null, stopping: boolean): void {
     for (const id of this.threads.keys()) this.sendEvent(new ThreadEvent('exited', id));
     this.threads.clear();
-    this.ready.reject(new Error('the trainer exited'));
-    if (this.stopping) return;
+    if (stopping) return;
     if (code !== 0) this.output('stderr', `The trainer exited with ${signal ? `signal ${signal}` : `code ${code}`}.\n`);
     this.sendEvent(new ExitedEvent(code ?? 1));
     this.sendEvent(new TerminatedEvent());
@@ -217,11 +149,6 @@ export class AgentTuneSession extends LoggingDebugSession {
 
   private output(category: string, text: string): void {
     this.sendEvent(new OutputEvent(text, category));
-  }
-
-  private requireTrainer(): TrainerProcess {
-    if (!this.trainer?.running) throw new Error('The trainer is not running.');
-    return this.trainer;
   }
 
   /** Runs a request handler, turning a thrown error into an error response. */
@@ -238,21 +165,21 @@ export class AgentTuneSession extends LoggingDebugSession {
 
   protected override async setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): Promise<void> {
     await this.answer(response, async () => {
-      this.functionBreakpoints = args.breakpoints.map((b) => {
+      this.trainer.breakpoints = args.breakpoints.map((b) => {
         // The same breakpoint keeps its id (and hit count) when the list is sent again.
         const key = JSON.stringify([b.name, b.condition ?? '', b.hitCondition ?? '']);
         let id = this.breakpointIds.get(key);
         if (id === undefined) this.breakpointIds.set(key, (id = this.breakpointIds.size + 1));
         return { id, name: b.name, ...(b.condition ? { condition: b.condition } : {}), ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}) };
       });
-      response.body = { breakpoints: await this.configure() };
+      response.body = { breakpoints: (await this.trainer.configure()).map(toDap) };
     });
   }
 
   protected override async setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): Promise<void> {
     await this.answer(response, async () => {
-      this.userErrors = args.filters.includes(USER_ERRORS_FILTER);
-      await this.configure();
+      this.trainer.userErrors = args.filters.includes(USER_ERRORS_FILTER);
+      await this.trainer.configure();
     });
   }
 
@@ -269,7 +196,7 @@ export class AgentTuneSession extends LoggingDebugSession {
   protected override async continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
     await this.answer(response, async () => {
       this.forget();
-      await this.requireTrainer().request('continue', {});
+      await this.trainer.request('continue', {});
       response.body = { allThreadsContinued: true };
     });
   }
@@ -277,7 +204,7 @@ export class AgentTuneSession extends LoggingDebugSession {
   protected override async nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
     await this.answer(response, async () => {
       this.views.delete(args.threadId);
-      await this.requireTrainer().request('next', { threadId: args.threadId });
+      await this.trainer.request('next', { threadId: args.threadId });
     });
   }
 
@@ -290,7 +217,7 @@ export class AgentTuneSession extends LoggingDebugSession {
   }
 
   protected override async pauseRequest(response: DebugProtocol.PauseResponse): Promise<void> {
-    await this.answer(response, () => this.requireTrainer().request('pause', {}).then(() => undefined));
+    await this.answer(response, () => this.trainer.request('pause', {}).then(() => undefined));
   }
 
   /** Handles, views and documents are valid while the rollouts stand still. */
@@ -310,7 +237,7 @@ export class AgentTuneSession extends LoggingDebugSession {
   private async view(threadId: number): Promise<RolloutView> {
     let v = this.views.get(threadId);
     if (!v) {
-      v = await this.requireTrainer().request('rollout', { threadId });
+      v = await this.trainer.request('rollout', { threadId });
       this.views.set(threadId, v);
     }
     return v;
@@ -356,7 +283,7 @@ export class AgentTuneSession extends LoggingDebugSession {
   protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
     await this.answer(response, async () => {
       const threadId = args.frameId !== undefined ? this.frames.get(args.frameId)?.threadId : this.lastStopped;
-      const { value } = await this.requireTrainer().request('evaluate', { threadId, expression: args.expression });
+      const { value } = await this.trainer.request('evaluate', { threadId, expression: args.expression });
       const v = this.store.variable('', value);
       response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference };
     });
@@ -380,7 +307,7 @@ export class AgentTuneSession extends LoggingDebugSession {
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (command === NODE_ATTACHED_REQUEST) {
       const a = (args ?? {}) as { ok?: boolean; message?: string };
-      this.nodeAttached.resolve({ ok: a.ok !== false, ...(a.message ? { message: a.message } : {}) });
+      this.trainer.nodeAttached({ ok: a.ok !== false, ...(a.message ? { message: a.message } : {}) });
       this.sendResponse(response);
     } else if (command === OPEN_RUN_REQUEST) {
       if (!this.runDir) {
@@ -397,26 +324,20 @@ export class AgentTuneSession extends LoggingDebugSession {
 
   // ---- ending ---------------------------------------------------------------------------
 
-  private async stopTrainer(): Promise<void> {
-    this.stopping = true;
-    this.nodeAttached.resolve({ ok: false, message: 'the session is ending' });
-    await this.trainer?.kill();
-  }
-
   protected override async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
-    await this.stopTrainer();
+    await this.trainer.stop();
     this.sendResponse(response);
     this.sendEvent(new TerminatedEvent());
   }
 
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
-    await this.stopTrainer();
+    await this.trainer.stop();
     this.sendResponse(response);
   }
 
   protected override async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
     const next = (args.arguments as LaunchArgs | undefined) ?? this.launchArgs;
-    await this.stopTrainer();
+    await this.trainer.stop();
     for (const id of this.threads.keys()) this.sendEvent(new ThreadEvent('exited', id));
     this.threads.clear();
     this.forget();
@@ -430,10 +351,10 @@ export class AgentTuneSession extends LoggingDebugSession {
       this.sendEvent(new ContinuedEvent(0, true));
       const plan = planLaunch(next, this.options.trainerCli);
       this.launchArgs = plan.args;
-      await this.startTrainer(plan);
+      await this.trainer.start(plan);
       this.sendResponse(response);
     } catch (e) {
-      await this.trainer?.kill();
+      await this.trainer.kill();
       this.sendErrorResponse(response, { id: 2001, format: (e as Error).message, showUser: true });
       this.sendEvent(new TerminatedEvent());
     }
@@ -441,12 +362,12 @@ export class AgentTuneSession extends LoggingDebugSession {
 
   /** The standalone adapter exits after this; the trainer goes first. */
   override shutdown(): void {
-    void this.stopTrainer().finally(() => super.shutdown());
+    void this.trainer.stop().finally(() => super.shutdown());
   }
 
   /** The extension host disposes in-process adapters; nothing may outlive the session. */
   override dispose(): void {
-    void this.stopTrainer();
+    void this.trainer.stop();
     super.dispose();
   }
 }

@@ -29,7 +29,10 @@ describe('agent-tune debugger contribution', () => {
 
   it('names what to fix in a bad launch configuration', () => {
     assert.match(checkLaunchArgs({})!, /set "config" to a \*\.tune\.yaml file/);
-    assert.match(checkLaunchArgs({ config: 'a.tune.yaml', mode: 'fit' as never })!, /"mode" must be "debug", "train" or "eval"/);
+    assert.match(checkLaunchArgs({ config: 'a.tune.yaml', mode: 'fit' as never })!, /"mode" must be "debug", "train", "eval" or "controller"/);
+    assert.match(checkLaunchArgs({ config: 'a.tune.yaml', mode: 'controller' })!, /"mode": "controller" needs "gateway"/);
+    assert.match(checkLaunchArgs({ config: 'a.tune.yaml', mode: 'controller', gateway: 'http://gw:8080', keyEnv: 'MY KEY' })!, /"keyEnv" must be the name of an environment variable/);
+    assert.equal(checkLaunchArgs({ config: 'a.tune.yaml', mode: 'controller', gateway: 'http://gw:8080', keyEnv: 'MY_KEY' }), undefined);
     assert.match(checkLaunchArgs({ config: 'a.tune.yaml', tasks: 0 })!, /"tasks" must be a positive whole number/);
     assert.match(checkLaunchArgs({ config: 'a.tune.yaml', env: { A: 1 as never } })!, /"env" must map names to strings/);
   });

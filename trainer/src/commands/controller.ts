@@ -12,7 +12,8 @@ import { GatewayClient } from '../controller/gateway';
 import { AGENT_LIGHTNING } from '../controller/schema';
 import { startRun } from '../rollout/start';
 import { parsePositive } from './debug';
-import { EXIT } from './output';
+import { EXIT, debuggerOutput } from './output';
+import { openDebugBridge } from '../debug/open';
 
 interface Flags {
   gateway: string;
@@ -23,6 +24,8 @@ interface Flags {
   poll: number;
   outputDir?: string;
   exitWhenIdle?: number;
+  timeouts: boolean;
+  debugBridge?: boolean;
 }
 
 /** A controller's default name: the host's, which a StatefulSet keeps across restarts. */
@@ -43,8 +46,11 @@ export function registerController(program: Command, out: () => Output, setExit:
     .option('--poll <seconds>', 'wait between polls of an empty queue', (v) => positiveNumber(v, '--poll'), 2)
     .option('--output-dir <dir>', 'create the run directory here instead of under train.output_dir')
     .option('--exit-when-idle <seconds>', 'exit once nothing has been queued or running here for this long (batch jobs)', (v) => positiveNumber(v, '--exit-when-idle'))
+    .option('--no-timeouts', 'never time out user code or rollouts (set while a debugger is attached)')
+    .option('--debug-bridge', 'let the debugger that spawned the controller hold rollouts (IPC)')
     .action(async (file: string, flags: Flags) => {
-      const o = out();
+      const o = flags.debugBridge ? debuggerOutput(out()) : out();
+      const bridge = await openDebugBridge(flags.debugBridge);
       const key = readKey(flags.keyEnv);
       if (!key) o.info(`${flags.keyEnv} is not set: requests go without a key, which only a gateway with authentication disabled accepts`);
       const loaded = loadConfig(file);
@@ -53,6 +59,7 @@ export function registerController(program: Command, out: () => Output, setExit:
       const gateway = new GatewayClient({ url: flags.gateway, ...(key ? { key } : {}), log, signal: stopping.signal });
       const writer = startRun(loaded, 'train', flags.outputDir);
       o.info(`run directory: ${writer.dir}`);
+      bridge?.attach(writer);
       const started = Date.now();
       let controller: Controller | undefined;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -68,7 +75,7 @@ export function registerController(program: Command, out: () => Output, setExit:
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const env = await gatewayEnv(loaded, writer);
+        const env = await gatewayEnv(loaded, writer, flags.timeouts && !bridge, bridge?.hooks);
         try {
           const name = flags.name ?? defaultName();
           const parallel = flags.parallel ?? loaded.config.rollout.parallel;

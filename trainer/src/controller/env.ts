@@ -2,7 +2,7 @@
 // and judge, loaded once. There is no model of our own: each rollout brings its backend,
 // pointed at its proxy URL.
 import type { LoadedConfig } from '../config/load';
-import { createEnv, type RolloutEnv } from '../rollout/env';
+import { createEnv, type RolloutEnv, type RolloutHooks } from '../rollout/env';
 import type { ChatBackend } from '../model/types';
 import type { RunWriter } from '../run/writer';
 
@@ -13,8 +13,9 @@ const noModel: ChatBackend = {
   close: () => Promise.resolve(),
 };
 
-export function gatewayEnv(loaded: LoadedConfig, writer: RunWriter, timeouts = true): Promise<RolloutEnv> {
-  return createEnv(loaded, { writer, timeouts, backend: noModel });
+/** `hooks` are the debugger's, under `--debug-bridge`. */
+export function gatewayEnv(loaded: LoadedConfig, writer: RunWriter, timeouts = true, hooks?: RolloutHooks): Promise<RolloutEnv> {
+  return createEnv(loaded, { writer, timeouts, backend: noModel, ...(hooks ? { hooks } : {}) });
 }
 
 /** The key from the variable `keyEnv` names; it goes into request headers and nowhere else. */

@@ -104,10 +104,13 @@ export async function runGatewayRollout(ctx: RunContext, g: GatewayRollout): Pro
   // The workflow sees this rollout's backend; everything else is shared.
   const view: RolloutEnv = Object.create(env, { backend: { value: backend } });
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void backend.close();
-  }, g.timeoutS * 1000);
+  // Under a debugger (timeouts off) a rollout held at a breakpoint is not a hung one.
+  const timer = env.timeouts
+    ? setTimeout(() => {
+        timedOut = true;
+        void backend.close();
+      }, g.timeoutS * 1000)
+    : undefined;
   let record: RolloutRecord;
   try {
     record = await runOne(view, spec);
