@@ -24,6 +24,8 @@ const { values: args } = isMainThread ? parseArgs({
     tokens: { type: 'string', default: '128' },
     rounds: { type: 'string', default: '10' },
     threads: { type: 'string', default: String(Math.min(4, availableParallelism())) },
+    /** A subset of: engine, one-lane, main, transformers, bare, bare-worker (a large model's weights are held once per contender). */
+    only: { type: 'string' },
   },
 }) : workerData as { values: Record<string, string> };
 const NEW = Number(args.tokens);
@@ -164,20 +166,19 @@ async function main(): Promise<void> {
 
   const engineRun = (engine: Engine): Run => async (batch) =>
     (await Promise.all(batch.map((p) => engine.generate(p, greedy)))).reduce((n, g) => n + g.tokenIds.length, 0);
+  const want = (k: string) => !args.only || args.only.split(',').includes(k);
   const worker = await Engine.open(folder, { threads: THREADS, thread: 'worker', maxBatch: BATCH });
-  const oneLane = await Engine.open(folder, { threads: THREADS, lanes: 1, thread: 'worker', maxBatch: BATCH });
   const ours = `agent-tune engine (default: ${worker.laneCount} lane${worker.laneCount > 1 ? 's' : ''})`;
-  const main = await Engine.open(folder, { threads: THREADS, thread: 'main', maxBatch: BATCH });
+  const oneLane = want('one-lane') ? await Engine.open(folder, { threads: THREADS, lanes: 1, thread: 'worker', maxBatch: BATCH }) : undefined;
+  const main = want('main') ? await Engine.open(folder, { threads: THREADS, thread: 'main', maxBatch: BATCH }) : undefined;
   const tjs = await transformersJs(folder);
-  const bare = await bareLoopOnWorker();
-  const runs: Record<string, Run> = {
-    [ours]: engineRun(worker),
-    'agent-tune engine, 1 lane': engineRun(oneLane),
-    'agent-tune engine, model on the main thread': engineRun(main),
-    'transformers.js generate': tjs.run,
-    'bare onnxruntime loop': await bareLoop(folder),
-    'bare onnxruntime loop on a worker thread': bare.run,
-  };
+  const bare = want('bare-worker') ? await bareLoopOnWorker() : undefined;
+  const runs: Record<string, Run> = { [ours]: engineRun(worker) };
+  if (oneLane) runs['agent-tune engine, 1 lane'] = engineRun(oneLane);
+  if (main) runs['agent-tune engine, model on the main thread'] = engineRun(main);
+  runs['transformers.js generate'] = tjs.run;
+  if (want('bare')) runs['bare onnxruntime loop'] = await bareLoop(folder);
+  if (bare) runs['bare onnxruntime loop on a worker thread'] = bare.run;
   // Rounds interleave the contenders so that a busy moment of the machine hits them alike.
   // Each round gives every contender's rate at batch 1 and N; a ratio is the median over
   // rounds of the two rates measured in the same round, which a slow phase of a shared
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
       rounds[name].push([await rate(singles, run), await rate(sixteen, run)]);
     }
   }
-  await Promise.all([worker.close(), oneLane.close(), main.close(), tjs.close(), bare.close()]);
+  await Promise.all([worker.close(), oneLane?.close(), main?.close(), tjs.close(), bare?.close()]);
 
   const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -202,7 +203,7 @@ async function main(): Promise<void> {
   for (const [name, r] of Object.entries(rounds)) {
     console.log(`${name.padEnd(46)}${median(r.map((x) => x[0])).toFixed(0).padStart(10)}${median(r.map((x) => x[1])).toFixed(0).padStart(10)}`);
   }
-  for (const name of [ours, 'agent-tune engine, 1 lane']) {
+  for (const name of [ours, 'agent-tune engine, 1 lane'].filter((n) => n in rounds)) {
     const mine = rounds[name];
     const ratio = (peer: string, i: 0 | 1) => `${median(mine.map((x, k) => x[i] / rounds[peer][k][i])).toFixed(2)}x`.padStart(7);
     console.log(`\nratios: ${name} / peer, median of rounds`);
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
       ['transformers.js generate', 'target: >= 1.2x at batch 1 and 8; >= 1.5x at batch 16'],
       ['bare onnxruntime loop', 'target: >= 0.80x'],
       ['bare onnxruntime loop on a worker thread', 'target: >= 0.80x'],
-    ]) console.log(`  vs ${peer.padEnd(46)}${ratio(peer, 0)}  ${ratio(peer, 1)}   (${target})`);
+    ].filter(([peer]) => peer in rounds)) console.log(`  vs ${peer.padEnd(46)}${ratio(peer, 0)}  ${ratio(peer, 1)}   (${target})`);
   }
 }
 

@@ -371,7 +371,7 @@ export const tuneSchema = {
               minimum: 0,
               maximum: 1,
               description:
-                '`difficulty_based`: weight ρ of implicit evidence (BOTS). Tasks not rolled out in a step get pseudo-counts from their prior pass rate shifted by how far this step\'s tasks beat or missed theirs; a rolled-out task\'s own outcomes count in full. 0 uses direct evidence only. 0.2 is the default of the BOTS release.',
+                '`difficulty_based`: weight ρ of implicit evidence (BOTS). Tasks not rolled out in a step get pseudo-counts at their estimated pass rate shifted by how far this step\'s tasks beat or missed their estimates, the tasks of like difficulty (close prior pass rates) weighing most; a rolled-out task\'s own outcomes count in full. 0 uses direct evidence only. 0.2 is the default of the BOTS release.',
               default: 0.2,
               examples: [0.2, 0],
             },
