@@ -241,8 +241,8 @@ async function overhead(dir: string): Promise<void> {
   const diff = (a: number[], b: number[]) => median(a.map((x, i) => x - b[i]));
   console.log(`controller overhead per rollout, CPU of the controller and the model server against local (target <= 5%): ${pct(median(cpuRatio))}`);
   console.log(
-    `controller cost per rollout, absolute: ${diff(split.ctlOwn, split.localOwn).toFixed(1)} ms CPU in the controller process over our runtime's own (${m.ctlOwn.toFixed(1)} against ${m.localOwn.toFixed(1)} ms), ` +
-      `${diff(split.ctlModel, split.localModel).toFixed(1)} ms in the model server (${m.ctlModel.toFixed(1)} against ${m.localModel.toFixed(1)} ms); ` +
+    `controller cost per rollout, absolute: ${diff(split.ctlOwn, split.localOwn).toFixed(1)} ms CPU in the controller process over our runtime's own (medians ${m.ctlOwn.toFixed(1)} against ${m.localOwn.toFixed(1)} ms), ` +
+      `${diff(split.ctlModel, split.localModel).toFixed(1)} ms in the model server (medians ${m.ctlModel.toFixed(1)} against ${m.localModel.toFixed(1)} ms); ` +
       `the gateway stand-in, which runs on the gateway's machine in a deployment and is not counted above, used ${m.gateway.toFixed(1)} ms`,
   );
   console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once`);
