@@ -95,4 +95,18 @@ describe('controller HTTP client', () => {
     const refused = await failure(client.request(url, { method: 'GET', headers: {}, timeoutMs: 5000 }));
     assert.equal(refused.code, 'ECONNREFUSED');
   });
+
+  it('fails with ECONNRESET when the connection breaks halfway through the answer', async () => {
+    const { server, url } = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"half":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    try {
+      const broken = await failure(new HttpClient().request(url, { method: 'GET', headers: {}, timeoutMs: 5000 }));
+      assert.equal(broken.code, 'ECONNRESET');
+    } finally {
+      await close(server);
+    }
+  });
 });

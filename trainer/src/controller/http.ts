@@ -70,7 +70,9 @@ export class HttpClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e: NodeJS.ErrnoException) => end(new HttpFailure(e.message, e.code)));
-        res.on('aborted', () => end(new HttpFailure('the connection broke while reading the answer', 'ECONNRESET')));
+        res.on('close', () => {
+          if (!res.complete) end(new HttpFailure('the connection broke while reading the answer', 'ECONNRESET'));
+        });
         res.on('end', () => end(undefined, { status: res.statusCode ?? 0, headers: res.headers, text: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8') }));
       });
       req.end(r.body);
