@@ -2,7 +2,10 @@
 // 1. Overhead: the same rollouts (same ids, so the same seeds and the same tokens) run by
 //    our runtime straight against `agent-tune serve`, and by `agent-tune controller`'s loop
 //    through the gateway stand-in in front of that server (claim, proxy, events, reward,
-//    finish, model version). Rounds alternate; the median ratio of wall time is reported.
+//    finish, model version). Rounds alternate. Reported as medians over the rounds: the CPU
+//    of the controller process and the model server against our runtime's process and the
+//    same server, as a ratio and in ms per rollout, and the ratios of wall time. The gateway
+//    stand-in's own CPU is shown apart: in a deployment it runs on the gateway's machine.
 // 2. Memory: one controller holding --in-flight rollouts at once (a model that answers only
 //    when all of them wait), two waves in a row; peak heap and RSS against the idle process.
 // The gateway and the held model run in a child process (bench/controller-peer.ts).
@@ -26,7 +29,7 @@ import type { RolloutRecord } from '../trainer/src/run/events';
 
 const { values: args } = parseArgs({
   options: {
-    rollouts: { type: 'string', default: '24' },
+    rollouts: { type: 'string', default: '96' },
     parallel: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
     'in-flight': { type: 'string', default: '1000' },
@@ -37,21 +40,33 @@ const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'trainer', 'bin', 'agent-tune.js');
 const children: ChildProcess[] = [];
 
-/** CPU seconds used so far by this process and `others` (Linux /proc; 0 for others elsewhere). */
-function cpuSeconds(others: ChildProcess[]): number {
-  const own = process.cpuUsage();
-  let total = (own.user + own.system) / 1e6;
-  for (const c of others) {
-    try {
-      const fields = readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // no /proc: this process only
-    }
+/** CPU seconds a child process has used so far (Linux /proc; NaN elsewhere). */
+function childCpu(c: ChildProcess): number {
+  try {
+    const fields = readFileSync(`/proc/${c.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
   }
-  return total;
 }
-let measured: ChildProcess[] = [];
+
+/** CPU seconds so far of this process (the runtime or the controller), the model server and the gateway stand-in. */
+interface Cpu {
+  own: number;
+  model: number;
+  gateway: number;
+}
+let watched: { model?: ChildProcess; gateway?: ChildProcess } = {};
+
+function cpuNow(): Cpu {
+  const own = process.cpuUsage();
+  return { own: (own.user + own.system) / 1e6, model: watched.model ? childCpu(watched.model) : 0, gateway: watched.gateway ? childCpu(watched.gateway) : 0 };
+}
+
+function cpuSince(t0: Cpu): Cpu {
+  const t = cpuNow();
+  return { own: t.own - t0.own, model: t.model - t0.model, gateway: t.gateway - t0.gateway };
+}
 
 /** One pass over the rollouts: wall time, completion tokens, and the mean time of a rollout as it ran. */
 interface Pass {
@@ -59,8 +74,7 @@ interface Pass {
   tokens: number;
   rolloutMs: number;
   modelMs: number;
-  /** CPU seconds of this process and the model server (not the gateway's). */
-  cpu: number;
+  cpu: Cpu;
 }
 
 function firstLine(child: ChildProcess, what: string): Promise<Record<string, string | null>> {
@@ -75,10 +89,10 @@ function firstLine(child: ChildProcess, what: string): Promise<Record<string, st
   });
 }
 
-async function peer(o: { model: string; hold?: number }): Promise<{ gateway: string; model: string | null }> {
+async function peer(o: { model: string; hold?: number }): Promise<{ gateway: string; model: string | null; child: ChildProcess }> {
   const child = spawn(process.execPath, ['-r', 'esbuild-register', join(__dirname, 'controller-peer.ts'), '--model', o.model, '--hold', String(o.hold ?? 0)], { stdio: ['pipe', 'pipe', 'inherit'], cwd: ROOT });
   children.push(child);
-  return (await firstLine(child, 'the gateway stand-in')) as { gateway: string; model: string | null };
+  return { ...((await firstLine(child, 'the gateway stand-in')) as { gateway: string; model: string | null }), child };
 }
 
 async function post(url: string, body: unknown): Promise<void> {
@@ -133,13 +147,13 @@ async function controlled(file: string, gateway: string, parallel: number, total
     }
   });
   const sampler = sample ? setInterval(sample, 50) : undefined;
-  const cpu0 = cpuSeconds(measured);
+  const cpu0 = cpuNow();
   const started = performance.now();
   const done = controller.run();
   await finished;
   clearInterval(sampler);
   const seconds = (performance.now() - started) / 1000;
-  const cpu = cpuSeconds(measured) - cpu0;
+  const cpu = cpuSince(cpu0);
   controller.stop();
   await done;
   stopping.abort();
@@ -155,8 +169,8 @@ async function overhead(dir: string): Promise<void> {
   const serve = spawn(process.execPath, [BIN, '--json', 'serve', 'builtin:tiny-math', '--port', '0', '--quiet', '--name', 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(serve);
   const served = (await firstLine(serve, 'agent-tune serve')) as { url: string };
-  measured = [serve];
-  const { gateway } = await peer({ model: 'bench' });
+  const { gateway, child } = await peer({ model: 'bench' });
+  watched = { model: serve, gateway: child };
   await post(`${gateway}/api/models`, [{ model: 'bench', endpoint: served.url, version: 0 }]);
   const file = config(dir, parallel);
   const loaded = loadConfig(file);
@@ -176,11 +190,11 @@ async function overhead(dir: string): Promise<void> {
       const task = taskFromInput(row, loaded.config, true);
       return { id: `r${round}-${i}`, step: 0, phase: 'train', task, groupId: task.id, sample: 0 };
     });
-    const cpu0 = cpuSeconds(measured);
+    const cpu0 = cpuNow();
     const started = performance.now();
     const records = await runRollouts(env, specs);
     const seconds = (performance.now() - started) / 1000;
-    const cpu = cpuSeconds(measured) - cpu0;
+    const cpu = cpuSince(cpu0);
     await env.close();
     writer.close();
     return {
@@ -200,7 +214,11 @@ async function overhead(dir: string): Promise<void> {
   const total: number[] = [];
   const own: number[] = [];
   const cpuRatio: number[] = [];
-  const show = (what: string, p: Pass) => `${what} ${((p.seconds / n) * 1000).toFixed(0)} ms/rollout wall, ${((p.cpu / n) * 1000).toFixed(0)} ms CPU (each rollout ${p.rolloutMs.toFixed(0)} ms, model ${p.modelMs.toFixed(0)} ms)`;
+  /** Per round, CPU ms per rollout: the bench process and the model server, in each pass; the stand-in in the controller's. */
+  const split: Record<'localOwn' | 'localModel' | 'ctlOwn' | 'ctlModel' | 'gateway', number[]> = { localOwn: [], localModel: [], ctlOwn: [], ctlModel: [], gateway: [] };
+  const ms = (seconds: number) => (seconds / n) * 1000;
+  const show = (what: string, p: Pass) =>
+    `${what} ${ms(p.seconds).toFixed(0)} ms/rollout wall, ${ms(p.cpu.own + p.cpu.model).toFixed(1)} ms CPU (${ms(p.cpu.own).toFixed(1)} this process, ${ms(p.cpu.model).toFixed(1)} model server; each rollout ${p.rolloutMs.toFixed(0)} ms, model ${p.modelMs.toFixed(0)} ms)`;
   for (let round = 0; round < Number(args.rounds); round++) {
     const passes: Record<string, Pass> = {};
     const order = round % 2 === 0 ? ['local', 'proxy', 'controller'] : ['controller', 'proxy', 'local'];
@@ -209,12 +227,24 @@ async function overhead(dir: string): Promise<void> {
     const same = l.tokens === g.tokens ? 'same tokens' : `tokens differ: ${l.tokens} vs ${g.tokens}`;
     total.push(g.seconds / l.seconds);
     own.push(g.seconds / p.seconds);
-    cpuRatio.push(g.cpu / l.cpu);
+    cpuRatio.push((g.cpu.own + g.cpu.model) / (l.cpu.own + l.cpu.model));
+    split.localOwn.push(ms(l.cpu.own));
+    split.localModel.push(ms(l.cpu.model));
+    split.ctlOwn.push(ms(g.cpu.own));
+    split.ctlModel.push(ms(g.cpu.model));
+    split.gateway.push(ms(g.cpu.gateway));
     console.log(`round ${round + 1}: ${show('local', l)}, ${show('local through the gateway proxy', p)}, ${show('controller', g)}; controller/local ${(g.seconds / l.seconds).toFixed(3)}, controller/proxied ${(g.seconds / p.seconds).toFixed(3)} (${same})`);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const pct = (x: number) => `${((x - 1) * 100).toFixed(1)}%`;
+  const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
+  const m = Object.fromEntries(Object.entries(split).map(([k, v]) => [k, median(v)])) as Record<keyof typeof split, number>;
+  const diff = (a: number[], b: number[]) => median(a.map((x, i) => x - b[i]));
   console.log(`controller overhead per rollout, CPU of the controller and the model server against local (target <= 5%): ${pct(median(cpuRatio))}`);
+  console.log(
+    `controller cost per rollout, absolute: ${diff(split.ctlOwn, split.localOwn).toFixed(1)} ms CPU in the controller process over our runtime's own (medians ${m.ctlOwn.toFixed(1)} against ${m.localOwn.toFixed(1)} ms), ` +
+      `${diff(split.ctlModel, split.localModel).toFixed(1)} ms in the model server (medians ${m.ctlModel.toFixed(1)} against ${m.localModel.toFixed(1)} ms); ` +
+      `the gateway stand-in, which runs on the gateway's machine in a deployment and is not counted above, used ${m.gateway.toFixed(1)} ms`,
+  );
   console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once`);
 }
 

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { createHash, randomUUID } from 'node:crypto';
 import type { GatewayEvent, ModelEndpoint, PauseState, Rollout, RolloutState } from '../../trainer/src/controller/schema';
 import { VALID_TRANSITIONS } from '../../trainer/src/controller/schema';
+import { HttpClient, HttpFailure, type HttpAnswer } from '../../trainer/src/controller/http';
 import { triplets } from './triplets';
 
 export interface GatewayConfig {
@@ -67,6 +68,8 @@ export class StandInGateway {
   /** Every request's method, path and status, for assertions. */
   readonly log: { method: string; path: string; status: number }[] = [];
   private server: Server | undefined;
+  /** The upstream model calls (httpx's pooled client in proxy.py). */
+  private readonly client = new HttpClient();
   url = '';
 
   constructor(readonly config: GatewayConfig) {}
@@ -318,8 +321,8 @@ export class StandInGateway {
       const started = performance.now();
       const { res, retries } = await this.upstream(`${server.endpoint.replace(/\/+$/, '')}/${upstream}`, prepared);
       const latency = performance.now() - started;
-      const isJson = (res.headers.get('content-type') ?? '').startsWith('application/json');
-      const responseBody = isJson ? ((await res.json()) as Record<string, unknown>) : {};
+      const isJson = (res.headers['content-type'] ?? '').startsWith('application/json');
+      const responseBody = isJson ? (JSON.parse(res.text) as Record<string, unknown>) : {};
       const choices = responseBody.choices as { finish_reason?: string }[] | undefined;
       this.record(rid, aid, 'model_request', {
         model: server.model,
@@ -350,16 +353,16 @@ export class StandInGateway {
   }
 
   /** proxy.py _send_upstream_with_retries: 408/409/429/5xx and transport errors, up to 6 attempts. */
-  private async upstream(url: string, body: unknown): Promise<{ res: Response; retries: number }> {
+  private async upstream(url: string, body: unknown): Promise<{ res: HttpAnswer; retries: number }> {
     const base = this.config.upstreamBackoffS ?? 0.05;
     for (let i = 0; ; i++) {
       const last = i === UPSTREAM_MAX_ATTEMPTS - 1;
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(300_000) });
+        const res = await this.client.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), timeoutMs: 300_000 });
         if (!(RETRY_STATUS.has(res.status) || res.status >= 500) || last) return { res, retries: i };
-        await res.body?.cancel();
       } catch (e) {
-        if (last) throw new HttpError((e as Error).name === 'TimeoutError' ? 504 : 502, (e as Error).name === 'TimeoutError' ? 'Upstream model server timed out' : 'Upstream model server request failed');
+        const timedOut = e instanceof HttpFailure && e.code === 'ETIMEDOUT';
+        if (last) throw new HttpError(timedOut ? 504 : 502, timedOut ? 'Upstream model server timed out' : 'Upstream model server request failed');
       }
       await new Promise((r) => setTimeout(r, Math.min(base * 2 ** i, 8) * 1000 * (0.75 + 0.5 * Math.random())));
     }

@@ -119,6 +119,22 @@ describe('controller: whole cycles through the gateway stand-in', function () {
     }
   });
 
+  it('ends a rollout at its deadline (config.timeout_seconds) while its model call waits on a paused gateway', async () => {
+    const [row] = arithRows(1, 70);
+    await call(gw, 'POST', '/api/rollouts', [{ rollout_id: 'late', input: row, is_train: true, config: { timeout_seconds: 1 } }]);
+    await call(gw, 'POST', '/proxy/pause', { retry_after_seconds: 1, reason: 'weight sync' });
+    const ctl = await startController(gw, config);
+    // The gateway stays paused: only the deadline can end the call.
+    await until(() => terminal(gw).length === 1, 'the rollout has ended', 30_000);
+    await ctl.close();
+    const r = gw.rollouts.get('late')!;
+    assert.equal(r.status.state, 'failed');
+    assert.equal(r.status.error_message, 'the rollout timed out after 1s (config.timeout_seconds)');
+    const rewards = gw.currentEvents('late', 'reward');
+    assert.equal(rewards.length, 1);
+    assert.equal(rewards[0].data.reason, 'timeout');
+  });
+
   it('shares the queue between two controllers: each rollout is claimed once, by one of them', async () => {
     await call(gw, 'POST', '/api/rollouts', groups(arithRows(4, 20), 3, 's'));
     const a = await startController(gw, config, { name: 'ctl-a', parallel: 3 });

@@ -66,6 +66,8 @@ export class Controller {
   /** What the last listing showed and was not claimed yet: tried before listing again. */
   private candidates: Rollout[] = [];
   private listedAt = 0;
+  /** The last listing came back full: more may be queued than it showed. */
+  private listedFull = false;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
   private step = 0;
@@ -97,8 +99,8 @@ export class Controller {
           continue;
         }
       }
-      // A full listing may hide more work: look again as soon as a slot frees.
-      await this.pause(more && this.free() > 0 ? 0 : (this.o.pollMs ?? 2000));
+      // A full listing may hide more work: look again as soon as a slot frees; else at the next poll.
+      await this.pause(this.free() === 0 ? (this.o.pollMs ?? 2000) : more ? 0 : this.untilListing());
     }
     await Promise.all(this.inFlight.values());
     this.metrics.flush();
@@ -151,11 +153,11 @@ export class Controller {
    */
   private async claimSome(free: number): Promise<boolean> {
     const limit = Math.min(LIST_LIMIT, Math.max(free * 4, 50));
-    let full = false;
-    if (this.candidates.length === 0 || Date.now() - this.listedAt > (this.o.pollMs ?? 2000)) {
+    // A listing that showed the whole queue, all claimed since, is not repeated before the next poll.
+    if ((this.candidates.length === 0 && this.listedFull) || this.untilListing() === 0) {
       this.candidates = await this.o.gateway.list(['queuing'], limit);
       this.listedAt = Date.now();
-      full = this.candidates.length >= limit;
+      this.listedFull = this.candidates.length >= limit;
       // Controllers sharing a gateway see the same head of the queue; a shuffle spreads their claims.
       shuffle(this.candidates);
     }
@@ -175,7 +177,13 @@ export class Controller {
         }),
       );
     }
-    return full || this.candidates.length > 0;
+    return this.listedFull || this.candidates.length > 0;
+  }
+
+  /** Time until the next poll of the queue is due, ms. */
+  private untilListing(): number {
+    const poll = this.o.pollMs ?? 2000;
+    return Math.max(0, Math.min(poll, this.listedAt + poll - Date.now()));
   }
 
   private launch(r: Rollout, attemptId: string): void {

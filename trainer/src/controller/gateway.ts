@@ -4,6 +4,7 @@
 // that must get through; the key goes into the Authorization header and nowhere else.
 import { setMaxListeners } from 'node:events';
 import { backoffMs, retryAfterMs, sleep } from '../model/retry';
+import { HttpClient, HttpFailure, toHeaders } from './http';
 import type { GatewayEvent, Rollout, RolloutState, RolloutStatusPatch } from './schema';
 
 export interface GatewayOptions {
@@ -50,6 +51,7 @@ function transient(status: number): boolean {
 export class GatewayClient {
   readonly url: string;
   private readonly timeoutMs: number;
+  private readonly http = new HttpClient();
 
   constructor(private readonly o: GatewayOptions) {
     if (!/^https?:\/\//.test(o.url)) throw new Error(`--gateway: expected an http:// or https:// URL, got ${JSON.stringify(o.url)}`);
@@ -131,14 +133,14 @@ export class GatewayClient {
       let failure: string;
       let wait: number | undefined;
       try {
-        const res = await fetch(url, { method, headers: this.headers(body !== undefined), ...(body !== undefined ? { body } : {}), signal: this.signal() });
-        const text = await res.text();
-        if (res.ok || !transient(res.status)) {
-          if (res.ok || HANDLED.includes(res.status)) return { status: res.status, body: (text ? JSON.parse(text) : null) as T, maybeApplied };
-          throw new GatewayError(`${what}: HTTP ${res.status}: ${detail(text)}${res.status === 401 ? ' (check the gateway key)' : ''}`, res.status);
+        const res = await this.http.request(url, { method, headers: this.headers(body !== undefined), body, timeoutMs: this.timeoutMs, signal: this.o.signal });
+        const ok = res.status >= 200 && res.status < 300;
+        if (ok || !transient(res.status)) {
+          if (ok || HANDLED.includes(res.status)) return { status: res.status, body: (res.text ? JSON.parse(res.text) : null) as T, maybeApplied };
+          throw new GatewayError(`${what}: HTTP ${res.status}: ${detail(res.text)}${res.status === 401 ? ' (check the gateway key)' : ''}`, res.status);
         }
-        failure = `HTTP ${res.status}: ${detail(text)}`;
-        wait = retryAfterMs(res.headers);
+        failure = `HTTP ${res.status}: ${detail(res.text)}`;
+        wait = retryAfterMs(toHeaders(res.headers));
         maybeApplied ||= res.status >= 500;
       } catch (e) {
         if (e instanceof GatewayError || e instanceof SyntaxError) throw e instanceof SyntaxError ? new GatewayError(`${what}: the answer is not JSON`) : e;
@@ -156,11 +158,6 @@ export class GatewayClient {
       }
       if (maybeApplied && o.beforeRetry && !(await o.beforeRetry())) return { status: 200, body: null as T, maybeApplied };
     }
-  }
-
-  private signal(): AbortSignal {
-    const t = AbortSignal.timeout(this.timeoutMs);
-    return this.o.signal ? AbortSignal.any([this.o.signal, t]) : t;
   }
 
   private headers(hasBody: boolean): Record<string, string> {
@@ -188,7 +185,6 @@ function detail(text: string): string {
 }
 
 function cause(e: unknown): string {
-  const err = e as Error & { cause?: Error & { code?: string } };
-  if (err.name === 'TimeoutError') return 'no answer in time';
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  if (e instanceof HttpFailure) return e.code === 'ETIMEDOUT' ? e.message : (e.code ?? e.message);
+  return (e as Error).message ?? String(e);
 }

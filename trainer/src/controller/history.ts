@@ -14,9 +14,15 @@ function assistantText(m: Message): string {
   return formatAssistantToolCalls(m.content.replace(TOOL_CALL_BLOCK, '').trim(), m.tool_calls).trim();
 }
 
+/** The same tool calls, field for field: the common case, without rendering the markup. */
+function sameCalls(a: Message, b: Message): boolean {
+  if (!a.tool_calls?.length || !b.tool_calls?.length) return !a.tool_calls?.length && !b.tool_calls?.length;
+  return JSON.stringify(a.tool_calls) === JSON.stringify(b.tool_calls);
+}
+
 function same(a: Message, b: Message): boolean {
   if (a.role !== b.role) return false;
-  if (a.role === 'assistant') return assistantText(a) === assistantText(b);
+  if (a.role === 'assistant') return (a.content === b.content && sameCalls(a, b)) || assistantText(a) === assistantText(b);
   return a.content === b.content && a.tool_call_id === b.tool_call_id;
 }
 

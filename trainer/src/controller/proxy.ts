@@ -35,6 +35,9 @@ export class ProxyChatBackend implements ChatBackend {
   private waits = 0;
   private readonly inner: OpenAIChatBackend;
   private readonly closing = new AbortController();
+  /** Calls under way, and whether the rollout has ended. */
+  private active = 0;
+  private closed = false;
 
   constructor(private readonly o: ProxyBackendOptions) {
     this.inner = new OpenAIChatBackend({
@@ -54,7 +57,17 @@ export class ProxyChatBackend implements ChatBackend {
     const { onText: _streaming, ...plain } = req;
     const rewrite = this.history.request(req.messages);
     if (rewrite) this.o.onRewrite?.(rewrite);
+    if (this.closed) return aborted();
     const signal = req.signal ? AbortSignal.any([req.signal, this.closing.signal]) : this.closing.signal;
+    this.active++;
+    try {
+      return await this.send(plain, signal);
+    } finally {
+      this.active--;
+    }
+  }
+
+  private async send(plain: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
     for (;;) {
       try {
         const r = await this.inner.chat({ ...plain, signal });
@@ -68,7 +81,7 @@ export class ProxyChatBackend implements ChatBackend {
         try {
           await sleep(wait, signal);
         } catch {
-          return { text: '', finish_reason: 'abort', prompt_tokens: 0, completion_tokens: 0, duration_ms: 0 };
+          return aborted();
         }
       }
     }
@@ -80,9 +93,18 @@ export class ProxyChatBackend implements ChatBackend {
   }
 
   async close(): Promise<void> {
-    this.closing.abort(new Error('the rollout ended'));
-    await this.inner.close();
+    this.closed = true;
+    // Aborting reaches every signal derived from this one, the finished calls' too: only worth it for calls under way.
+    if (this.active > 0) {
+      this.closing.abort(new Error('the rollout ended'));
+      await this.inner.close();
+    }
   }
+}
+
+/** What a call ended by the rollout's end (or its deadline) answers. */
+function aborted(): ChatResult {
+  return { text: '', finish_reason: 'abort', prompt_tokens: 0, completion_tokens: 0, duration_ms: 0 };
 }
 
 /** The last try met a paused gateway (429): the sync is still going on. */
