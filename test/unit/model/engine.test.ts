@@ -169,6 +169,20 @@ describe('generation engine (onnxruntime, builtin:tiny-math)', function () {
     }
   });
 
+  it('prefill logits equal the forward\'s at the last prompt position, one-token prompts in the batch or not', async () => {
+    const V = engine.layout.vocab;
+    const runner = (engine as unknown as { lanes: { runner: import('../../../trainer/src/model/runner').RunnerApi }[] }).lanes[0].runner;
+    for (const batch of [[prompts[1], prompts[2].slice(0, 2)], [prompts[1], prompts[2].slice(0, 1), prompts[4]]]) {
+      const out = await runner.prefill(batch.map((p) => Int32Array.from(p)), false);
+      await runner.clear();
+      const full = await engine.forward(batch);
+      batch.forEach((p, r) => {
+        const last = full[r].logits.subarray((p.length - 1) * V, p.length * V);
+        assert.ok(maxAbsDiff(out.logits.subarray(r * V, (r + 1) * V), last) < 1e-3, `prompt of ${p.length} tokens`);
+      });
+    }
+  });
+
   it('gives the logit hook the LM head input and lets it steer sampling', async () => {
     const H = engine.layout.hiddenSize;
     const V = engine.layout.vocab;

@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import { eosTokenIds, weightBytes, type ModelFolder, type ModelLayout } from './folder';
 import { RemoteRunner } from './remote-runner';
-import { Runner, type RowRef, type RunnerApi, type StepOut } from './runner';
+import { prefillLogitRows, Runner, type RowRef, type RunnerApi, type StepOut } from './runner';
 import { Rng, sampleRow, type SamplerParams } from './sampling';
 
 /**
@@ -335,11 +335,10 @@ export class Engine {
     const V = this.layout.vocab;
     const take: Seq[] = [];
     const room = this.room();
-    let cols = 0;
+    const lengths: number[] = [];
     while (this.queue.length && lane.active.length + take.length < room) {
-      const len = Math.max(cols, this.queue[0].prompt.length);
-      if (take.length && (take.length + 1) * len * V > this.logitBudget) break;
-      cols = len;
+      lengths.push(this.queue[0].prompt.length);
+      if (take.length && (take.length + 1) * prefillLogitRows(lengths) * V > this.logitBudget) break;
       take.push(this.queue.shift()!);
     }
     const hook = this.logitHook;

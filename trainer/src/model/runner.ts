@@ -52,6 +52,14 @@ interface Cache {
 }
 
 const ONE = BigInt(1);
+
+/**
+ * Rows of logits per prompt that a prefill of prompts this long computes: the last only,
+ * unless a one-token prompt leaves nothing to run before it (then every position's).
+ */
+export function prefillLogitRows(lengths: readonly number[]): number {
+  return lengths.some((n) => n < 2) ? Math.max(...lengths) : 1;
+}
 const NONE: Cache = { tensors: [], cols: 0, pads: [] };
 
 export class Runner implements RunnerApi {
@@ -75,9 +83,9 @@ export class Runner implements RunnerApi {
     }
   }
 
-  private outputs(withHidden: boolean, withPresent = true): string[] {
+  private outputs(withHidden: boolean, withPresent = true, withLogits = true): string[] {
     const L = this.layout;
-    const names = [L.logits];
+    const names = withLogits ? [L.logits] : [];
     if (withPresent) for (let i = 0; i < L.layers; i++) names.push(L.presentKeys[i], L.presentValues[i]);
     if (withHidden) {
       if (!L.hidden) throw new Error(`${this.session.folder.onnxFile}: no last_hidden_state output (expected the LM head's input); run \`agent-tune model prepare ${this.session.folder.dir}\``);
@@ -118,10 +126,26 @@ export class Runner implements RunnerApi {
     return feeds;
   }
 
+  /**
+   * Prefills prompts as a left-padded batch. Sampling needs the logits of the last position
+   * only, and the LM head over every prompt position costs as much as a layer or more at a real
+   * vocabulary; so all but the last token run without the logits output (onnxruntime then
+   * skips the head), and the last tokens run as a decode step on that cache.
+   */
   async prefill(prompts: Int32Array[], wantHidden: boolean): Promise<StepOut> {
+    const P = Math.max(...prompts.map((p) => p.length));
+    if (prefillLogitRows(prompts.map((p) => p.length)) > 1) return this.prefillWhole(prompts, wantHidden, P);
+    const heads = await this.session.run(this.batchFeeds(prompts.map((p) => p.subarray(0, p.length - 1)), P - 1, true), this.outputs(false, true, false));
+    const head: Cache = { tensors: this.presents(heads), cols: P - 1, pads: prompts.map((p) => P - p.length) };
+    const last = await this.step(head, Int32Array.from(prompts, (p) => p[p.length - 1]), Int32Array.from(prompts, (p) => p.length - 1), wantHidden);
+    this.pending = last.cache;
+    return last.out;
+  }
+
+  /** One pass over whole prompts, the logits of every position computed. */
+  private async prefillWhole(prompts: Int32Array[], wantHidden: boolean, P: number): Promise<StepOut> {
     const L = this.layout;
     const n = prompts.length;
-    const P = Math.max(...prompts.map((p) => p.length));
     const out = await this.session.run(this.batchFeeds(prompts, P, true), this.outputs(wantHidden));
     this.pending = { tensors: this.presents(out), cols: P, pads: prompts.map((p) => P - p.length) };
     // Left padding puts every prompt's last token in the last column.
@@ -166,18 +190,25 @@ export class Runner implements RunnerApi {
   }
 
   async decode(ids: Int32Array, pos: Int32Array, rows: RowRef[] | null, wantHidden: boolean): Promise<StepOut> {
-    const L = this.layout;
     if (rows) this.rebuild(rows);
+    if (ids.length !== this.cache.pads.length) throw new Error(`decode got ${ids.length} tokens for a batch of ${this.cache.pads.length} rows`);
+    const { cache, out } = await this.step(this.cache, ids, pos, wantHidden);
+    this.cache = cache;
+    return out;
+  }
+
+  /** One token for every row of `cache`; returns the cache grown by it and the step's rows. */
+  private async step(cache: Cache, ids: Int32Array, pos: Int32Array, wantHidden: boolean): Promise<{ cache: Cache; out: StepOut }> {
+    const L = this.layout;
     const B = ids.length;
-    if (B !== this.cache.pads.length) throw new Error(`decode got ${B} tokens for a batch of ${this.cache.pads.length} rows`);
-    const T = this.cache.cols + 1;
+    const T = cache.cols + 1;
     const inIds = new BigInt64Array(B);
     const inPos = new BigInt64Array(B);
     const mask = new BigInt64Array(B * T);
     for (let r = 0; r < B; r++) {
       inIds[r] = BigInt(ids[r]);
       inPos[r] = BigInt(pos[r]);
-      mask.fill(ONE, r * T + this.cache.pads[r], (r + 1) * T);
+      mask.fill(ONE, r * T + cache.pads[r], (r + 1) * T);
     }
     const feeds: Feeds = {
       [L.inputIds]: new ort.Tensor('int64', inIds, [B, 1]),
@@ -186,14 +217,13 @@ export class Runner implements RunnerApi {
     if (L.positionIds) feeds[L.positionIds] = new ort.Tensor('int64', inPos, [B, 1]);
     if (L.useCacheBranch) feeds[L.useCacheBranch] = new ort.Tensor('bool', new Uint8Array([1]), [1]);
     for (let i = 0; i < L.layers; i++) {
-      feeds[L.pastKeys[i]] = this.cache.tensors[2 * i];
-      feeds[L.pastValues[i]] = this.cache.tensors[2 * i + 1];
+      feeds[L.pastKeys[i]] = cache.tensors[2 * i];
+      feeds[L.pastValues[i]] = cache.tensors[2 * i + 1];
     }
     const out = await this.session.run(feeds, this.outputs(wantHidden));
-    this.cache = { tensors: this.presents(out), cols: T, pads: this.cache.pads };
     return {
-      logits: out[L.logits].data as Float32Array,
-      hidden: wantHidden ? (out[L.hidden!].data as Float32Array) : undefined,
+      cache: { tensors: this.presents(out), cols: T, pads: cache.pads },
+      out: { logits: out[L.logits].data as Float32Array, hidden: wantHidden ? (out[L.hidden!].data as Float32Array) : undefined },
     };
   }
 
