@@ -2,11 +2,12 @@
 // tokenizer, chat template and 151,936-token vocabulary, 2 layers and random weights. It writes
 // nonsense, so these tests assert the machinery (shapes, tokens, templates, checkpoints), not
 // answers. The stand-in is built once with Debian's PyTorch and cached in .cache/standin.
+// `npm run bench:loop` runs the same tests at qwen3-0.6b's shape (AGENT_TUNE_STANDIN_SHAPE).
 import { strict as assert } from 'node:assert';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { standin } from '../../../scripts/standin/build';
+import { SHAPES, standin, type Shape } from '../../../scripts/standin/build';
 import { Engine } from '../../../trainer/src/model/engine';
 import { openModelFolder } from '../../../trainer/src/model/folder';
 import { readOnnx, removeOutput, writeOnnx } from '../../../trainer/src/model/onnx-graph';
@@ -19,6 +20,9 @@ import { runCli, tempConfig } from '../../support/cli';
 import { serve } from '../serve/fixtures';
 
 const VOCAB = 151936;
+const SHAPE = (process.env.AGENT_TUNE_STANDIN_SHAPE ?? 'qwen3-tiny') as Shape;
+if (!(SHAPE in SHAPES)) throw new Error(`AGENT_TUNE_STANDIN_SHAPE: ${SHAPE} is not one of ${Object.keys(SHAPES).join(', ')}`);
+const { num_hidden_layers: LAYERS, hidden_size: HIDDEN } = SHAPES[SHAPE];
 
 function config(model: string): string {
   return `name: standin
@@ -48,7 +52,7 @@ async function records(runDir: string): Promise<RolloutRecord[]> {
   return (await readAll<RolloutRecord>(join(runDir, 'rollouts.jsonl'))).records.map((r) => r.value);
 }
 
-describe('qwen3-tiny stand-in: the loop at a 151,936-token vocabulary', function () {
+describe(`${SHAPE} stand-in: the loop at a 151,936-token vocabulary`, function () {
   this.timeout(900_000);
   let model: string;
   let file: string;
@@ -56,7 +60,7 @@ describe('qwen3-tiny stand-in: the loop at a 151,936-token vocabulary', function
   const temp: string[] = [];
 
   before(() => {
-    model = standin('qwen3-tiny');
+    model = standin(SHAPE);
     file = tempConfig('standin', config(model), { 'judge.ts': JUDGE });
     temp.push(dirname(file));
   });
@@ -69,8 +73,8 @@ describe('qwen3-tiny stand-in: the loop at a 151,936-token vocabulary', function
     assert.equal(info.code, 0, info.stderr);
     const i = JSON.parse(info.stdout);
     assert.deepEqual(i.vocabulary, { logits: VOCAB, tokenizer: 151669, config: VOCAB });
-    assert.equal(i.layers, 2);
-    assert.equal(i.hidden_size, 64);
+    assert.equal(i.layers, LAYERS);
+    assert.equal(i.hidden_size, HIDDEN);
     assert.equal(i.last_hidden_state, true);
     assert.equal(i.quantization, 'none');
 
@@ -124,7 +128,7 @@ describe('qwen3-tiny stand-in: the loop at a 151,936-token vocabulary', function
     for (const m of metrics) assert.ok(m.metrics.trained_tokens > 0, `step ${m.step} trained on no tokens`);
     const ckpts = readdirSync(join(runDir, 'checkpoints')).sort();
     assert.ok(ckpts.includes('step-000001') && ckpts.includes('step-000002'), ckpts.join(', '));
-    const adapter = loadAdapter(join(runDir, 'checkpoints', 'step-000002'), { vocab: VOCAB, hidden: 64 });
+    const adapter = loadAdapter(join(runDir, 'checkpoints', 'step-000002'), { vocab: VOCAB, hidden: HIDDEN });
     assert.equal(adapter.rank, 4);
     assert.equal(adapter.B.length, VOCAB * 4);
     const rows = await records(runDir);
@@ -162,8 +166,8 @@ describe('qwen3-tiny stand-in: the loop at a 151,936-token vocabulary', function
     const r = await runCli(['export', ckpt, '--merged', merged]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(existsSync(join(merged, 'onnx', 'model.onnx')));
-    const adapter = loadAdapter(ckpt, { vocab: VOCAB, hidden: 64 });
-    const lora = new LoraHead(64, VOCAB, adapter.rank, adapter.alpha);
+    const adapter = loadAdapter(ckpt, { vocab: VOCAB, hidden: HIDDEN });
+    const lora = new LoraHead(HIDDEN, VOCAB, adapter.rank, adapter.alpha);
     lora.copyFrom(adapter.A, adapter.B);
     const hooked = await Engine.open(openModelFolder(model), { threads: 1, lanes: 1, logitHook: lora.hook });
     const tuned = await Engine.open(openModelFolder(merged), { threads: 1, lanes: 1 });
