@@ -53,6 +53,8 @@ function childCpu(c: ChildProcess): number {
 /** CPU seconds so far of this process (the runtime or the controller), the model server and the gateway stand-in. */
 interface Cpu {
   own: number;
+  /** The kernel's share of `own`: system calls, socket writes to other processes on this machine included. */
+  ownSys: number;
   model: number;
   gateway: number;
 }
@@ -60,12 +62,12 @@ let watched: { model?: ChildProcess; gateway?: ChildProcess } = {};
 
 function cpuNow(): Cpu {
   const own = process.cpuUsage();
-  return { own: (own.user + own.system) / 1e6, model: watched.model ? childCpu(watched.model) : 0, gateway: watched.gateway ? childCpu(watched.gateway) : 0 };
+  return { own: (own.user + own.system) / 1e6, ownSys: own.system / 1e6, model: watched.model ? childCpu(watched.model) : 0, gateway: watched.gateway ? childCpu(watched.gateway) : 0 };
 }
 
 function cpuSince(t0: Cpu): Cpu {
   const t = cpuNow();
-  return { own: t.own - t0.own, model: t.model - t0.model, gateway: t.gateway - t0.gateway };
+  return { own: t.own - t0.own, ownSys: t.ownSys - t0.ownSys, model: t.model - t0.model, gateway: t.gateway - t0.gateway };
 }
 
 /** One pass over the rollouts: wall time, completion tokens, and the mean time of a rollout as it ran. */
@@ -218,7 +220,7 @@ async function overhead(dir: string): Promise<void> {
   const split: Record<'localOwn' | 'localModel' | 'ctlOwn' | 'ctlModel' | 'gateway', number[]> = { localOwn: [], localModel: [], ctlOwn: [], ctlModel: [], gateway: [] };
   const ms = (seconds: number) => (seconds / n) * 1000;
   const show = (what: string, p: Pass) =>
-    `${what} ${ms(p.seconds).toFixed(0)} ms/rollout wall, ${ms(p.cpu.own + p.cpu.model).toFixed(1)} ms CPU (${ms(p.cpu.own).toFixed(1)} this process, ${ms(p.cpu.model).toFixed(1)} model server; each rollout ${p.rolloutMs.toFixed(0)} ms, model ${p.modelMs.toFixed(0)} ms)`;
+    `${what} ${ms(p.seconds).toFixed(0)} ms/rollout wall, ${ms(p.cpu.own + p.cpu.model).toFixed(1)} ms CPU (${ms(p.cpu.own).toFixed(1)} this process of which ${ms(p.cpu.ownSys).toFixed(1)} system, ${ms(p.cpu.model).toFixed(1)} model server; each rollout ${p.rolloutMs.toFixed(0)} ms, model ${p.modelMs.toFixed(0)} ms)`;
   for (let round = 0; round < Number(args.rounds); round++) {
     const passes: Record<string, Pass> = {};
     const order = round % 2 === 0 ? ['local', 'proxy', 'controller'] : ['controller', 'proxy', 'local'];

@@ -58,28 +58,34 @@ export class ProxyChatBackend implements ChatBackend {
     const rewrite = this.history.request(req.messages);
     if (rewrite) this.o.onRewrite?.(rewrite);
     if (this.closed) return aborted();
-    const signal = req.signal ? AbortSignal.any([req.signal, this.closing.signal]) : this.closing.signal;
     this.active++;
     try {
-      return await this.send(plain, signal);
+      return await this.send(plain);
     } finally {
       this.active--;
     }
   }
 
-  private async send(plain: ChatRequest, signal: AbortSignal): Promise<ChatResult> {
+  /**
+   * The inner backend ends its calls itself on the request's signal and on `close()`; a
+   * signal joining both is made only for a wait on a paused gateway (AbortSignal.any is
+   * not cheap, and most calls never wait).
+   */
+  private async send(plain: ChatRequest): Promise<ChatResult> {
+    let both: AbortSignal | undefined;
     for (;;) {
       try {
-        const r = await this.inner.chat({ ...plain, signal });
+        const r = await this.inner.chat(plain);
         if (r.finish_reason !== 'abort') this.history.answer(r.text);
         return r;
       } catch (e) {
         const wait = paused(e) ? (this.o.pausePollMs ?? 5_000) : undefined;
-        if (wait === undefined || signal.aborted) throw e;
+        if (wait === undefined || plain.signal?.aborted || this.closing.signal.aborted) throw e;
         this.waits++;
         this.o.onPause?.(wait);
+        both ??= plain.signal ? AbortSignal.any([plain.signal, this.closing.signal]) : this.closing.signal;
         try {
-          await sleep(wait, signal);
+          await sleep(wait, both);
         } catch {
           return aborted();
         }
