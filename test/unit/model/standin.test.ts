@@ -18,6 +18,8 @@ import { loadAdapter } from '../../../trainer/src/train/checkpoint';
 import { LoraHead } from '../../../trainer/src/train/lora';
 import { runCli, tempConfig } from '../../support/cli';
 import { serve } from '../serve/fixtures';
+import { RunSource } from '../../../src/viewer/runSource';
+import type { HostMessage } from '../../../src/viewer/protocol';
 
 const VOCAB = 151936;
 const SHAPE = (process.env.AGENT_TUNE_STANDIN_SHAPE ?? 'qwen3-tiny') as Shape;
@@ -140,6 +142,26 @@ describe(`${SHAPE} stand-in: the loop at a 151,936-token vocabulary`, function (
     assert.equal(evaluated.code, 0, evaluated.stderr);
     const evalRows = await records(join(evalOut, readdirSync(evalOut)[0]));
     assert.ok(evalRows.length >= 2 && evalRows.every((r) => r.phase === 'eval'));
+  });
+
+  it('opens in the run viewer: every rollout a row, no problems, transcripts with Qwen3\'s tokens', async () => {
+    const msgs: HostMessage[] = [];
+    const source = new RunSource(runDir, (m) => void msgs.push(m));
+    try {
+      await source.handle({ type: 'ready' });
+      const loaded = msgs.find((m): m is Extract<HostMessage, { type: 'loaded' }> => m.type === 'loaded');
+      const lines = await records(runDir);
+      assert.equal(loaded?.rows, lines.length);
+      assert.deepEqual(msgs.filter((m) => m.type === 'problems'), []);
+      const id = lines.find((r) => r.phase === 'train')!.id;
+      await source.handle({ type: 'open', id });
+      const t = msgs.find((m): m is Extract<HostMessage, { type: 'transcript' }> => m.type === 'transcript' && m.id === id);
+      assert.ok(t?.record, t?.error);
+      assert.ok(t.record.messages.some((m) => m.role === 'assistant'));
+      assert.ok((t.record.turns ?? []).every((turn) => (turn.tokens?.length ?? 0) === turn.completion_tokens), 'a token piece for every sampled token');
+    } finally {
+      source.dispose();
+    }
   });
 
   it('serves the tuned model over HTTP', async () => {
