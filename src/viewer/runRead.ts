@@ -34,6 +34,16 @@ export async function checkIsRun(dir: string, sink: RunSink): Promise<void> {
   });
 }
 
+/** Hands each chunk of a read to `each`; the offset to follow from, or null once `current()` turned false. */
+async function eachChunk<T>(it: AsyncGenerator<T[], number>, current: () => boolean, each: (chunk: T[]) => Promise<void> | void): Promise<number | null> {
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+    if (!current()) return null;
+    await each(r.value);
+  }
+}
+
 /**
  * Reads rollouts.jsonl; `batch` runs after each chunk. Returns the offset to follow from, or 0
  * when `current()` turned false. `indexed()` tells whether any line was a rollout.
@@ -44,21 +54,15 @@ export async function readRollouts(dir: string, sink: RunSink, current: () => bo
   const it = readJsonl<unknown>(file, { chunkSize: 1 << 18 }, problems);
   let parsed = 0;
   let first: unknown;
-  let next = 0;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      next = r.value;
-      break;
-    }
-    if (!current()) return 0;
-    for (const rec of r.value) {
+  const next = await eachChunk(it, current, async (chunk) => {
+    for (const rec of chunk) {
       if (parsed++ === 0) first = rec.value;
       const reported = sink.rollout(rec);
       if (reported) await reported;
     }
     batch();
-  }
+  });
+  if (next === null) return 0;
   for (const p of problems) sink.problem({ file: RUN_FILES.rollouts, line: p.line, message: p.message });
   if (parsed > 0 && !indexed()) await explainForeign(file, first, sink);
   return next;
@@ -80,16 +84,10 @@ export async function readEvents(dir: string, sink: RunSink, current: () => bool
   const problems: JsonlProblem[] = [];
   const it = readJsonl<RunEvent>(join(dir, RUN_FILES.events), { chunkSize: 1 << 18, accept: (t) => !isTurn(t) }, problems);
   const logs: LogEntry[] = [];
-  let next = 0;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      next = r.value;
-      break;
-    }
-    if (!current()) return 0;
-    for (const rec of r.value) sink.event(rec.value, rec.offset, logs);
-  }
+  const next = await eachChunk(it, current, (chunk) => {
+    for (const rec of chunk) sink.event(rec.value, rec.offset, logs);
+  });
+  if (next === null) return 0;
   for (const p of problems) sink.problem({ file: RUN_FILES.events, line: p.line, message: p.message });
   if (logs.length) sink.logs(logs);
   return next;
