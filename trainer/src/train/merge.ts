@@ -3,7 +3,7 @@
 // so any runtime that loads the base model loads the tuned one, no adapter support needed.
 // The merged weight is a new initializer wired into the head's MatMul/Gemm; with tied
 // embeddings the embedding table itself is left as it was.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { openModelFolder } from '../model/folder';
 import { findHeadInput, num, readOnnx, writeOnnx, type Model, type Tensor } from '../model/onnx-graph';
@@ -14,6 +14,42 @@ const EXTERNAL = 1;
 
 type RawTensor = Tensor & { rawData?: Uint8Array; floatData?: number[] };
 
+/** `length` bytes of a file from `offset`, without reading the rest (weight files pass 2 GiB). */
+function readRange(file: string, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  const fd = openSync(file, 'r');
+  try {
+    for (let at = 0; at < length; ) {
+      const n = readSync(fd, out, at, length - at, offset + at);
+      if (n === 0) throw new Error(`${file}: ends before the ${length} bytes of a weight at offset ${offset}`);
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/** Appends a tensor's bytes to an external data file (64-byte aligned) and points the tensor at it. */
+function appendExternal(dir: string, location: string, t: RawTensor, bytes: Uint8Array): void {
+  const file = join(dir, location);
+  const size = existsSync(file) ? statSync(file).size : 0;
+  const offset = Math.ceil(size / 64) * 64;
+  const fd = openSync(file, 'a');
+  try {
+    if (offset > size) writeSync(fd, new Uint8Array(offset - size));
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+  } finally {
+    closeSync(fd);
+  }
+  t.dataLocation = EXTERNAL;
+  t.externalData = [
+    { key: 'location', value: location },
+    { key: 'offset', value: String(offset) },
+    { key: 'length', value: String(bytes.length) },
+  ];
+}
+
 /** The float32 values of an initializer, wherever the file keeps them. */
 function tensorValues(t: RawTensor, modelFile: string): Float32Array {
   if (t.dataType !== FLOAT) throw new Error(`${modelFile}: the LM head weight ${t.name} is not float32; merging needs a float32 head`);
@@ -21,9 +57,7 @@ function tensorValues(t: RawTensor, modelFile: string): Float32Array {
   if (t.dataLocation === EXTERNAL) {
     const kv = Object.fromEntries(t.externalData.map((e) => [e.key, e.value]));
     const file = join(dirname(modelFile), kv.location);
-    const offset = Number(kv.offset ?? 0);
-    const bytes = readFileSync(file).subarray(offset, offset + size * 4);
-    return new Float32Array(Uint8Array.from(bytes).buffer);
+    return new Float32Array(readRange(file, Number(kv.offset ?? 0), size * 4).buffer);
   }
   if (t.rawData && t.rawData.length) return new Float32Array(Uint8Array.from(t.rawData).buffer);
   if (t.floatData && t.floatData.length) return Float32Array.from(t.floatData);
@@ -55,9 +89,11 @@ export function mergeAdapter(checkpoint: string, outDir: string, modelRef?: stri
   let base: Float32Array;
   let vocabMajor: boolean;
   let dims: number[];
+  let source: RawTensor;
   const transB = head.opType === 'Gemm' && num(head.attribute.find((a) => a.name === 'transB')?.i) === 1;
   const direct = inits.get(wName);
   if (direct) {
+    source = direct;
     base = tensorValues(direct, folder.onnxFile);
     dims = direct.dims.map(num);
     vocabMajor = transB;
@@ -65,6 +101,7 @@ export function mergeAdapter(checkpoint: string, outDir: string, modelRef?: stri
     const transpose = model.graph.node.find((n) => n.output.includes(wName) && n.opType === 'Transpose');
     const emb = transpose && inits.get(transpose.input[0]);
     if (!emb) throw new Error(`${folder.onnxFile}: cannot find the LM head weight ${wName}`);
+    source = emb;
     base = tensorValues(emb, folder.onnxFile);
     dims = emb.dims.map(num);
     vocabMajor = true;
@@ -87,7 +124,6 @@ export function mergeAdapter(checkpoint: string, outDir: string, modelRef?: stri
     dims: vocabMajor ? [vocab, hidden] : [hidden, vocab],
     dataType: FLOAT,
     externalData: [],
-    rawData: new Uint8Array(merged.buffer),
   };
   model.graph.initializer.push(tensor);
   wireMergedWeight(model, head, wIndex, name);
@@ -98,6 +134,12 @@ export function mergeAdapter(checkpoint: string, outDir: string, modelRef?: stri
   copyTree(folder.dir, outDir, new Set([folder.onnxFile]));
   const outOnnx = join(outDir, relative(folder.dir, folder.onnxFile));
   mkdirSync(dirname(outOnnx), { recursive: true });
+  // The merged weight goes where the head weight was: after the others in the copied data
+  // file, or inline in a model that keeps its weights inline.
+  const bytes = new Uint8Array(merged.buffer);
+  const location = source.dataLocation === EXTERNAL ? source.externalData.find((e) => e.key === 'location')?.value : undefined;
+  if (location) appendExternal(dirname(outOnnx), location, tensor, bytes);
+  else tensor.rawData = bytes;
   writeOnnx(outOnnx, model);
   return { outDir, hidden, vocab, rank: adapter.rank };
 }
