@@ -52,6 +52,7 @@ let loading = false;
 let generation = 0;
 let shown = 0;
 let scanned = 0;
+let timer;
 const PAGE = 200;
 
 function cell(tr, text, cls) {
@@ -76,12 +77,15 @@ function request() {
 }
 
 function reset() {
+  // A search still waiting for its debounce would read again over this one.
+  clearTimeout(timer);
   generation++;
   next = 0;
   shown = 0;
   scanned = 0;
   loading = false;
   $('rows').textContent = '';
+  $('status').textContent = 'Reading…';
   const s = sources[$('source').value];
   $('error').textContent = s && s.error ? s.error : '';
   request();
@@ -124,7 +128,6 @@ window.addEventListener('message', (e) => {
   }
 });
 
-let timer;
 $('search').addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(reset, 250); });
 $('problems').addEventListener('change', reset);
 $('source').addEventListener('change', reset);
