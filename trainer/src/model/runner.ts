@@ -60,6 +60,7 @@ const ONE = BigInt(1);
 export function prefillLogitRows(lengths: readonly number[]): number {
   return lengths.some((n) => n < 2) ? Math.max(...lengths) : 1;
 }
+
 const NONE: Cache = { tensors: [], cols: 0, pads: [] };
 
 export class Runner implements RunnerApi {
