@@ -6,66 +6,13 @@
 //         each (symmetric, zero point 8).
 // Every MatMul whose right operand is a float32 [K, N] initializer is rewritten; the embedding
 // Gather and the norms stay float32. Weights are written to onnx/model.onnx_data.
-import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { num, readOnnx, writeOnnx, type Model, type Node, type Tensor } from '../../trainer/src/model/onnx-graph';
+import { dirname } from 'node:path';
+import { ExternalData, tensorBytes, type RawTensor } from '../../trainer/src/model/external-data';
+import { num, readOnnx, writeOnnx, type Model, type Node } from '../../trainer/src/model/onnx-graph';
 
 export type QuantKind = 'int8' | 'q4';
 
-interface RawTensor extends Tensor {
-  rawData?: Uint8Array;
-  floatData?: number[];
-}
-
 const FLOAT = 1, UINT8 = 2, INT8 = 3, INT_ATTR = 2, BLOCK = 32;
-
-/** Writes tensors one after another into one data file and points them at it. */
-class DataFile {
-  private fd: number;
-  private offset = 0;
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
-  }
-  put(t: RawTensor, bytes: Uint8Array): void {
-    const pad = (64 - (this.offset % 64)) % 64;
-    if (pad) writeSync(this.fd, new Uint8Array(pad));
-    this.offset += pad;
-    writeSync(this.fd, bytes);
-    t.externalData = [
-      { key: 'location', value: 'model.onnx_data' },
-      { key: 'offset', value: String(this.offset) },
-      { key: 'length', value: String(bytes.length) },
-    ];
-    t.dataLocation = 1;
-    delete t.rawData;
-    delete t.floatData;
-    this.offset += bytes.length;
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
-/** A tensor's bytes, inline or from its external data file. */
-function bytesOf(t: RawTensor, dir: string): Uint8Array {
-  if (t.rawData && t.rawData.length) return t.rawData;
-  if (t.floatData && t.floatData.length) return new Uint8Array(Float32Array.from(t.floatData).buffer);
-  if (t.dataLocation === 1) {
-    const kv = Object.fromEntries(t.externalData.map((e) => [e.key, e.value]));
-    const file = join(dir, kv.location);
-    const offset = Number(kv.offset ?? 0);
-    // PyTorch's exporter leaves out `length` when a tensor has its file to itself.
-    const out = new Uint8Array(kv.length === undefined ? statSync(file).size - offset : Number(kv.length));
-    const fd = openSync(file, 'r');
-    try {
-      readSync(fd, out, 0, out.length, offset);
-    } finally {
-      closeSync(fd);
-    }
-    return out;
-  }
-  return new Uint8Array(0);
-}
 
 function floats(bytes: Uint8Array): Float32Array {
   const copy = new Uint8Array(bytes.length);
@@ -102,10 +49,10 @@ function q4(w: Float32Array, K: number, N: number): { packed: Uint8Array; scales
  */
 export function packWeights(src: string, dest: string): void {
   const model = readOnnx(src) as Model & { graph: { initializer: RawTensor[] } };
-  const data = new DataFile(join(dirname(dest), 'model.onnx_data'));
+  const data = new ExternalData(dirname(dest), 'model.onnx_data', true);
   try {
     for (const t of model.graph.initializer) {
-      const bytes = bytesOf(t, dirname(src));
+      const bytes = tensorBytes(t, dirname(src));
       if (bytes.length >= 1024) data.put(t, bytes);
     }
   } finally {
@@ -119,7 +66,7 @@ export function quantizeModel(src: string, dest: string, kind: QuantKind): numbe
   const model = readOnnx(src) as Model & { graph: { initializer: RawTensor[] } };
   const srcDir = dirname(src);
   const inits = new Map(model.graph.initializer.map((t) => [t.name, t]));
-  const data = new DataFile(join(dirname(dest), 'model.onnx_data'));
+  const data = new ExternalData(dirname(dest), 'model.onnx_data', true);
   const nodes: Node[] = [];
   const replaced = new Set<string>();
   const added: RawTensor[] = [];
@@ -132,7 +79,7 @@ export function quantizeModel(src: string, dest: string, kind: QuantKind): numbe
         continue;
       }
       const [K, N] = [num(w.dims[0]), num(w.dims[1])];
-      const values = floats(bytesOf(w, srcDir));
+      const values = floats(tensorBytes(w, srcDir));
       const name = node.name || `${node.output[0]}_matmul`;
       replaced.add(w.name);
       count++;
@@ -173,7 +120,7 @@ export function quantizeModel(src: string, dest: string, kind: QuantKind): numbe
     const stillUsed = new Set(nodes.flatMap((n) => n.input));
     const kept = model.graph.initializer.filter((t) => !replaced.has(t.name) || stillUsed.has(t.name));
     for (const t of kept) {
-      const bytes = bytesOf(t, srcDir);
+      const bytes = tensorBytes(t, srcDir);
       if (bytes.length >= 1024) data.put(t, bytes);
     }
     model.graph.initializer = [...kept, ...added];

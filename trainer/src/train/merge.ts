@@ -3,65 +3,23 @@
 // so any runtime that loads the base model loads the tuned one, no adapter support needed.
 // The merged weight is a new initializer wired into the head's MatMul/Gemm; with tied
 // embeddings the embedding table itself is left as it was.
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { openModelFolder } from '../model/folder';
-import { findHeadInput, num, readOnnx, writeOnnx, type Model, type Tensor } from '../model/onnx-graph';
+import { ExternalData, EXTERNAL, tensorBytes, type RawTensor } from '../model/external-data';
+import { findHeadInput, num, readOnnx, writeOnnx, type Model } from '../model/onnx-graph';
 import { loadAdapter, loadTrainerState } from './checkpoint';
 
 const FLOAT = 1;
-const EXTERNAL = 1;
-
-type RawTensor = Tensor & { rawData?: Uint8Array; floatData?: number[] };
-
-/** `length` bytes of a file from `offset`, without reading the rest (weight files pass 2 GiB). */
-function readRange(file: string, offset: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  const fd = openSync(file, 'r');
-  try {
-    for (let at = 0; at < length; ) {
-      const n = readSync(fd, out, at, length - at, offset + at);
-      if (n === 0) throw new Error(`${file}: ends before the ${length} bytes of a weight at offset ${offset}`);
-      at += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return out;
-}
-
-/** Appends a tensor's bytes to an external data file (64-byte aligned) and points the tensor at it. */
-function appendExternal(dir: string, location: string, t: RawTensor, bytes: Uint8Array): void {
-  const file = join(dir, location);
-  const size = existsSync(file) ? statSync(file).size : 0;
-  const offset = Math.ceil(size / 64) * 64;
-  const fd = openSync(file, 'a');
-  try {
-    if (offset > size) writeSync(fd, new Uint8Array(offset - size));
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-  } finally {
-    closeSync(fd);
-  }
-  t.dataLocation = EXTERNAL;
-  t.externalData = [
-    { key: 'location', value: location },
-    { key: 'offset', value: String(offset) },
-    { key: 'length', value: String(bytes.length) },
-  ];
-}
 
 /** The float32 values of an initializer, wherever the file keeps them. */
 function tensorValues(t: RawTensor, modelFile: string): Float32Array {
   if (t.dataType !== FLOAT) throw new Error(`${modelFile}: the LM head weight ${t.name} is not float32; merging needs a float32 head`);
+  const bytes = tensorBytes(t, dirname(modelFile));
+  if (bytes.length === 0) throw new Error(`${modelFile}: the LM head weight ${t.name} holds no data`);
   const size = t.dims.reduce((a: number, d) => a * num(d), 1);
-  if (t.dataLocation === EXTERNAL) {
-    const kv = Object.fromEntries(t.externalData.map((e) => [e.key, e.value]));
-    const file = join(dirname(modelFile), kv.location);
-    return new Float32Array(readRange(file, Number(kv.offset ?? 0), size * 4).buffer);
-  }
-  if (t.rawData && t.rawData.length) return new Float32Array(Uint8Array.from(t.rawData).buffer);
-  if (t.floatData && t.floatData.length) return Float32Array.from(t.floatData);
-  throw new Error(`${modelFile}: the LM head weight ${t.name} holds no data`);
+  if (bytes.length !== size * 4) throw new Error(`${modelFile}: the LM head weight ${t.name} has ${bytes.length} bytes, not the ${size * 4} of its shape`);
+  return new Float32Array(Uint8Array.from(bytes).buffer);
 }
 
 export interface MergeResult {
@@ -138,8 +96,16 @@ export function mergeAdapter(checkpoint: string, outDir: string, modelRef?: stri
   // file, or inline in a model that keeps its weights inline.
   const bytes = new Uint8Array(merged.buffer);
   const location = source.dataLocation === EXTERNAL ? source.externalData.find((e) => e.key === 'location')?.value : undefined;
-  if (location) appendExternal(dirname(outOnnx), location, tensor, bytes);
-  else tensor.rawData = bytes;
+  if (location) {
+    const data = new ExternalData(dirname(outOnnx), location, false);
+    try {
+      data.put(tensor, bytes);
+    } finally {
+      data.close();
+    }
+  } else {
+    tensor.rawData = bytes;
+  }
   writeOnnx(outOnnx, model);
   return { outDir, hidden, vocab, rank: adapter.rank };
 }
