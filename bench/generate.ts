@@ -203,6 +203,14 @@ async function main(): Promise<void> {
   for (const [name, r] of Object.entries(rounds)) {
     console.log(`${name.padEnd(46)}${median(r.map((x) => x[0])).toFixed(0).padStart(10)}${median(r.map((x) => x[1])).toFixed(0).padStart(10)}`);
   }
+  if ('bare onnxruntime loop' in rounds && 'transformers.js generate' in rounds) {
+    // Both run the same graph a token; this is how far any engine's decoding can get ahead of
+    // transformers.js by its own work alone, before what it saves at prefill.
+    const bare = rounds['bare onnxruntime loop'];
+    const tjs = rounds['transformers.js generate'];
+    const r = (i: 0 | 1) => `${median(bare.map((x, k) => x[i] / tjs[k][i])).toFixed(2)}x`.padStart(7);
+    console.log(`\nbare onnxruntime loop / transformers.js generate, median of rounds: ${r(0)} at batch 1, ${r(1)} at batch ${BATCH}`);
+  }
   for (const name of [ours, 'agent-tune engine, 1 lane'].filter((n) => n in rounds)) {
     const mine = rounds[name];
     const ratio = (peer: string, i: 0 | 1) => `${median(mine.map((x, k) => x[i] / rounds[peer][k][i])).toFixed(2)}x`.padStart(7);

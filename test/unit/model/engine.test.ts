@@ -202,6 +202,39 @@ describe('generation engine (onnxruntime, builtin:tiny-math)', function () {
     assert.ok(maxAbsDiff(firstHidden!, last) < 1e-4, 'hidden rows are last_hidden_state at the last prompt position');
   });
 
+  it('decodes at once only the sequences whose KV cache fits kvCacheBytes; the rest wait for room', async () => {
+    const L = engine.layout;
+    const N = 12;
+    const P = prompts[0].length;
+    const perToken = 2 * L.layers * L.kvHeads * L.headDim * (L.kvType === 'float16' ? 2 : 4);
+    const bounded = await Engine.open(openModelFolder(TINY), { threads: THREADS, maxBatch: 16, kvCacheBytes: 3 * (P + N) * perToken });
+    try {
+      const rows: number[] = [];
+      bounded.logitHook = (_h, _l, n) => void rows.push(n);
+      const out = await Promise.all(Array.from({ length: 8 }, () => bounded.generate(prompts[0], { ...GREEDY, maxNewTokens: N, stopTokenIds: [] })));
+      assert.ok(out.every((g) => g.tokenIds.length === N && g.finishReason === 'length'));
+      assert.equal(Math.max(...rows), 3, `rows of each model call: ${rows.join(' ')}`);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it('prefills waiting prompts in batches of at most prefillFloats prompt tokens × hidden size', async () => {
+    const P = Math.max(...prompts.slice(0, 8).map((p) => p.length));
+    const bounded = await Engine.open(openModelFolder(TINY), { threads: THREADS, maxBatch: 16, prefillFloats: 2 * P * engine.layout.hiddenSize });
+    try {
+      const rows: number[] = [];
+      bounded.logitHook = (_h, _l, n) => void rows.push(n);
+      const out = await Promise.all(prompts.slice(0, 8).map((p) => bounded.generate(p, { ...GREEDY, maxNewTokens: 16, stopTokenIds: [] })));
+      assert.ok(out.every((g) => g.tokenIds.length === 16));
+      // The first call is a prefill of two of the eight prompts; all eight then decode together.
+      assert.equal(rows[0], 2, `rows of each model call: ${rows.join(' ')}`);
+      assert.equal(Math.max(...rows), 8, `rows of each model call: ${rows.join(' ')}`);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('ends on stop tokens, on request of onToken, at max_new_tokens and on abort', async () => {
     const ref = await engine.generate(prompts[4], { ...GREEDY, stopTokenIds: [] });
     const stopAt = ref.tokenIds[3];

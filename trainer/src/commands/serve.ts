@@ -18,6 +18,7 @@ interface ServeFlags {
   threads?: number;
   lanes?: number;
   maxBatch: number;
+  kvCacheMb?: number;
   apiKeyEnv?: string;
   insecure?: boolean;
   maxConnections: number;
@@ -51,6 +52,7 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
     .option('--threads <n>', 'onnxruntime intra-op threads (default: its own choice)', integer('--threads', 1))
     .option('--lanes <n>', 'model sessions decoding side by side, sharing the threads (default: one per core for a small model)', integer('--lanes', 1))
     .option('--max-batch <n>', 'most sequences decoded together', integer('--max-batch', 1), 32)
+    .option('--kv-cache-mb <n>', 'most MiB of KV cache for the sequences decoded together, reserved for prompt and max_tokens (default: no bound but --max-batch)', integer('--kv-cache-mb', 1))
     .option('--api-key-env <name>', 'require clients to send the API key held in this environment variable')
     .option('--insecure', 'serve an address other than loopback without an API key')
     .option('--max-connections <n>', 'most connections open at once; stalled ones are dropped first', integer('--max-connections', 1), GUARD_DEFAULTS.maxConnections)
@@ -68,7 +70,10 @@ export function registerServe(program: Command, out: () => Output, setExit: (cod
         }
         o.error(`warning: serving ${flags.host} without an API key (--insecure): anyone who can reach it can use the model`);
       }
-      const backend = await OnnxChatBackend.open(model, { threads: flags.threads, lanes: flags.lanes, maxBatch: flags.maxBatch });
+      const backend = await OnnxChatBackend.open(model, {
+        threads: flags.threads, lanes: flags.lanes, maxBatch: flags.maxBatch,
+        ...(flags.kvCacheMb ? { kvCacheBytes: flags.kvCacheMb * 2 ** 20 } : {}),
+      });
       try {
         if (flags.adapter) {
           const { vocab, hiddenSize } = backend.engine.layout;

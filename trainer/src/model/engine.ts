@@ -10,7 +10,8 @@
 import { availableParallelism } from 'node:os';
 import { eosTokenIds, weightBytes, type ModelFolder, type ModelLayout } from './folder';
 import { RemoteRunner } from './remote-runner';
-import { prefillLogitRows, Runner, type RowRef, type RunnerApi, type StepOut } from './runner';
+import { admitCount, LOGIT_FLOATS, PREFILL_FLOATS, reservedBytes, type Bounds } from './admission';
+import { Runner, type RowRef, type RunnerApi, type StepOut } from './runner';
 import { Rng, sampleRow, type SamplerParams } from './sampling';
 
 /**
@@ -68,6 +69,13 @@ export interface EngineOptions {
   requireHidden?: boolean;
   /** Bound on the logits floats of one prefill or forward batch (memory, not speed). */
   logitBudget?: number;
+  /**
+   * Bound on the KV cache of the sequences decoded at once, in bytes, reserved for each
+   * sequence's prompt and its whole `maxNewTokens`. Default: unbounded (`maxBatch` alone).
+   */
+  kvCacheBytes?: number;
+  /** Bound on prompt tokens × hidden size of one prefill batch (memory, not speed). Default PREFILL_FLOATS. */
+  prefillFloats?: number;
 }
 
 /** AGENT_TUNE_THREADS: the threads an engine uses when its options name none. */
@@ -114,7 +122,7 @@ export class Engine {
   /** Token ids that end a sequence unless a request names its own. */
   readonly eosTokenIds: readonly number[];
   private readonly maxPositions: number;
-  private readonly logitBudget: number;
+  private readonly bounds: Bounds;
   private queue: Seq[] = [];
   private readonly lanes: Lane[];
   private running: Promise<void> | null = null;
@@ -126,7 +134,12 @@ export class Engine {
     this.eosTokenIds = opts.eosTokenIds ?? eosTokenIds(folder);
     this.logitHook = opts.logitHook;
     this.maxPositions = folder.config.max_position_embeddings ?? Infinity;
-    this.logitBudget = opts.logitBudget ?? 1 << 25;
+    this.bounds = {
+      logitFloats: opts.logitBudget ?? LOGIT_FLOATS,
+      prefillFloats: opts.prefillFloats ?? PREFILL_FLOATS,
+      kvCacheBytes: opts.kvCacheBytes ?? Infinity,
+      maxPositions: this.maxPositions,
+    };
   }
 
   static async open(folder: ModelFolder, opts: EngineOptions = {}): Promise<Engine> {
@@ -209,7 +222,7 @@ export class Engine {
       let n = 0;
       while (i + n < sequences.length && n < this.laneBatch) {
         const len = Math.max(cols, sequences[i + n].length);
-        if (n && (n + 1) * len * (V + H) > this.logitBudget) break;
+        if (n && (n + 1) * len * (V + H) > this.bounds.logitFloats) break;
         cols = len;
         n++;
       }
@@ -276,7 +289,8 @@ export class Engine {
       if (lane.active.some((s) => s.finish)) this.leave(lane);
       // The runner keeps one prefill's cache aside: rows that joined from it decode before the next.
       const joining = lane.rows?.some(([source]) => source === 1);
-      if (!joining && this.queue.length && lane.active.length < this.room()) lane.step = this.prefill(lane);
+      const take = !joining && this.queue.length && lane.active.length < this.room() ? this.admit(lane) : [];
+      if (take.length) lane.step = this.prefill(lane, take);
       else if (lane.active.length) lane.step = this.decode(lane);
     } catch (e) {
       // A settled sequence ignores the rejection.
@@ -330,17 +344,14 @@ export class Engine {
     lane.rows = keepRows;
   }
 
-  /** Starts a prefill of waiting prompts as one batch. */
-  private prefill(lane: Lane): Step {
-    const V = this.layout.vocab;
-    const take: Seq[] = [];
-    const room = this.room();
-    const lengths: number[] = [];
-    while (this.queue.length && lane.active.length + take.length < room) {
-      lengths.push(this.queue[0].prompt.length);
-      if (take.length && (take.length + 1) * prefillLogitRows(lengths) * V > this.logitBudget) break;
-      take.push(this.queue.shift()!);
-    }
+  /** Takes the waiting prompts a lane prefills next as one batch, within the memory bounds. */
+  private admit(lane: Lane): Seq[] {
+    const others = this.lanes.reduce((n, l) => n + (l === lane ? 0 : reservedBytes(this.layout, l.active, this.bounds.maxPositions)), 0);
+    return this.queue.splice(0, admitCount(this.layout, this.bounds, this.queue, lane.active, others, this.room()));
+  }
+
+  /** Starts a prefill of prompts as one batch. */
+  private prefill(lane: Lane, take: Seq[]): Step {
     const hook = this.logitHook;
     return { kind: 'prefill', take, hook, out: quiet(lane.runner.prefill(take.map((s) => s.prompt), Boolean(hook))) };
   }

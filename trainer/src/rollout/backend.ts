@@ -22,5 +22,6 @@ export function openLocal(config: TuneConfig, dir: string): Promise<OnnxChatBack
     ...(config.model.threads ? { threads: config.model.threads } : {}),
     ...(config.model.lanes ? { lanes: config.model.lanes } : {}),
     maxBatch: Math.max(1, config.rollout.parallel),
+    kvCacheBytes: config.model.kv_cache_mb * 2 ** 20,
   });
 }
