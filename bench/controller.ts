@@ -1,6 +1,9 @@
-// `npm run bench:controller [-- --rollouts N --parallel N --rounds N --in-flight N]`:
+// `npm run bench:controller [-- --model REF | --shape qwen3-tiny|qwen3-0.6b] [--rollouts N
+// --parallel N --rounds N --in-flight N --only overhead|memory]`:
 // 1. Overhead: the same rollouts (same ids, so the same seeds and the same tokens) run by
-//    our runtime straight against `agent-tune serve`, and by `agent-tune controller`'s loop
+//    our runtime straight against `agent-tune serve` with the model (default
+//    builtin:tiny-math; `--shape` builds once and uses a stand-in of a real model's shape and
+//    vocabulary, .cache/standin/), and by `agent-tune controller`'s loop
 //    through the gateway stand-in in front of that server (claim, proxy, events, reward,
 //    finish, model version). Rounds alternate. Reported as medians over the rounds: the CPU
 //    of the controller process and the model server against our runtime's process and the
@@ -12,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../trainer/src/config/load';
 import { Controller } from '../trainer/src/controller/controller';
@@ -26,6 +29,7 @@ import type { RolloutSpec } from '../trainer/src/rollout/session';
 import { startRun } from '../trainer/src/rollout/start';
 import { taskFromInput } from '../trainer/src/controller/input';
 import type { RolloutRecord } from '../trainer/src/run/events';
+import { SHAPES, standin, type Shape } from '../scripts/standin/build';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,9 +38,15 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'in-flight': { type: 'string', default: '1000' },
     only: { type: 'string' },
+    model: { type: 'string', default: 'builtin:tiny-math' },
+    shape: { type: 'string' },
   },
 });
+if (args.shape !== undefined && !(args.shape in SHAPES)) throw new Error(`--shape: expected one of ${Object.keys(SHAPES).join(', ')}, got ${JSON.stringify(args.shape)}`);
 const ROOT = join(__dirname, '..');
+/** The model served in the overhead runs: a stand-in of a real model's shape (built once, cached) or the model named. */
+const MODEL = args.shape ? standin(args.shape as Shape, undefined, (s) => console.log(s)) : args.model!;
+const MODEL_NAME = args.shape ? `${args.shape} stand-in (${relative(ROOT, MODEL)}, vocabulary ${SHAPES[args.shape as Shape].vocab_size})` : MODEL;
 const BIN = join(ROOT, 'trainer', 'bin', 'agent-tune.js');
 const children: ChildProcess[] = [];
 
@@ -108,7 +118,7 @@ function config(dir: string, parallel: number): string {
   writeFileSync(
     file,
     `name: bench-controller
-model: { backend: onnx, path: builtin:tiny-math, sampling: { temperature: 1.0, max_new_tokens: 64 } }
+model: { backend: onnx, path: ${JSON.stringify(MODEL)}, sampling: { temperature: 1.0, max_new_tokens: 64 } }
 tasks: { train: { path: builtin:arith/train, fields: { features: [difficulty] } } }
 workflow: { ref: builtin:react }
 tools: [{ ref: builtin:calculator }]
@@ -168,7 +178,8 @@ async function controlled(file: string, gateway: string, parallel: number, total
 async function overhead(dir: string): Promise<void> {
   const n = Number(args.rollouts);
   const parallel = Number(args.parallel);
-  const serve = spawn(process.execPath, [BIN, '--json', 'serve', 'builtin:tiny-math', '--port', '0', '--quiet', '--name', 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  console.log(`model: ${MODEL_NAME}, served by agent-tune serve; ${n} rollouts, ${parallel} at once, ${args.rounds} rounds`);
+  const serve = spawn(process.execPath, [BIN, '--json', 'serve', MODEL, '--port', '0', '--quiet', '--name', 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(serve);
   const served = (await firstLine(serve, 'agent-tune serve')) as { url: string };
   const { gateway, child } = await peer({ model: 'bench' });
@@ -247,7 +258,7 @@ async function overhead(dir: string): Promise<void> {
       `${diff(split.ctlModel, split.localModel).toFixed(1)} ms in the model server (medians ${m.ctlModel.toFixed(1)} against ${m.localModel.toFixed(1)} ms); ` +
       `the gateway stand-in, which runs on the gateway's machine in a deployment and is not counted above, used ${m.gateway.toFixed(1)} ms`,
   );
-  console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once`);
+  console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once, model ${MODEL_NAME}`);
 }
 
 async function memory(dir: string): Promise<void> {
