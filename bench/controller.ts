@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     model: { type: 'string', default: 'builtin:tiny-math' },
     shape: { type: 'string' },
+    /** Two more controller passes a round, with the event posts, then also the final patch, answered in-process. */
+    attribute: { type: 'boolean', default: false },
   },
 });
 if (args.shape !== undefined && !(args.shape in SHAPES)) throw new Error(`--shape: expected one of ${Object.keys(SHAPES).join(', ')}, got ${JSON.stringify(args.shape)}`);
@@ -129,8 +131,32 @@ rollout: { group_size: 2, parallel: ${parallel}, max_turns: 3 }
   return file;
 }
 
+/**
+ * For --attribute: a gateway client whose event posts (and, with `finish`, final status
+ * patches) succeed at once without a request, so that what those calls cost the controller
+ * process shows as the difference to a full pass. Counts the calls it skipped.
+ */
+class SkippingGateway extends GatewayClient {
+  skipped = 0;
+  constructor(
+    o: ConstructorParameters<typeof GatewayClient>[0],
+    private readonly skipFinish: boolean,
+  ) {
+    super(o);
+  }
+  override postEvent(): Promise<boolean> {
+    this.skipped++;
+    return Promise.resolve(true);
+  }
+  override finish(rolloutId: string, state: 'succeeded' | 'failed', errorMessage?: string): Promise<boolean> {
+    if (!this.skipFinish) return super.finish(rolloutId, state, errorMessage);
+    this.skipped++;
+    return Promise.resolve(true);
+  }
+}
+
 /** Runs a controller until the gateway has `total` terminal rollouts; calls `sample` as it goes. */
-async function controlled(file: string, gateway: string, parallel: number, total: number, out: string, sample?: () => void): Promise<Pass> {
+async function controlled(file: string, gateway: string, parallel: number, total: number, out: string, sample?: () => void, client?: GatewayClient): Promise<Pass> {
   const loaded = loadConfig(file);
   const writer = startRun(loaded, 'train', out);
   const env = await gatewayEnv(loaded, writer);
@@ -139,7 +165,7 @@ async function controlled(file: string, gateway: string, parallel: number, total
   let allReported = () => undefined as void;
   const finished = new Promise<void>((resolve) => (allReported = resolve));
   const controller = new Controller({
-    gateway: new GatewayClient({ url: gateway, signal: stopping.signal }),
+    gateway: client ?? new GatewayClient({ url: gateway, signal: stopping.signal }),
     env,
     writer,
     parallel,
@@ -210,6 +236,8 @@ async function overhead(dir: string): Promise<void> {
     const cpu = cpuSince(cpu0);
     await env.close();
     writer.close();
+    // The proxy pass's rollout is no work for the controller's pass: left queued, it would be claimed and counted there.
+    if (throughGateway) await fetch(`${gateway}/api/rollouts/proxy-${round}`, { method: 'DELETE' }).then((r) => r.body?.cancel());
     return {
       seconds,
       cpu,
@@ -222,8 +250,23 @@ async function overhead(dir: string): Promise<void> {
     await post(`${gateway}/api/rollouts`, rows.map((input, i) => ({ rollout_id: `r${round}-${i}`, input, is_train: true })));
     return controlled(file, gateway, parallel, n, join(dir, 'controller'));
   };
+  /** The controller's pass again on the same rollout ids (so the same tokens), with some calls skipped; the rollouts are removed after. */
+  const skipping = async (round: number, skipFinish: boolean) => {
+    const ids = rows.map((_, i) => `r${round}-${i}`);
+    const remove = () => Promise.all(ids.map((id) => fetch(`${gateway}/api/rollouts/${id}`, { method: 'DELETE' }).then((r) => r.body?.cancel())));
+    await remove();
+    await post(`${gateway}/api/rollouts`, rows.map((input, i) => ({ rollout_id: ids[i], input, is_train: true })));
+    const client = new SkippingGateway({ url: gateway }, skipFinish);
+    const pass = await controlled(file, gateway, parallel, n, join(dir, 'controller'), undefined, client);
+    await remove();
+    return { pass, skipped: client.skipped / n };
+  };
+  /** Per round with --attribute, controller process CPU ms per rollout: full, without event posts, without those and the final patch; calls skipped a rollout. */
+  const attributed: { full: number; noEvents: number; noFinish: number; local: number; events: number }[] = [];
 
-  await local(-1); // warm-up: the server's sessions and our workers
+  // Warm-up of both paths: the server's sessions, our workers, the connections and the JIT (a controller runs for hours).
+  await local(-1);
+  await viaGateway(-1);
   const total: number[] = [];
   const own: number[] = [];
   const cpuRatio: number[] = [];
@@ -247,6 +290,14 @@ async function overhead(dir: string): Promise<void> {
     split.ctlModel.push(ms(g.cpu.model));
     split.gateway.push(ms(g.cpu.gateway));
     console.log(`round ${round + 1}: ${show('local', l)}, ${show('local through the gateway proxy', p)}, ${show('controller', g)}; controller/local ${(g.seconds / l.seconds).toFixed(3)}, controller/proxied ${(g.seconds / p.seconds).toFixed(3)} (${same})`);
+    if (args.attribute) {
+      const noEvents = await skipping(round, false);
+      const noFinish = await skipping(round, true);
+      attributed.push({ full: ms(g.cpu.own), noEvents: ms(noEvents.pass.cpu.own), noFinish: ms(noFinish.pass.cpu.own), local: ms(l.cpu.own), events: noEvents.skipped });
+      console.log(
+        `round ${round + 1}, attribution: controller process ${ms(g.cpu.own).toFixed(1)} ms CPU/rollout, ${ms(noEvents.pass.cpu.own).toFixed(1)} without its ${noEvents.skipped.toFixed(2)} event posts a rollout, ${ms(noFinish.pass.cpu.own).toFixed(1)} without those and the final patch (${noEvents.pass.tokens === g.tokens && noFinish.pass.tokens === g.tokens ? 'same tokens' : 'tokens differ'})`,
+      );
+    }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
@@ -258,6 +309,13 @@ async function overhead(dir: string): Promise<void> {
       `${diff(split.ctlModel, split.localModel).toFixed(1)} ms in the model server (medians ${m.ctlModel.toFixed(1)} against ${m.localModel.toFixed(1)} ms); ` +
       `the gateway stand-in, which runs on the gateway's machine in a deployment and is not counted above, used ${m.gateway.toFixed(1)} ms`,
   );
+  if (attributed.length) {
+    const med = (f: (a: (typeof attributed)[number]) => number) => median(attributed.map(f));
+    console.log(
+      `attribution, medians over the rounds of the controller process's CPU per rollout: the event posts (${med((a) => a.events).toFixed(2)} a rollout) ${med((a) => a.full - a.noEvents).toFixed(1)} ms, ` +
+        `the final patch ${med((a) => a.noEvents - a.noFinish).toFixed(1)} ms, the rest (the claim, listings, model-version reads and the controller's own work) ${med((a) => a.noFinish - a.local).toFixed(1)} ms over our runtime's own`,
+    );
+  }
   console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once, model ${MODEL_NAME}`);
 }
 
