@@ -1,6 +1,9 @@
-// `npm run bench:controller [-- --rollouts N --parallel N --rounds N --in-flight N]`:
+// `npm run bench:controller [-- --model REF | --shape qwen3-tiny|qwen3-0.6b] [--rollouts N
+// --parallel N --rounds N --in-flight N --only overhead|memory]`:
 // 1. Overhead: the same rollouts (same ids, so the same seeds and the same tokens) run by
-//    our runtime straight against `agent-tune serve`, and by `agent-tune controller`'s loop
+//    our runtime straight against `agent-tune serve` with the model (default
+//    builtin:tiny-math; `--shape` builds once and uses a stand-in of a real model's shape and
+//    vocabulary, .cache/standin/), and by `agent-tune controller`'s loop
 //    through the gateway stand-in in front of that server (claim, proxy, events, reward,
 //    finish, model version). Rounds alternate. Reported as medians over the rounds: the CPU
 //    of the controller process and the model server against our runtime's process and the
@@ -12,7 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../trainer/src/config/load';
 import { Controller } from '../trainer/src/controller/controller';
@@ -26,6 +29,7 @@ import type { RolloutSpec } from '../trainer/src/rollout/session';
 import { startRun } from '../trainer/src/rollout/start';
 import { taskFromInput } from '../trainer/src/controller/input';
 import type { RolloutRecord } from '../trainer/src/run/events';
+import { SHAPES, standin, type Shape } from '../scripts/standin/build';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,9 +38,17 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'in-flight': { type: 'string', default: '1000' },
     only: { type: 'string' },
+    model: { type: 'string', default: 'builtin:tiny-math' },
+    shape: { type: 'string' },
+    /** Two more controller passes a round, with the event posts, then also the final patch, answered in-process. */
+    attribute: { type: 'boolean', default: false },
   },
 });
+if (args.shape !== undefined && !(args.shape in SHAPES)) throw new Error(`--shape: expected one of ${Object.keys(SHAPES).join(', ')}, got ${JSON.stringify(args.shape)}`);
 const ROOT = join(__dirname, '..');
+/** The model served in the overhead runs: a stand-in of a real model's shape (built once, cached) or the model named. */
+const MODEL = args.shape ? standin(args.shape as Shape, undefined, (s) => console.log(s)) : args.model!;
+const MODEL_NAME = args.shape ? `${args.shape} stand-in (${relative(ROOT, MODEL)}, vocabulary ${SHAPES[args.shape as Shape].vocab_size})` : MODEL;
 const BIN = join(ROOT, 'trainer', 'bin', 'agent-tune.js');
 const children: ChildProcess[] = [];
 
@@ -108,7 +120,7 @@ function config(dir: string, parallel: number): string {
   writeFileSync(
     file,
     `name: bench-controller
-model: { backend: onnx, path: builtin:tiny-math, sampling: { temperature: 1.0, max_new_tokens: 64 } }
+model: { backend: onnx, path: ${JSON.stringify(MODEL)}, sampling: { temperature: 1.0, max_new_tokens: 64 } }
 tasks: { train: { path: builtin:arith/train, fields: { features: [difficulty] } } }
 workflow: { ref: builtin:react }
 tools: [{ ref: builtin:calculator }]
@@ -119,8 +131,32 @@ rollout: { group_size: 2, parallel: ${parallel}, max_turns: 3 }
   return file;
 }
 
+/**
+ * For --attribute: a gateway client whose event posts (and, with `finish`, final status
+ * patches) succeed at once without a request, so that what those calls cost the controller
+ * process shows as the difference to a full pass. Counts the calls it skipped.
+ */
+class SkippingGateway extends GatewayClient {
+  skipped = 0;
+  constructor(
+    o: ConstructorParameters<typeof GatewayClient>[0],
+    private readonly skipFinish: boolean,
+  ) {
+    super(o);
+  }
+  override postEvent(): Promise<boolean> {
+    this.skipped++;
+    return Promise.resolve(true);
+  }
+  override finish(rolloutId: string, state: 'succeeded' | 'failed', errorMessage?: string): Promise<boolean> {
+    if (!this.skipFinish) return super.finish(rolloutId, state, errorMessage);
+    this.skipped++;
+    return Promise.resolve(true);
+  }
+}
+
 /** Runs a controller until the gateway has `total` terminal rollouts; calls `sample` as it goes. */
-async function controlled(file: string, gateway: string, parallel: number, total: number, out: string, sample?: () => void): Promise<Pass> {
+async function controlled(file: string, gateway: string, parallel: number, total: number, out: string, sample?: () => void, client?: GatewayClient): Promise<Pass> {
   const loaded = loadConfig(file);
   const writer = startRun(loaded, 'train', out);
   const env = await gatewayEnv(loaded, writer);
@@ -129,7 +165,7 @@ async function controlled(file: string, gateway: string, parallel: number, total
   let allReported = () => undefined as void;
   const finished = new Promise<void>((resolve) => (allReported = resolve));
   const controller = new Controller({
-    gateway: new GatewayClient({ url: gateway, signal: stopping.signal }),
+    gateway: client ?? new GatewayClient({ url: gateway, signal: stopping.signal }),
     env,
     writer,
     parallel,
@@ -168,7 +204,8 @@ async function controlled(file: string, gateway: string, parallel: number, total
 async function overhead(dir: string): Promise<void> {
   const n = Number(args.rollouts);
   const parallel = Number(args.parallel);
-  const serve = spawn(process.execPath, [BIN, '--json', 'serve', 'builtin:tiny-math', '--port', '0', '--quiet', '--name', 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  console.log(`model: ${MODEL_NAME}, served by agent-tune serve; ${n} rollouts, ${parallel} at once, ${args.rounds} rounds`);
+  const serve = spawn(process.execPath, [BIN, '--json', 'serve', MODEL, '--port', '0', '--quiet', '--name', 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(serve);
   const served = (await firstLine(serve, 'agent-tune serve')) as { url: string };
   const { gateway, child } = await peer({ model: 'bench' });
@@ -199,6 +236,8 @@ async function overhead(dir: string): Promise<void> {
     const cpu = cpuSince(cpu0);
     await env.close();
     writer.close();
+    // The proxy pass's rollout is no work for the controller's pass: left queued, it would be claimed and counted there.
+    if (throughGateway) await fetch(`${gateway}/api/rollouts/proxy-${round}`, { method: 'DELETE' }).then((r) => r.body?.cancel());
     return {
       seconds,
       cpu,
@@ -211,8 +250,23 @@ async function overhead(dir: string): Promise<void> {
     await post(`${gateway}/api/rollouts`, rows.map((input, i) => ({ rollout_id: `r${round}-${i}`, input, is_train: true })));
     return controlled(file, gateway, parallel, n, join(dir, 'controller'));
   };
+  /** The controller's pass again on the same rollout ids (so the same tokens), with some calls skipped; the rollouts are removed after. */
+  const skipping = async (round: number, skipFinish: boolean) => {
+    const ids = rows.map((_, i) => `r${round}-${i}`);
+    const remove = () => Promise.all(ids.map((id) => fetch(`${gateway}/api/rollouts/${id}`, { method: 'DELETE' }).then((r) => r.body?.cancel())));
+    await remove();
+    await post(`${gateway}/api/rollouts`, rows.map((input, i) => ({ rollout_id: ids[i], input, is_train: true })));
+    const client = new SkippingGateway({ url: gateway }, skipFinish);
+    const pass = await controlled(file, gateway, parallel, n, join(dir, 'controller'), undefined, client);
+    await remove();
+    return { pass, skipped: client.skipped / n };
+  };
+  /** Per round with --attribute, controller process CPU ms per rollout: full, without event posts, without those and the final patch; calls skipped a rollout. */
+  const attributed: { full: number; noEvents: number; noFinish: number; local: number; events: number }[] = [];
 
-  await local(-1); // warm-up: the server's sessions and our workers
+  // Warm-up of both paths: the server's sessions, our workers, the connections and the JIT (a controller runs for hours).
+  await local(-1);
+  await viaGateway(-1);
   const total: number[] = [];
   const own: number[] = [];
   const cpuRatio: number[] = [];
@@ -236,6 +290,14 @@ async function overhead(dir: string): Promise<void> {
     split.ctlModel.push(ms(g.cpu.model));
     split.gateway.push(ms(g.cpu.gateway));
     console.log(`round ${round + 1}: ${show('local', l)}, ${show('local through the gateway proxy', p)}, ${show('controller', g)}; controller/local ${(g.seconds / l.seconds).toFixed(3)}, controller/proxied ${(g.seconds / p.seconds).toFixed(3)} (${same})`);
+    if (args.attribute) {
+      const noEvents = await skipping(round, false);
+      const noFinish = await skipping(round, true);
+      attributed.push({ full: ms(g.cpu.own), noEvents: ms(noEvents.pass.cpu.own), noFinish: ms(noFinish.pass.cpu.own), local: ms(l.cpu.own), events: noEvents.skipped });
+      console.log(
+        `round ${round + 1}, attribution: controller process ${ms(g.cpu.own).toFixed(1)} ms CPU/rollout, ${ms(noEvents.pass.cpu.own).toFixed(1)} without its ${noEvents.skipped.toFixed(2)} event posts a rollout, ${ms(noFinish.pass.cpu.own).toFixed(1)} without those and the final patch (${noEvents.pass.tokens === g.tokens && noFinish.pass.tokens === g.tokens ? 'same tokens' : 'tokens differ'})`,
+      );
+    }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const pct = (x: number) => `${x >= 1 ? '+' : ''}${((x - 1) * 100).toFixed(1)}%`;
@@ -247,7 +309,14 @@ async function overhead(dir: string): Promise<void> {
       `${diff(split.ctlModel, split.localModel).toFixed(1)} ms in the model server (medians ${m.ctlModel.toFixed(1)} against ${m.localModel.toFixed(1)} ms); ` +
       `the gateway stand-in, which runs on the gateway's machine in a deployment and is not counted above, used ${m.gateway.toFixed(1)} ms`,
   );
-  console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once`);
+  if (attributed.length) {
+    const med = (f: (a: (typeof attributed)[number]) => number) => median(attributed.map(f));
+    console.log(
+      `attribution, medians over the rounds of the controller process's CPU per rollout: the event posts (${med((a) => a.events).toFixed(2)} a rollout) ${med((a) => a.full - a.noEvents).toFixed(1)} ms, ` +
+        `the final patch ${med((a) => a.noEvents - a.noFinish).toFixed(1)} ms, the rest (the claim, listings, model-version reads and the controller's own work) ${med((a) => a.noFinish - a.local).toFixed(1)} ms over our runtime's own`,
+    );
+  }
+  console.log(`wall time: controller against our runtime through the same gateway proxy ${pct(median(own))}, against our runtime straight to the server ${pct(median(total))} (the gateway hop included); medians of ${total.length} rounds, ${n} rollouts, ${parallel} at once, model ${MODEL_NAME}`);
 }
 
 async function memory(dir: string): Promise<void> {

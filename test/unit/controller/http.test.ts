@@ -61,6 +61,32 @@ describe('controller HTTP client', () => {
     }
   });
 
+  it('sends the path and query as the URL gives them, escaping what a URL escapes, and refuses other protocols', async () => {
+    const seen: string[] = [];
+    const { server, url } = await listen((req, res) => {
+      seen.push(`${req.headers.host} ${req.url}`);
+      res.end('ok');
+    });
+    const client = new HttpClient();
+    const port = new URL(url).port;
+    try {
+      for (const target of [url, `${url}?a=1`, `${url}/api/rollouts?state_in=queuing&limit=50`, `${url}/a b/é?q=x y#frag`, `http://localhost:${port}/x%2Fy`]) {
+        assert.equal((await client.request(target, { method: 'GET', headers: {}, timeoutMs: 5000 })).text, 'ok');
+      }
+      assert.deepEqual(seen, [
+        `127.0.0.1:${port} /`,
+        `127.0.0.1:${port} /?a=1`,
+        `127.0.0.1:${port} /api/rollouts?state_in=queuing&limit=50`,
+        `127.0.0.1:${port} /a%20b/%C3%A9?q=x%20y`,
+        `localhost:${port} /x%2Fy`,
+      ]);
+      const other = await failure(client.request('ftp://127.0.0.1/x', { method: 'GET', headers: {}, timeoutMs: 5000 }));
+      assert.match(other.message, /unsupported protocol ftp:/);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('opens a new connection when the server closed the idle one', async () => {
     const { server, url, connections } = await listen((_req, res) => res.end('ok'));
     server.keepAliveTimeout = 50;

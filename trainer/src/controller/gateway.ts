@@ -52,11 +52,16 @@ export class GatewayClient {
   readonly url: string;
   private readonly timeoutMs: number;
   private readonly http = new HttpClient();
+  /** The headers of calls without and with a body: the same for every call. */
+  private readonly getHeaders: Record<string, string>;
+  private readonly sendHeaders: Record<string, string>;
 
   constructor(private readonly o: GatewayOptions) {
     if (!/^https?:\/\//.test(o.url)) throw new Error(`--gateway: expected an http:// or https:// URL, got ${JSON.stringify(o.url)}`);
     this.url = o.url.replace(/\/+$/, '');
     this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.getHeaders = this.headers(false);
+    this.sendHeaders = this.headers(true);
     // Every call in flight listens on the stop signal; a thousand rollouts make many.
     if (o.signal) setMaxListeners(0, o.signal);
   }
@@ -111,20 +116,24 @@ export class GatewayClient {
     const path = 'url' in target ? target.url : `/api/rollouts/${enc(target.rolloutId)}/attempt/${enc(target.attemptId)}/events`;
     const body = JSON.stringify({ event_type: eventType, data });
     const a = await this.call('POST', path, body, {
+      read: false,
       beforeRetry: o.once ? async () => (await this.events(target.rolloutId, eventType)).length === 0 : undefined,
     });
     return a.status < 300;
   }
 
-  private patch(rolloutId: string, status: RolloutStatusPatch): Promise<Answer<Rollout>> {
-    return this.call<Rollout>('PATCH', `/api/rollouts/${enc(rolloutId)}`, JSON.stringify({ status }));
+  /** A status change; its answer (the whole rollout, input included) is not read. */
+  private patch(rolloutId: string, status: RolloutStatusPatch): Promise<Answer<null>> {
+    return this.call<null>('PATCH', `/api/rollouts/${enc(rolloutId)}`, JSON.stringify({ status }), { read: false });
   }
 
   /**
    * One call, retried through transient failures until it gets an answer or the signal
    * aborts. `beforeRetry` returning false ends the call as done (the request had landed).
+   * `read: false` leaves a successful answer's body unparsed (null): the caller needs only
+   * the status.
    */
-  private async call<T>(method: string, path: string, body?: string, o: { retry?: boolean; beforeRetry?: () => Promise<boolean> } = {}): Promise<Answer<T>> {
+  private async call<T>(method: string, path: string, body?: string, o: { retry?: boolean; read?: boolean; beforeRetry?: () => Promise<boolean> } = {}): Promise<Answer<T>> {
     const url = /^https?:\/\//.test(path) ? path : `${this.url}${path}`;
     const what = `${method} ${url.split('?')[0]}`;
     let maybeApplied = false;
@@ -133,10 +142,10 @@ export class GatewayClient {
       let failure: string;
       let wait: number | undefined;
       try {
-        const res = await this.http.request(url, { method, headers: this.headers(body !== undefined), body, timeoutMs: this.timeoutMs, signal: this.o.signal });
+        const res = await this.http.request(url, { method, headers: body !== undefined ? this.sendHeaders : this.getHeaders, body, timeoutMs: this.timeoutMs, signal: this.o.signal });
         const ok = res.status >= 200 && res.status < 300;
         if (ok || !transient(res.status)) {
-          if (ok || HANDLED.includes(res.status)) return { status: res.status, body: (res.text ? JSON.parse(res.text) : null) as T, maybeApplied };
+          if (ok || HANDLED.includes(res.status)) return { status: res.status, body: ((o.read !== false || !ok) && res.text ? JSON.parse(res.text) : null) as T, maybeApplied };
           throw new GatewayError(`${what}: HTTP ${res.status}: ${detail(res.text)}${res.status === 401 ? ' (check the gateway key)' : ''}`, res.status);
         }
         failure = `HTTP ${res.status}: ${detail(res.text)}`;
