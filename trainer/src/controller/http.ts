@@ -4,7 +4,6 @@
 // what the controller added to them.
 import http from 'node:http';
 import https from 'node:https';
-import { urlToHttpOptions } from 'node:url';
 
 export interface HttpAnswer {
   status: number;
@@ -44,16 +43,14 @@ export class HttpClient {
     'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
   };
 
-  /** Each origin parsed once: a client calls the same one or two servers all along. */
-  private readonly origins = new Map<string, Origin | string>();
-
   request(url: string, r: HttpRequest): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       if (r.signal?.aborted) return reject(new HttpFailure('stopped', 'ABORT_ERR'));
-      const target = this.target(url);
-      if (typeof target === 'string') return reject(new HttpFailure(target));
+      const u = new URL(url);
+      const agent = this.agents[u.protocol as 'http:' | 'https:'];
+      if (!agent) return reject(new HttpFailure(`unsupported protocol ${u.protocol}`));
       const headers = r.body !== undefined ? { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) } : r.headers;
-      const req = target.origin.module.request({ ...target.origin.options, path: target.path, method: r.method, headers });
+      const req = (u.protocol === 'https:' ? https : http).request(u, { method: r.method, headers, agent });
       let settled = false;
       const end = (e?: Error, answer?: HttpAnswer) => {
         if (settled) return;
@@ -81,50 +78,6 @@ export class HttpClient {
       req.end(r.body);
     });
   }
-
-  /** The origin's options and the path of `url`, or why it cannot be requested. */
-  private target(url: string): { origin: Origin; path: string } | string {
-    const { origin, path } = splitUrl(url);
-    let o = this.origins.get(origin);
-    if (o === undefined) {
-      o = this.parseOrigin(origin);
-      // Bounded: an unusual caller with ever-new origins parses each one each time.
-      if (this.origins.size < 64) this.origins.set(origin, o);
-    }
-    if (typeof o === 'string') return o;
-    if (PLAIN_PATH.test(path)) return { origin: o, path };
-    const u = new URL(url);
-    return { origin: o, path: `${u.pathname}${u.search}` };
-  }
-
-  private parseOrigin(origin: string): Origin | string {
-    let u: URL;
-    try {
-      u = new URL(origin);
-    } catch {
-      return `not a URL: ${origin}`;
-    }
-    const agent = this.agents[u.protocol as 'http:' | 'https:'];
-    if (!agent) return `unsupported protocol ${u.protocol}`;
-    const { path: _path, pathname: _pathname, search: _search, hash: _hash, href: _href, ...options } = urlToHttpOptions(u) as http.RequestOptions & { pathname?: string; search?: string; hash?: string; href?: string };
-    return { module: u.protocol === 'https:' ? https : http, options: { ...options, agent } };
-  }
-}
-
-interface Origin {
-  module: typeof http | typeof https;
-  /** What node:http takes from a URL (as `urlToHttpOptions` gives it), less the path. */
-  options: http.RequestOptions;
-}
-
-/** Paths sent as they are (printable ASCII, no fragment); others go through URL parsing, which escapes them. */
-const PLAIN_PATH = /^\/[\x21\x22\x24-\x7e]*$/;
-
-/** Splits `url` into its origin (scheme, credentials, host, port) and the rest. */
-function splitUrl(url: string): { origin: string; path: string } {
-  const origin = /^[^/?#]*\/\/[^/?#]*/.exec(url)?.[0] ?? url;
-  const rest = url.slice(origin.length);
-  return { origin, path: rest.startsWith('/') ? rest : `/${rest}` };
 }
 
 /** The answer's headers as a fetch Headers object, for code that reads them that way. */
