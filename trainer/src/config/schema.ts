@@ -206,9 +206,9 @@ export const tuneSchema = {
         kv_cache_mb: {
           type: 'number',
           exclusiveMinimum: 0,
-          description: 'ONNX backend: most MiB of KV cache for the sequences decoded at once, reserved for each sequence\'s prompt and its whole `max_new_tokens`. Sequences past it wait for room, so `rollout.parallel` bounds rollouts in flight and this bounds memory. A decode step holds the cache about twice (its input and its output). Qwen3-0.6B with a float32 cache keeps 224 KiB a token, so 1024 MiB holds 9 sequences of 510 tokens.',
-          default: 1024,
-          examples: [1024, 4096],
+          description: 'ONNX backend: most MiB of KV cache for the sequences decoded at once, reserved for each sequence\'s prompt and its whole `max_new_tokens`. Sequences past it wait for room, so `rollout.parallel` bounds rollouts in flight and this bounds memory. onnxruntime\'s arena holds up to about four times the cache during decoding (a step\'s input and output, the attention\'s copies, and room it keeps). Qwen3-0.6B with a float32 cache keeps 224 KiB a token, so 512 MiB holds 4 sequences of 510 tokens.',
+          default: 512,
+          examples: [512, 2048],
         },
         sampling: {
           type: 'object',

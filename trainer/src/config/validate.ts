@@ -2,10 +2,12 @@
 // node at fault. Pure: no file system, so the editor's language service can call it on
 // every keystroke.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { addDuplicateKeyErrors, countNodes, MAX_CONFIG_NODES } from './limits';
 import { LineIndex, type KeyPath } from './lines';
 import { tuneSchema } from './schema';
+import { article, show, suggest, typeName } from './wording';
+import { decodePointer, keyRange, nodeAt, pairAt, rangeOf } from './yaml-nodes';
 import type { TuneConfig } from './types';
 
 export type Severity = 'error' | 'warning';
@@ -282,42 +284,6 @@ function prune(errors: ErrorObject[]): ErrorObject[] {
   return out;
 }
 
-function decodePointer(pointer: string): KeyPath {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-export function nodeAt(doc: Document, path: KeyPath): Node | undefined {
-  if (path.length === 0) return (doc.contents as Node) ?? undefined;
-  const n = doc.getIn(path, true);
-  return n && typeof n === 'object' && 'range' in (n as object) ? (n as Node) : undefined;
-}
-
-export function pairAt(doc: Document, path: KeyPath): Pair | undefined {
-  const parent = nodeAt(doc, path.slice(0, -1));
-  if (!isMap(parent)) return undefined;
-  const key = path[path.length - 1];
-  return parent.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair | undefined;
-}
-
-function rangeOf(node: unknown): [number, number] | undefined {
-  if (node && typeof node === 'object' && 'range' in node) {
-    const r = (node as Node).range;
-    if (r) return [r[0], r[1]];
-  }
-  return undefined;
-}
-
-/** The offsets of the key of the pair at `path`, else of its value. */
-function keyRange(doc: Document, path: KeyPath): [number, number] {
-  const pair = pairAt(doc, path);
-  return rangeOf(pair?.key) ?? rangeOf(nodeAt(doc, path)) ?? [0, 0];
-}
-
 function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number; end: number; message: string; fix?: string } {
   const path = decodePointer(err.instancePath);
   const value = (err as { data?: unknown }).data;
@@ -388,87 +354,6 @@ function locate(doc: Document, err: ErrorObject): { path: KeyPath; start: number
     default: {
       const [start, end] = valueRange();
       return { path, start, end, message: `${err.message ?? 'is invalid'}${value !== undefined && typeof value !== 'object' ? `, got ${show(value)}` : ''}` };
-    }
-  }
-}
-
-function article(type: string): string {
-  const words: Record<string, string> = { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'true or false', object: 'a mapping', array: 'a list', null: 'empty' };
-  return words[type] ?? type;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'empty';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a number';
-  if (typeof v === 'boolean') return 'a boolean';
-  return 'a string';
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (v === null || v === undefined) return 'nothing';
-  if (typeof v === 'object') return Array.isArray(v) ? 'a list' : 'a mapping';
-  return String(v);
-}
-
-/** The closest allowed word within a small edit distance, for "did you mean". */
-export function suggest(word: string, options: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const o of options) {
-    const d = editDistance(word.toLowerCase(), o.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = o;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
-/** The key path of the innermost map entry or list item whose range holds `offset`. */
-export function pathAtOffset(doc: Document, offset: number): KeyPath {
-  const path: KeyPath = [];
-  let node: unknown = doc.contents;
-  for (;;) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => {
-        const kr = rangeOf(p.key);
-        const vr = rangeOf(p.value);
-        const s = kr?.[0] ?? vr?.[0];
-        const e = vr?.[1] ?? kr?.[1];
-        return s !== undefined && e !== undefined && offset >= s && offset <= e;
-      });
-      if (!pair || !isScalar(pair.key)) return path;
-      path.push(String(pair.key.value));
-      node = pair.value;
-    } else if (isSeq(node)) {
-      const i = node.items.findIndex((it) => {
-        const r = rangeOf(it);
-        return r && offset >= r[0] && offset <= r[1];
-      });
-      if (i < 0) return path;
-      path.push(i);
-      node = node.items[i];
-    } else if (isPair(node)) {
-      node = node.value;
-    } else {
-      return path;
     }
   }
 }

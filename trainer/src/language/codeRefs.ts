@@ -2,7 +2,7 @@
 import { extname } from 'node:path';
 import { BUILTIN_KIND_WORDS, BUILTIN_PREFIX, BUILTINS, builtinsOf, findBuiltin, type BuiltinKind } from '../config/builtins';
 import { parseRef } from '../config/load';
-import { suggest } from '../config/validate';
+import { suggest } from '../config/wording';
 import { CODE_EXTENSIONS, listExports, type ModuleExports } from './exports';
 import type { LanguageHost } from './host';
 
