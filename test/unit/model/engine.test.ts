@@ -207,7 +207,8 @@ describe('generation engine (onnxruntime, builtin:tiny-math)', function () {
     const N = 12;
     const P = prompts[0].length;
     const perToken = 2 * L.layers * L.kvHeads * L.headDim * (L.kvType === 'float16' ? 2 : 4);
-    const bounded = await Engine.open(openModelFolder(TINY), { threads: THREADS, maxBatch: 16, kvCacheBytes: 3 * (P + N) * perToken });
+    // One lane, so that each model call shows the whole batch (admission over lanes: admission.test.ts).
+    const bounded = await Engine.open(openModelFolder(TINY), { threads: THREADS, lanes: 1, maxBatch: 16, kvCacheBytes: 3 * (P + N) * perToken });
     try {
       const rows: number[] = [];
       bounded.logitHook = (_h, _l, n) => void rows.push(n);
@@ -221,7 +222,7 @@ describe('generation engine (onnxruntime, builtin:tiny-math)', function () {
 
   it('prefills waiting prompts in batches of at most prefillFloats prompt tokens × hidden size', async () => {
     const P = Math.max(...prompts.slice(0, 8).map((p) => p.length));
-    const bounded = await Engine.open(openModelFolder(TINY), { threads: THREADS, maxBatch: 16, prefillFloats: 2 * P * engine.layout.hiddenSize });
+    const bounded = await Engine.open(openModelFolder(TINY), { threads: THREADS, lanes: 1, maxBatch: 16, prefillFloats: 2 * P * engine.layout.hiddenSize });
     try {
       const rows: number[] = [];
       bounded.logitHook = (_h, _l, n) => void rows.push(n);
