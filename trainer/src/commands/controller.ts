@@ -11,6 +11,7 @@ import { gatewayEnv, readKey } from '../controller/env';
 import { GatewayClient } from '../controller/gateway';
 import { AGENT_LIGHTNING } from '../controller/schema';
 import { startRun } from '../rollout/start';
+import { exitBySignal } from '../run/guard';
 import { parsePositive } from './debug';
 import { EXIT, debuggerOutput } from './output';
 import { openDebugBridge } from '../debug/open';
@@ -66,7 +67,8 @@ export function registerController(program: Command, out: () => Output, setExit:
         if (!controller || stopping.signal.aborted) {
           writer.emit({ type: 'run_stopped', signal, duration_ms: Date.now() - started });
           writer.sync();
-          process.exit(130);
+          exitBySignal(signal);
+          return;
         }
         log(`${signal}: claiming no more rollouts; finishing the ${controller.stats.inFlight} in flight (again to quit now)`);
         controller.stop();

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { RunWriter } from '../run/writer';
 
 /**
@@ -9,7 +10,7 @@ export async function runGuarded(writer: RunWriter, work: () => Promise<void>): 
   const onSignal = (signal: NodeJS.Signals) => {
     writer.emit({ type: 'run_stopped', signal, duration_ms: Date.now() - started });
     writer.sync();
-    process.exit(130);
+    exitBySignal(signal);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -26,4 +27,16 @@ export async function runGuarded(writer: RunWriter, work: () => Promise<void>): 
     writer.sync();
     writer.close();
   }
+}
+
+/**
+ * Ends the process by `signal` itself, as a shell expects of a program it stopped (status
+ * 128 + the signal's number). It ends at once: model threads may be inside onnxruntime, and
+ * `process.exit` tearing the runtime down under them can abort the process instead.
+ */
+export function exitBySignal(signal: NodeJS.Signals): void {
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(s);
+  // Should the signal not end the process (the platform ignores it), exit as the shell would report it.
+  setTimeout(() => process.exit(128 + (constants.signals[signal] ?? 2)), 1000).unref();
+  process.kill(process.pid, signal);
 }
